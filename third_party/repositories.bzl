@@ -1,0 +1,97 @@
+"""The external repositories this project needs, all from the system.
+
+A consumer's WORKSPACE calls `seastar_repositories()` after declaring this
+repository (see examples/consumer), so the same labels resolve there.
+"""
+
+load("//third_party:system_library.bzl", "system_library")
+
+_MULTIARCH = "/usr/lib/x86_64-linux-gnu"
+
+def seastar_repositories():
+    """Declares every system library used by the project."""
+    system_library(
+        name = "com_google_absl",
+        build_file = Label("//third_party:absl.BUILD"),
+        debian_package = "libabsl-dev",
+        links = {"include/absl": "/usr/include/absl"},
+        min_version = "20220623",
+        pkg_config = "absl_base",
+    )
+    system_library(
+        name = "fmt",
+        build_file = Label("//third_party:fmt.BUILD"),
+        debian_package = "libfmt-dev",
+        links = {"include/fmt": "/usr/include/fmt"},
+        min_version = "9.1.0",
+        pkg_config = "fmt",
+    )
+    system_library(
+        name = "liburing",
+        build_file = Label("//third_party:liburing.BUILD"),
+        debian_package = "liburing-dev",
+        links = {
+            "include/liburing": "/usr/include/liburing",
+            "include/liburing.h": "/usr/include/liburing.h",
+        },
+        min_version = "2.3",
+        pkg_config = "liburing",
+    )
+    system_library(
+        name = "dpdk",
+        build_file = Label("//third_party:dpdk.BUILD"),
+        debian_package = "libdpdk-dev",
+        links = {
+            "include/arch": "/usr/include/x86_64-linux-gnu/dpdk",
+            "include/dpdk": "/usr/include/dpdk",
+        },
+        min_version = "22.11",
+        pkg_config = "libdpdk",
+    )
+    system_library(
+        name = "googletest",
+        build_file = Label("//third_party:googletest.BUILD"),
+        debian_package = "libgmock-dev",
+        links = {
+            "include/gmock": "/usr/include/gmock",
+            "include/gtest": "/usr/include/gtest",
+        },
+        min_version = "1.12.1",
+        pkg_config = "gmock",
+    )
+    system_library(
+        name = "benchmark",
+        build_file = Label("//third_party:benchmark.BUILD"),
+        debian_package = "libbenchmark-dev",
+        links = {"include/benchmark": "/usr/include/benchmark"},
+        min_version = "1.7.1",
+        pkg_config = "benchmark",
+    )
+    system_library(
+        name = "hwloc",
+        build_file = Label("//third_party:hwloc.BUILD"),
+        debian_package = "libhwloc-dev",
+        links = {
+            "include/hwloc": "/usr/include/hwloc",
+            "include/hwloc.h": "/usr/include/hwloc.h",
+        },
+        min_version = "2.9.0",
+        pkg_config = "hwloc",
+    )
+    system_library(
+        name = "boringssl",
+        build_file = Label("//third_party:boringssl.BUILD"),
+        debian_package = "android-libboringssl-dev",
+        links = {
+            "include/openssl": "/usr/include/android/openssl",
+            "lib/libcrypto.so": _MULTIARCH + "/android/libcrypto.so",
+            "lib/libssl.so": _MULTIARCH + "/android/libssl.so",
+        },
+        min_version = "10",
+    )
+    system_library(
+        name = "boost",
+        build_file = Label("//third_party:boost.BUILD"),
+        debian_package = "libboost-thread-dev",
+        min_version = "1.74",
+    )
