@@ -10,7 +10,7 @@ void BM_smoke(benchmark::State& state) {
         benchmark::DoNotOptimize(++runs);
     }
 }
-}  // namespace
+} // namespace
 
 TEST(BenchmarkSmoke, RegistersAndRuns) {
     benchmark::RegisterBenchmark("smoke", BM_smoke)->Iterations(10);

@@ -69,7 +69,7 @@ task use_lambda_temporary(int x) {
     co_return r;
 }
 
-}  // namespace
+} // namespace
 
 TEST(CoroutineLambdaTemporary, DestroyedExactlyOnce) {
     counted::live = 0;
