@@ -132,12 +132,19 @@ public:
             free = capacity() - (tail - _producer.cached_head);
         }
         auto count = n < free ? n : free;
-        std::size_t done = 0;
         if constexpr (std::is_nothrow_constructible_v<T, std::iter_reference_t<It>>) {
-            for (; done != count; ++done, ++first) {
-                ::new (static_cast<void*>(slot(tail + done))) T(*first);
+            // Two contiguous runs (before and after the wrap point) rather than masking each
+            // index, so that copies of trivial types compile to vector moves.
+            auto run = contiguous(tail, count);
+            T* p = slot(tail);
+            for (std::size_t i = 0; i != run; ++i, ++first) {
+                ::new (static_cast<void*>(p + i)) T(*first);
+            }
+            for (std::size_t i = 0; i != count - run; ++i, ++first) {
+                ::new (static_cast<void*>(_slots + i)) T(*first);
             }
         } else {
+            std::size_t done = 0;
             try {
                 for (; done != count; ++done, ++first) {
                     ::new (static_cast<void*>(slot(tail + done))) T(*first);
@@ -206,14 +213,18 @@ public:
             ready = _consumer.cached_tail - head;
         }
         auto count = ready < max ? ready : max;
-        std::size_t done = 0;
         if constexpr (std::is_nothrow_invocable_v<Func&, T&&>) {
-            for (; done != count; ++done) {
-                T* p = slot(head + done);
+            auto run = contiguous(head, count);
+            for (T *p = slot(head), *end = p + run; p != end; ++p) {
+                func(std::move(*p));
+                p->~T();
+            }
+            for (T *p = _slots, *end = p + (count - run); p != end; ++p) {
                 func(std::move(*p));
                 p->~T();
             }
         } else {
+            std::size_t done = 0;
             try {
                 for (; done != count; ++done) {
                     T* p = slot(head + done);
@@ -265,6 +276,12 @@ private:
     }
 
     T* slot(std::size_t index) const noexcept { return _slots + (index & _mask); }
+
+    // How many of `count` slots starting at `index` come before the end of the ring.
+    std::size_t contiguous(std::size_t index, std::size_t count) const noexcept {
+        auto to_end = capacity() - (index & _mask);
+        return count < to_end ? count : to_end;
+    }
 
     // Consumer: whether slot `head` holds an item, refreshing the cached tail only when the
     // cached copy says the queue is empty.

@@ -142,6 +142,26 @@ TEST(SpscQueue, BatchPushIsPartialWhenNearlyFull) {
     EXPECT_TRUE(q.empty());
 }
 
+TEST(SpscQueue, BatchesStraddleTheEndOfTheRing) {
+    spsc_queue<int> q(8);
+    for (int i = 0; i < 6; ++i) {
+        ASSERT_TRUE(q.push(i));
+        ASSERT_EQ(q.pop(), i);
+    }
+    // Both indices now sit at slot 6: a batch of 5 fills slots 6, 7, 0, 1, 2.
+    std::vector<int> in{10, 11, 12, 13, 14};
+    EXPECT_EQ(q.push(in.begin(), in.size()), 5u);
+    std::vector<int> out;
+    EXPECT_EQ(q.pop(std::back_inserter(out), 8), 5u);
+    EXPECT_EQ(out, in);
+    // And a batch that runs into the slots of items still queued stops at the full mark.
+    std::vector<int> more{20, 21, 22, 23, 24, 25, 26, 27, 28};
+    EXPECT_EQ(q.push(more.begin(), more.size()), 8u);
+    std::vector<int> seen;
+    EXPECT_EQ(q.consume([&](int&& v) noexcept { seen.push_back(v); }), 8u);
+    EXPECT_EQ(seen, std::vector<int>(more.begin(), more.begin() + 8));
+}
+
 TEST(SpscQueue, ConsumeRespectsMax) {
     spsc_queue<int> q(16);
     std::vector<int> in{1, 2, 3, 4, 5, 6};
