@@ -119,9 +119,10 @@ public:
     }
 
     // Pushes up to `n` items constructed from `*first`, `*++first`, ... and publishes them at
-    // once. Returns how many were pushed (fewer than `n` when the queue fills up); the iterator
-    // is advanced exactly that many times, so the caller can retry with the rest. Wrap the
-    // iterator in std::make_move_iterator to move items in.
+    // once. Returns how many were pushed (fewer than `n` when the queue fills up, possibly 0);
+    // exactly that many source items were read, so the caller retries from `first + count`.
+    // Wrap the iterator in std::make_move_iterator to move items in: sources beyond the count
+    // are left untouched.
     template <std::input_iterator It>
     std::size_t push(It first, std::size_t n) noexcept(
             std::is_nothrow_constructible_v<T, std::iter_reference_t<It>>) {
