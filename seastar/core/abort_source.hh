@@ -52,7 +52,7 @@ public:
     class subscription {
         friend class abort_source;
 
-        abort_source* _as = nullptr;  // non-null while linked into _as's list
+        abort_source* _as = nullptr; // non-null while linked into _as's list
         subscription* _prev = nullptr;
         subscription* _next = nullptr;
         internal::abort_source_callback _cb;
@@ -104,7 +104,7 @@ private:
     subscription* _tail = nullptr;
     bool _aborted = false;
     std::exception_ptr _ex;
-    std::optional<std::exception_ptr> _reason;  // what the callbacks were given
+    std::optional<std::exception_ptr> _reason; // what the callbacks were given
 
     void link(subscription& s) noexcept {
         s._as = this;
@@ -221,4 +221,4 @@ public:
     }
 };
 
-}  // namespace seastar
+} // namespace seastar

@@ -31,7 +31,7 @@ TEST(abort_source, callbacks_run_once_in_subscription_order) {
     EXPECT_EQ(order, (std::vector<int>{1, 2}));
     EXPECT_FALSE(*s1);
     EXPECT_FALSE(*s2);
-    as.request_abort();  // a second request is ignored
+    as.request_abort(); // a second request is ignored
     EXPECT_EQ(order.size(), 2u);
 }
 
@@ -101,7 +101,7 @@ TEST(abort_source, move_assignment_over_a_linked_subscription_unlinks_it) {
     int calls = 0;
     auto a = as.subscribe([&]() noexcept { calls += 1; });
     auto b = as.subscribe([&]() noexcept { calls += 100; });
-    *a = std::move(*b);  // a's own callback is dropped
+    *a = std::move(*b); // a's own callback is dropped
     as.request_abort();
     EXPECT_EQ(calls, 100);
 }
@@ -131,7 +131,7 @@ TEST(abort_source, large_callback_is_heap_allocated_and_freed) {
     auto moved = std::move(*sub);
     as.request_abort();
     EXPECT_EQ(seen, 'x');
-    EXPECT_EQ(owned.use_count(), 1);  // the callback's captures were destroyed after it ran
+    EXPECT_EQ(owned.use_count(), 1); // the callback's captures were destroyed after it ran
 }
 
 TEST(abort_source, destroying_source_first_detaches_subscriptions) {
@@ -140,7 +140,7 @@ TEST(abort_source, destroying_source_first_detaches_subscriptions) {
     auto sub = as->subscribe([&]() noexcept { called = true; });
     as.reset();
     EXPECT_FALSE(*sub);
-    sub.reset();  // must not touch the freed source
+    sub.reset(); // must not touch the freed source
     EXPECT_FALSE(called);
 }
 
@@ -160,7 +160,9 @@ TEST(abort_source, moved_source_carries_subscriptions_and_state) {
 
 struct my_exception : std::exception {};
 struct custom_source : abort_source {
-    std::exception_ptr get_default_exception() const noexcept override { return std::make_exception_ptr(my_exception()); }
+    std::exception_ptr get_default_exception() const noexcept override {
+        return std::make_exception_ptr(my_exception());
+    }
 };
 
 TEST(abort_source, default_exception_is_overridable) {
@@ -169,5 +171,5 @@ TEST(abort_source, default_exception_is_overridable) {
     EXPECT_THROW(as.check(), my_exception);
 }
 
-}  // namespace
-}  // namespace seastar
+} // namespace
+} // namespace seastar

@@ -61,7 +61,7 @@ class condition_variable {
 
     expiring_fifo<promise<>, expiry_handler> _waiters;
     std::exception_ptr _ex;
-    bool _signalled = false;  // signalled while nobody waited
+    bool _signalled = false; // signalled while nobody waited
 
     template <typename... AbortSource>
     future<> do_wait(AbortSource&... as) noexcept {
@@ -90,9 +90,8 @@ class condition_variable {
         } catch (...) {
             return make_exception_future<>(std::current_exception());
         }
-        return do_wait(as...).then([this, pred = std::forward<Pred>(pred), &as...]() mutable {
-            return do_wait_pred(std::move(pred), as...);
-        });
+        return do_wait(as...).then(
+            [this, pred = std::forward<Pred>(pred), &as...]() mutable { return do_wait_pred(std::move(pred), as...); });
     }
 
 public:
@@ -162,4 +161,4 @@ public:
     bool has_waiters() const noexcept { return !_waiters.empty(); }
 };
 
-}  // namespace seastar
+} // namespace seastar

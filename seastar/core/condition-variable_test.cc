@@ -64,7 +64,7 @@ TEST_F(cv_test, broadcast_wakes_all_and_is_not_remembered) {
     EXPECT_TRUE(b.available());
     a.get();
     b.get();
-    cv.broadcast();  // nobody waits: nothing remembered
+    cv.broadcast(); // nobody waits: nothing remembered
     auto c = cv.wait();
     EXPECT_FALSE(c.available());
     cv.signal();
@@ -97,7 +97,7 @@ TEST_F(cv_test, wait_with_predicate) {
     value = 1;
     cv.signal();
     sched.run_until_idle();
-    EXPECT_FALSE(f.available());  // woke, predicate false, waits again
+    EXPECT_FALSE(f.available()); // woke, predicate false, waits again
     EXPECT_TRUE(cv.has_waiters());
     value = 2;
     cv.signal();
@@ -153,7 +153,7 @@ TEST_F(cv_test, abort_fails_only_the_aborted_waiter) {
     EXPECT_TRUE(failed_with<abort_requested_exception>(b));
     cv.signal();
     EXPECT_TRUE(a.available());
-    EXPECT_FALSE(c.available());  // b's slot was removed, not consumed by the signal
+    EXPECT_FALSE(c.available()); // b's slot was removed, not consumed by the signal
     cv.signal();
     EXPECT_TRUE(c.available());
     a.get();
@@ -164,7 +164,7 @@ TEST_F(cv_test, abort_with_predicate_and_custom_exception) {
     condition_variable cv;
     abort_source as;
     auto f = cv.wait(as, [] { return false; });
-    cv.signal();  // wakes, predicate false, waits again with the same source
+    cv.signal(); // wakes, predicate false, waits again with the same source
     sched.run_until_idle();
     EXPECT_FALSE(f.available());
     as.request_abort_ex(custom_error());
@@ -184,5 +184,5 @@ TEST_F(cv_test, destroying_cv_breaks_waiters) {
     EXPECT_TRUE(failed_with<broken_promise>(f));
 }
 
-}  // namespace
-}  // namespace seastar
+} // namespace
+} // namespace seastar

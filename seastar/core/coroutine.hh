@@ -83,7 +83,7 @@ public:
     void await_suspend(std::coroutine_handle<P> h) noexcept {
         task* t = &h.promise();
         if (_future.available()) {
-            ::seastar::schedule(t);   // preempted: let others run first
+            ::seastar::schedule(t); // preempted: let others run first
         } else {
             future_access<T>::set_waiter(_future, t);
         }

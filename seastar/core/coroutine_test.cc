@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "gtest/gtest.h"
 #include "seastar/core/future.hh"
 #include "seastar/core/local_scheduler.hh"
+#include "gtest/gtest.h"
 
 namespace seastar {
 namespace {
@@ -154,7 +154,8 @@ TEST(coroutine, interleaves_with_continuations) {
 TEST(coroutine, coroutine_awaiting_a_continuation_chain) {
     local_scheduler sched;
     promise<int> p;
-    auto chain = p.get_future().then([](int v) { return v * 2; }).then([](int v) { return make_ready_future<int>(v + 1); });
+    auto chain =
+        p.get_future().then([](int v) { return v * 2; }).then([](int v) { return make_ready_future<int>(v + 1); });
     auto f = [](future<int> in) -> future<int> { co_return co_await std::move(in) * 10; }(std::move(chain));
     p.set_value(2);
     EXPECT_EQ(sched.wait(std::move(f)), 50);

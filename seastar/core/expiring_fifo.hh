@@ -153,4 +153,4 @@ public:
     }
 };
 
-}  // namespace seastar
+} // namespace seastar

@@ -11,12 +11,14 @@ namespace seastar {
 namespace {
 
 struct expired_log {
-    std::vector<std::pair<int, bool>> items;  // payload, had a reason
+    std::vector<std::pair<int, bool>> items; // payload, had a reason
 };
 
 struct recorder {
     expired_log* log;
-    void operator()(int& v, const std::optional<std::exception_ptr>& ex) noexcept { log->items.emplace_back(v, ex.has_value()); }
+    void operator()(int& v, const std::optional<std::exception_ptr>& ex) noexcept {
+        log->items.emplace_back(v, ex.has_value());
+    }
 };
 
 using fifo = expiring_fifo<int, recorder>;
@@ -72,7 +74,7 @@ TEST(expiring_fifo, expiring_head_and_tail_keeps_links_valid) {
     f.pop_front();
     EXPECT_EQ(f.front(), 4);
     ASSERT_EQ(log.items.size(), 2u);
-    EXPECT_EQ(log.items[0], std::make_pair(1, false));  // plain abort: no reason given
+    EXPECT_EQ(log.items[0], std::make_pair(1, false)); // plain abort: no reason given
 }
 
 TEST(expiring_fifo, popped_entry_is_not_expired_later) {
@@ -104,7 +106,7 @@ TEST(expiring_fifo, destroying_fifo_before_source_is_safe) {
         f.push_back(1, as);
         f.push_back(2, as);
     }
-    as.request_abort();  // no dangling callbacks
+    as.request_abort(); // no dangling callbacks
     SUCCEED();
 }
 
@@ -128,7 +130,7 @@ TEST(expiring_fifo, handler_may_touch_the_fifo) {
     h.f.push_back(1, as);
     h.f.push_back(2);
     as.request_abort();
-    EXPECT_EQ(h.seen, 1);  // the expired entry was already gone when the handler ran
+    EXPECT_EQ(h.seen, 1); // the expired entry was already gone when the handler ran
     EXPECT_TRUE(h.f.empty());
 }
 
@@ -146,5 +148,5 @@ TEST(expiring_fifo, owns_payloads) {
     EXPECT_EQ(p.use_count(), 1);
 }
 
-}  // namespace
-}  // namespace seastar
+} // namespace
+} // namespace seastar

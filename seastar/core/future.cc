@@ -9,7 +9,7 @@ namespace seastar {
 broken_promise::broken_promise() : std::logic_error("broken promise") {}
 
 future_not_available::future_not_available()
-        : std::logic_error("future::get() on a future that is not available, outside a stackful thread") {}
+    : std::logic_error("future::get() on a future that is not available, outside a stackful thread") {}
 
 namespace {
 

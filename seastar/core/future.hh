@@ -137,7 +137,7 @@ public:
     future_state() noexcept : _st(state::pending) {}
     template <typename... A>
     explicit future_state(ready_tag, A&&... a) noexcept(std::is_nothrow_constructible_v<value_type, A&&...>)
-            : _st(state::result) {
+        : _st(state::result) {
         new (&_value) value_type(std::forward<A>(a)...);
     }
     future_state(exception_tag, std::exception_ptr&& ex) noexcept : _st(state::exception) {
@@ -207,10 +207,10 @@ template <typename T>
 class promise {
     using state_type = internal::future_state<T>;
 
-    future<T>* _future = nullptr;   // the future while it holds the result slot
-    state_type* _state = nullptr;   // where the result goes (nullptr: nobody listens)
-    task* _task = nullptr;          // what to schedule once the result is there
-    state_type _local_state;        // the slot until get_future() is called
+    future<T>* _future = nullptr; // the future while it holds the result slot
+    state_type* _state = nullptr; // where the result goes (nullptr: nobody listens)
+    task* _task = nullptr;        // what to schedule once the result is there
+    state_type _local_state;      // the slot until get_future() is called
 
     friend class future<T>;
     friend struct internal::future_access<T>;
@@ -366,15 +366,14 @@ struct futurize {
     template <typename Func, typename Tuple>
     static type apply(Func&& func, Tuple&& args) noexcept {
         return std::apply(
-                [&func](auto&&... a) { return invoke(std::forward<Func>(func), std::forward<decltype(a)>(a)...); },
-                std::forward<Tuple>(args));
+            [&func](auto&&... a) { return invoke(std::forward<Func>(func), std::forward<decltype(a)>(a)...); },
+            std::forward<Tuple>(args));
     }
     static type make_exception_future(std::exception_ptr ex) noexcept;
     // Calls func() and delivers its result (or exception) to pr.
     template <typename Func>
     static void satisfy_with_result_of(promise<T>&& pr, Func&& func) noexcept;
 };
-
 
 template <typename T>
 struct futurize<future<T>> {
@@ -387,8 +386,8 @@ struct futurize<future<T>> {
     template <typename Func, typename Tuple>
     static type apply(Func&& func, Tuple&& args) noexcept {
         return std::apply(
-                [&func](auto&&... a) { return invoke(std::forward<Func>(func), std::forward<decltype(a)>(a)...); },
-                std::forward<Tuple>(args));
+            [&func](auto&&... a) { return invoke(std::forward<Func>(func), std::forward<decltype(a)>(a)...); },
+            std::forward<Tuple>(args));
     }
     static type make_exception_future(std::exception_ptr ex) noexcept;
     template <typename Func>
@@ -476,7 +475,7 @@ class [[nodiscard]] future {
     }
     template <typename... A>
     explicit future(internal::ready_tag tag, A&&... a) noexcept(std::is_nothrow_constructible_v<value_type, A&&...>)
-            : _state(tag, std::forward<A>(a)...) {}
+        : _state(tag, std::forward<A>(a)...) {}
     future(internal::exception_tag tag, std::exception_ptr&& ex) noexcept : _state(tag, std::move(ex)) {}
     explicit future(state_type&& st) noexcept : _state(std::move(st)) {}
 
@@ -731,16 +730,16 @@ void future<T>::then_wrapper::run(promise<R>&& pr, Func& func, state_type&& st) 
         pr.set_exception(st.take_exception());
         return;
     }
-    futurize<FR>::satisfy_with_result_of(std::move(pr),
-            [&]() -> decltype(auto) { return internal::invoke_with_state_value<T>(func, st); });
+    futurize<FR>::satisfy_with_result_of(
+        std::move(pr), [&]() -> decltype(auto) { return internal::invoke_with_state_value<T>(func, st); });
 }
 
 template <typename T>
 template <typename R, typename Func>
 void future<T>::then_wrapped_wrapper::run(promise<R>&& pr, Func& func, state_type&& st) noexcept {
     using FR = std::invoke_result_t<Func, future<T>&&>;
-    futurize<FR>::satisfy_with_result_of(std::move(pr),
-            [&]() -> decltype(auto) { return std::invoke(func, future<T>(std::move(st))); });
+    futurize<FR>::satisfy_with_result_of(
+        std::move(pr), [&]() -> decltype(auto) { return std::invoke(func, future<T>(std::move(st))); });
 }
 
 template <typename T>
@@ -802,8 +801,8 @@ future<> futurize<void>::invoke(Func&& func, Args&&... args) noexcept {
 template <typename Func, typename Tuple>
 future<> futurize<void>::apply(Func&& func, Tuple&& args) noexcept {
     return std::apply(
-            [&func](auto&&... a) { return invoke(std::forward<Func>(func), std::forward<decltype(a)>(a)...); },
-            std::forward<Tuple>(args));
+        [&func](auto&&... a) { return invoke(std::forward<Func>(func), std::forward<decltype(a)>(a)...); },
+        std::forward<Tuple>(args));
 }
 
 inline future<> futurize<void>::make_exception_future(std::exception_ptr ex) noexcept {

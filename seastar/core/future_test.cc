@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "gtest/gtest.h"
 #include "seastar/core/local_scheduler.hh"
+#include "gtest/gtest.h"
 
 namespace seastar {
 namespace {
@@ -61,10 +61,10 @@ TEST(future, then_on_ready_future_runs_inline) {
 TEST(future, then_chains_values_and_unwraps_futures) {
     local_scheduler sched;
     auto f = make_ready_future<int>(1)
-                     .then([](int v) { return v + 1; })
-                     .then([](int v) { return make_ready_future<std::string>(std::to_string(v)); })
-                     .then([](std::string s) { return s + "!"; })
-                     .then([](std::string s) { EXPECT_EQ(s, "2!"); });
+                 .then([](int v) { return v + 1; })
+                 .then([](int v) { return make_ready_future<std::string>(std::to_string(v)); })
+                 .then([](std::string s) { return s + "!"; })
+                 .then([](std::string s) { EXPECT_EQ(s, "2!"); });
     sched.wait(std::move(f));
 }
 
@@ -144,12 +144,10 @@ TEST(future, value_set_before_then_needs_no_scheduler) {
 TEST(future, exception_in_then_fails_the_result_and_skips_later_thens) {
     local_scheduler sched;
     bool later_ran = false;
-    auto f = make_ready_future<int>(1)
-                     .then([](int) -> int { throw test_error(); })
-                     .then([&](int v) {
-                         later_ran = true;
-                         return v;
-                     });
+    auto f = make_ready_future<int>(1).then([](int) -> int { throw test_error(); }).then([&](int v) {
+        later_ran = true;
+        return v;
+    });
     EXPECT_TRUE(f.failed());
     EXPECT_FALSE(later_ran);
     EXPECT_THROW(f.get(), test_error);
@@ -218,13 +216,11 @@ TEST(future, handle_exception_recovers) {
 
 TEST(future, handle_exception_type_matches_only_its_type) {
     local_scheduler sched;
-    auto matched = make_exception_future<int>(test_error()).handle_exception_type([](std::runtime_error& e) {
-        return 5;
-    });
+    auto matched =
+        make_exception_future<int>(test_error()).handle_exception_type([](std::runtime_error& e) { return 5; });
     EXPECT_EQ(sched.wait(std::move(matched)), 5);
-    auto other = make_exception_future<int>(std::logic_error("no")).handle_exception_type([](test_error&) {
-        return 6;
-    });
+    auto other =
+        make_exception_future<int>(std::logic_error("no")).handle_exception_type([](test_error&) { return 6; });
     EXPECT_THROW(sched.wait(std::move(other)), std::logic_error);
 }
 
@@ -246,22 +242,28 @@ TEST(future, broken_promise) {
 
 TEST(future, promise_without_future_or_with_dropped_future_is_harmless) {
     abandoned_counter c;
-    { promise<int> p; }
     {
         promise<int> p;
-        { auto f = p.get_future(); }
-        p.set_exception(test_error());   // nobody listens
+    }
+    {
+        promise<int> p;
+        {
+            auto f = p.get_future();
+        }
+        p.set_exception(test_error()); // nobody listens
     }
     EXPECT_EQ(c.count(), 0);
 }
 
 TEST(future, abandoned_failed_future_is_reported) {
     abandoned_counter c;
-    { auto f = make_exception_future<int>(test_error()); }
+    {
+        auto f = make_exception_future<int>(test_error());
+    }
     EXPECT_EQ(c.count(), 1);
     {
         auto f = make_exception_future<int>(test_error());
-        EXPECT_TRUE(f.failed());   // looking is not consuming
+        EXPECT_TRUE(f.failed()); // looking is not consuming
     }
     EXPECT_EQ(c.count(), 2);
     {
@@ -284,9 +286,8 @@ TEST(future, move_only_values_and_continuations) {
     local_scheduler sched;
     promise<std::unique_ptr<int>> p;
     auto owned = std::make_unique<int>(5);
-    auto f = p.get_future().then([o = std::move(owned)](std::unique_ptr<int> v) mutable {
-        return std::make_unique<int>(*v + *o);
-    });
+    auto f = p.get_future().then(
+        [o = std::move(owned)](std::unique_ptr<int> v) mutable { return std::make_unique<int>(*v + *o); });
     p.set_value(std::make_unique<int>(10));
     auto r = sched.wait(std::move(f));
     ASSERT_TRUE(r);

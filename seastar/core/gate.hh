@@ -161,4 +161,4 @@ futurize_t<std::invoke_result_t<Func>> try_with_gate(gate& g, Func&& func) noexc
     return futurize_invoke(std::forward<Func>(func)).finally([&g] { g.leave(); });
 }
 
-}  // namespace seastar
+} // namespace seastar

@@ -46,7 +46,7 @@ TEST_F(gate_test, close_waits_for_work_in_flight) {
     sched.run_until_idle();
     EXPECT_EQ(g.get_count(), 1u);
     EXPECT_FALSE(closed.available());
-    work2.set_exception(custom_error());  // a failure still leaves the gate
+    work2.set_exception(custom_error()); // a failure still leaves the gate
     sched.run_until_idle();
     EXPECT_EQ(g.get_count(), 0u);
     EXPECT_TRUE(closed.available());
@@ -112,7 +112,7 @@ TEST_F(gate_test, holder_is_raii_movable_and_copyable) {
         EXPECT_EQ(g.get_count(), 2u);
         assigned.release();
         EXPECT_EQ(g.get_count(), 1u);
-        assigned.release();  // no-op when empty
+        assigned.release(); // no-op when empty
         EXPECT_EQ(g.get_count(), 1u);
         auto opt = g.try_hold();
         ASSERT_TRUE(opt.has_value());
@@ -126,10 +126,10 @@ TEST_F(gate_test, holder_keeps_close_pending_until_released) {
     auto h = g.hold();
     auto closed = g.close();
     EXPECT_FALSE(closed.available());
-    h = gate::holder();  // move-assigning an empty holder leaves
+    h = gate::holder(); // move-assigning an empty holder leaves
     EXPECT_TRUE(closed.available());
     closed.get();
 }
 
-}  // namespace
-}  // namespace seastar
+} // namespace
+} // namespace seastar

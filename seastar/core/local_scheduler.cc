@@ -3,7 +3,7 @@
 namespace seastar {
 
 local_scheduler::local_scheduler() noexcept
-        : _prev_scheduler(internal::set_task_scheduler(this)), _prev_preempt(internal::set_preemption_flag(&_preempt)) {}
+    : _prev_scheduler(internal::set_task_scheduler(this)), _prev_preempt(internal::set_preemption_flag(&_preempt)) {}
 
 local_scheduler::~local_scheduler() {
     run_until_idle();

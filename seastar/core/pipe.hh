@@ -82,7 +82,7 @@ public:
     }
 };
 
-}  // namespace internal
+} // namespace internal
 
 template <typename T>
 class pipe;
@@ -193,4 +193,4 @@ public:
     explicit pipe(size_t size) : _bufp(new internal::pipe_buffer<T>(size)), reader(_bufp), writer(_bufp) {}
 };
 
-}  // namespace seastar
+} // namespace seastar

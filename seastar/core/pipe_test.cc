@@ -37,16 +37,16 @@ TEST_F(pipe_test, items_arrive_in_order_then_eof) {
         auto writer = std::move(p.writer);
         sched.wait(writer.write(1));
         sched.wait(writer.write(2));
-        auto blocked = writer.write(3);  // buffer full
+        auto blocked = writer.write(3); // buffer full
         EXPECT_FALSE(blocked.available());
         EXPECT_EQ(sched.wait(reader.read()), std::optional<int>(1));
         EXPECT_TRUE(blocked.available());
         blocked.get();
-    }  // writer gone: EOF after the buffered items
+    } // writer gone: EOF after the buffered items
     EXPECT_EQ(sched.wait(reader.read()), std::optional<int>(2));
     EXPECT_EQ(sched.wait(reader.read()), std::optional<int>(3));
     EXPECT_EQ(sched.wait(reader.read()), std::nullopt);
-    EXPECT_EQ(sched.wait(reader.read()), std::nullopt);  // EOF stays
+    EXPECT_EQ(sched.wait(reader.read()), std::nullopt); // EOF stays
 }
 
 TEST_F(pipe_test, waiting_reader_gets_eof_when_writer_goes_away) {
@@ -99,7 +99,7 @@ TEST_F(pipe_test, moved_from_ends_and_buffer_lifetime) {
         EXPECT_EQ(sched.wait(p.reader.read()), std::nullopt);
         auto failed = p.writer.write(std::shared_ptr<int>(item));
         EXPECT_TRUE(failed_with<broken_pipe_exception>(failed));
-    }  // both ends gone: the buffer and its items are freed
+    } // both ends gone: the buffer and its items are freed
     EXPECT_EQ(item.use_count(), 1);
 }
 
@@ -126,5 +126,5 @@ TEST_F(pipe_test, producer_consumer_loop) {
     }
 }
 
-}  // namespace
-}  // namespace seastar
+} // namespace
+} // namespace seastar

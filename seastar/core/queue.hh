@@ -47,7 +47,7 @@ namespace internal {
 inline std::exception_ptr queue_abort_reason(const std::optional<std::exception_ptr>& reason) noexcept {
     return reason ? *reason : std::make_exception_ptr(abort_requested_exception());
 }
-}  // namespace internal
+} // namespace internal
 
 template <typename T>
 class queue {
@@ -74,7 +74,7 @@ class queue {
     size_t _max;
     std::exception_ptr _ex;
     expiring_fifo<promise<T>, fail_promise> _pop_waiters;       // only while _q is empty
-    expiring_fifo<push_waiter, fail_push_waiter> _push_waiters;  // only while _q is full
+    expiring_fifo<push_waiter, fail_push_waiter> _push_waiters; // only while _q is full
     expiring_fifo<promise<>> _not_empty;
     expiring_fifo<promise<>> _not_full;
 
@@ -137,7 +137,7 @@ class queue {
         if (!_q.empty()) {
             return make_ready_future<T>(pop());
         }
-        if (!_push_waiters.empty()) {  // max_size() == 0: take straight from a producer
+        if (!_push_waiters.empty()) { // max_size() == 0: take straight from a producer
             auto& w = _push_waiters.front();
             auto f = make_ready_future<T>(std::move(w.item));
             w.pr.set_value();
@@ -285,4 +285,4 @@ public:
     bool has_blocked_consumer() const noexcept { return !_pop_waiters.empty() || !_not_empty.empty(); }
 };
 
-}  // namespace seastar
+} // namespace seastar

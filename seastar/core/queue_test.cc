@@ -67,7 +67,7 @@ TEST_F(queue_test, pop_eventually_waits_and_gets_items_in_order) {
     EXPECT_TRUE(q.has_blocked_consumer());
     EXPECT_TRUE(q.push(10));
     EXPECT_TRUE(q.push(20));
-    EXPECT_TRUE(q.empty());  // handed straight to the waiting consumers
+    EXPECT_TRUE(q.empty()); // handed straight to the waiting consumers
     EXPECT_EQ(sched.wait(std::move(a)), 10);
     EXPECT_EQ(sched.wait(std::move(b)), 20);
     EXPECT_FALSE(q.has_blocked_consumer());
@@ -135,7 +135,7 @@ TEST_F(queue_test, set_max_size_admits_waiting_producers) {
     EXPECT_TRUE(p.available());
     EXPECT_TRUE(nf.available());
     EXPECT_EQ(q.size(), 2u);
-    q.set_max_size(1);  // shrinking keeps what is queued
+    q.set_max_size(1); // shrinking keeps what is queued
     EXPECT_EQ(q.size(), 2u);
     EXPECT_FALSE(q.push(3));
     p.get();
@@ -187,7 +187,7 @@ TEST_F(queue_test, abort_fails_waiters_and_later_operations) {
     EXPECT_EQ(item.use_count(), 3);
     q2.abort(std::make_exception_ptr(custom_error()));
     EXPECT_TRUE(q2.empty());
-    EXPECT_EQ(item.use_count(), 1);  // queued and waiting items were destroyed
+    EXPECT_EQ(item.use_count(), 1); // queued and waiting items were destroyed
     EXPECT_TRUE(failed_with<custom_error>(blocked_push));
     EXPECT_TRUE(failed_with<custom_error>(blocked_nf));
 }
@@ -203,7 +203,7 @@ TEST_F(queue_test, aborting_one_consumer_leaves_others) {
     EXPECT_TRUE(q.push(1));
     EXPECT_TRUE(q.push(2));
     EXPECT_EQ(sched.wait(std::move(a)), 1);
-    EXPECT_EQ(sched.wait(std::move(c)), 2);  // no item went to the aborted consumer
+    EXPECT_EQ(sched.wait(std::move(c)), 2); // no item went to the aborted consumer
     EXPECT_TRUE(q.empty());
 }
 
@@ -240,5 +240,5 @@ TEST_F(queue_test, destroying_queue_breaks_waiters) {
     EXPECT_TRUE(failed_with<broken_promise>(f));
 }
 
-}  // namespace
-}  // namespace seastar
+} // namespace
+} // namespace seastar

@@ -110,7 +110,7 @@ struct named_semaphore_exception_factory {
 namespace internal {
 template <typename F>
 concept semaphore_factory_has_aborted = requires(const F& f) { f.aborted(); };
-}  // namespace internal
+} // namespace internal
 
 template <typename ExceptionFactory, typename Clock = std::chrono::steady_clock>
 class basic_semaphore : private ExceptionFactory {
@@ -379,4 +379,4 @@ futurize_t<std::invoke_result_t<Func>> with_semaphore(basic_semaphore<ExceptionF
     });
 }
 
-}  // namespace seastar
+} // namespace seastar

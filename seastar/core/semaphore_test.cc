@@ -82,11 +82,11 @@ TEST_F(semaphore_test, large_waiter_at_head_blocks_smaller_ones) {
     EXPECT_FALSE(small.available());
     EXPECT_FALSE(sem.try_wait(1));
     EXPECT_EQ(sem.waiters(), 2u);
-    sem.signal(1);  // 2 available: still not enough for the head
+    sem.signal(1); // 2 available: still not enough for the head
     sched.run_until_idle();
     EXPECT_FALSE(big.available());
     EXPECT_FALSE(small.available());
-    sem.signal(1);  // 3: the head is served, nothing left for the next
+    sem.signal(1); // 3: the head is served, nothing left for the next
     sched.run_until_idle();
     EXPECT_TRUE(big.available());
     EXPECT_FALSE(small.available());
@@ -102,7 +102,7 @@ TEST_F(semaphore_test, signal_serves_several_waiters_at_once) {
     auto a = sem.wait(2);
     auto b = sem.wait(1);
     auto c = sem.wait(4);
-    sem.signal(4);  // a and b fit, c does not; 1 unit remains
+    sem.signal(4); // a and b fit, c does not; 1 unit remains
     EXPECT_TRUE(a.available());
     EXPECT_TRUE(b.available());
     EXPECT_FALSE(c.available());
@@ -123,7 +123,7 @@ TEST_F(semaphore_test, broken_fails_current_and_later_waiters) {
     EXPECT_EQ(sem.waiters(), 0u);
     auto later = sem.wait(1);
     EXPECT_TRUE(failed_with<broken_semaphore>(later));
-    sem.signal(10);  // ignored once broken
+    sem.signal(10); // ignored once broken
     EXPECT_EQ(sem.available_units(), 0);
     auto again = sem.wait(1);
     EXPECT_TRUE(failed_with<broken_semaphore>(again));
@@ -163,7 +163,7 @@ TEST_F(semaphore_test, consume_can_make_count_negative) {
     EXPECT_EQ(sem.current(), 0u);
     auto f = sem.wait(1);
     EXPECT_FALSE(f.available());
-    sem.signal(3);  // back to 0: still not enough
+    sem.signal(3); // back to 0: still not enough
     EXPECT_FALSE(f.available());
     sem.signal(1);
     EXPECT_TRUE(f.available());
@@ -176,7 +176,7 @@ TEST_F(semaphore_test, wait_zero_units_succeeds_when_nobody_waits) {
     EXPECT_TRUE(f.available());
     f.get();
     auto blocked = sem.wait(1);
-    auto zero = sem.wait(0);  // FIFO: queues behind the blocked waiter
+    auto zero = sem.wait(0); // FIFO: queues behind the blocked waiter
     EXPECT_FALSE(zero.available());
     sem.signal(1);
     EXPECT_TRUE(blocked.available());
@@ -248,7 +248,7 @@ TEST_F(semaphore_test, units_split_adopt_return_release) {
     EXPECT_THROW(u.return_units(6), std::invalid_argument);
     EXPECT_EQ(u.count(), 5u);
     auto taken = u.split(2);
-    EXPECT_EQ(taken.release(), 2u);  // these two are gone for good
+    EXPECT_EQ(taken.release(), 2u); // these two are gone for good
     u.return_all();
     EXPECT_EQ(u.count(), 0u);
     EXPECT_EQ(sem.current(), 8u);
@@ -325,7 +325,7 @@ TEST_F(semaphore_test, abort_fails_only_the_aborted_waiter) {
     EXPECT_TRUE(c.available());
     a.get();
     c.get();
-    EXPECT_EQ(sem.available_units(), 0);  // nothing leaked, nothing invented
+    EXPECT_EQ(sem.available_units(), 0); // nothing leaked, nothing invented
     sem.signal(2);
     EXPECT_EQ(sem.available_units(), 2);
 }
@@ -411,7 +411,7 @@ TEST_F(semaphore_test, destroying_semaphore_breaks_waiters_promises) {
     auto f = sem->wait(as, 1);
     sem.reset();
     EXPECT_TRUE(failed_with<broken_promise>(f));
-    as.request_abort();  // the subscription went with the waiter
+    as.request_abort(); // the subscription went with the waiter
 }
 
 TEST_F(semaphore_test, many_waiters_bounded_loop) {
@@ -439,5 +439,5 @@ TEST_F(semaphore_test, many_waiters_bounded_loop) {
     }
 }
 
-}  // namespace
-}  // namespace seastar
+} // namespace
+} // namespace seastar

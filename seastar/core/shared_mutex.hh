@@ -168,4 +168,4 @@ futurize_t<std::invoke_result_t<Func>> with_shared(shared_mutex& sm, Func&& func
     });
 }
 
-}  // namespace seastar
+} // namespace seastar

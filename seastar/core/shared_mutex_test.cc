@@ -61,7 +61,7 @@ TEST_F(shared_mutex_test, writer_not_starved_by_stream_of_readers) {
     auto w = m.lock().then([&] { log.push_back("w"); });
     std::vector<future<>> readers;
     for (int i = 0; i < 10; ++i) {
-        EXPECT_FALSE(m.try_lock_shared());  // may not jump over the waiting writer
+        EXPECT_FALSE(m.try_lock_shared()); // may not jump over the waiting writer
         readers.push_back(m.lock_shared().then([&log, i] { log.push_back("r" + std::to_string(i)); }));
     }
     sched.run_until_idle();
@@ -73,7 +73,7 @@ TEST_F(shared_mutex_test, writer_not_starved_by_stream_of_readers) {
     for (auto& r : readers) {
         EXPECT_FALSE(r.available());
     }
-    m.unlock();  // all queued readers are granted together
+    m.unlock(); // all queued readers are granted together
     sched.run_until_idle();
     EXPECT_EQ(log.size(), 11u);
     for (int i = 0; i < 10; ++i) {
@@ -121,7 +121,7 @@ TEST_F(shared_mutex_test, with_lock_and_with_shared_unlock_on_every_outcome) {
     auto failed = with_shared(m, [] { return make_exception_future<>(custom_error()); });
     sched.run_until_idle();
     EXPECT_TRUE(failed_with<custom_error>(failed));
-    EXPECT_TRUE(m.try_lock());  // nothing left held
+    EXPECT_TRUE(m.try_lock()); // nothing left held
     m.unlock();
 }
 
@@ -149,7 +149,7 @@ TEST_F(shared_mutex_test, aborting_queued_writer_lets_readers_through) {
     EXPECT_FALSE(r.available());
     as.request_abort();
     EXPECT_TRUE(failed_with<abort_requested_exception>(w));
-    EXPECT_TRUE(r.available());  // the writer no longer holds it back
+    EXPECT_TRUE(r.available()); // the writer no longer holds it back
     r.get();
     m.unlock_shared();
     m.unlock_shared();
@@ -170,9 +170,9 @@ TEST_F(shared_mutex_test, aborting_queued_reader_leaves_others_alone) {
     EXPECT_TRUE(r2.available());
     r2.get();
     m.unlock_shared();
-    EXPECT_TRUE(m.try_lock());  // the aborted reader took nothing
+    EXPECT_TRUE(m.try_lock()); // the aborted reader took nothing
     m.unlock();
 }
 
-}  // namespace
-}  // namespace seastar
+} // namespace
+} // namespace seastar

@@ -112,6 +112,6 @@ void BM_queue_push_pop(benchmark::State& state) {
 }
 BENCHMARK(BM_queue_push_pop);
 
-}  // namespace
+} // namespace
 
 BENCHMARK_MAIN();

@@ -8,7 +8,7 @@ namespace seastar::internal {
 void no_task_scheduler() noexcept {
     std::fputs("seastar: a task was scheduled on a thread without a task scheduler "
                "(install a reactor or a seastar::local_scheduler first)\n",
-            stderr);
+               stderr);
     std::abort();
 }
 

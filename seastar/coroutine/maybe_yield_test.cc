@@ -2,9 +2,9 @@
 
 #include <vector>
 
-#include "gtest/gtest.h"
 #include "seastar/core/coroutine.hh"
 #include "seastar/core/local_scheduler.hh"
+#include "gtest/gtest.h"
 
 namespace seastar {
 namespace {
@@ -32,7 +32,7 @@ TEST(maybe_yield, lets_other_tasks_run_when_the_quota_expires) {
     auto a = loop(3, log, 1);
     auto b = loop(3, log, 2);
     sched.set_need_preempt(false);
-    sched.set_task_quota(1);   // every task uses up its quota
+    sched.set_task_quota(1); // every task uses up its quota
     sched.wait(std::move(a));
     sched.wait(std::move(b));
     EXPECT_EQ(log, (std::vector<int>{1, 2, 1, 2, 1, 2}));

@@ -39,7 +39,9 @@ void pin(unsigned cpu) {
     }
 }
 
-inline void cpu_relax() { __builtin_ia32_pause(); }
+inline void cpu_relax() {
+    __builtin_ia32_pause();
+}
 
 // ---- the queues under test, behind one small interface ----
 // push_all blocks (spins or waits) until all n items are in; pop_some blocks until it got at
@@ -216,11 +218,11 @@ void ping_pong_raw(benchmark::State& state) {
 
 BENCHMARK_TEMPLATE(throughput, ours)->Name("Throughput/spsc_queue")->Arg(1)->Arg(16)->Arg(64)->UseRealTime();
 BENCHMARK_TEMPLATE(throughput, boost_lockfree)
-        ->Name("Throughput/boost_lockfree")
-        ->Arg(1)
-        ->Arg(16)
-        ->Arg(64)
-        ->UseRealTime();
+    ->Name("Throughput/boost_lockfree")
+    ->Arg(1)
+    ->Arg(16)
+    ->Arg(64)
+    ->UseRealTime();
 BENCHMARK_TEMPLATE(throughput, mutex_condvar)->Name("Throughput/mutex_condvar")->Arg(1)->Arg(64)->UseRealTime();
 BENCHMARK_TEMPLATE(ping_pong, ours)->Name("PingPong/spsc_queue")->UseRealTime();
 BENCHMARK_TEMPLATE(ping_pong, boost_lockfree)->Name("PingPong/boost_lockfree")->UseRealTime();

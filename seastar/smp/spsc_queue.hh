@@ -74,9 +74,7 @@ public:
 
     // Allocates a ring of `capacity` slots. Throws std::invalid_argument unless `capacity` is a
     // power of two, and std::bad_alloc when memory runs out.
-    explicit spsc_queue(std::size_t capacity)
-            : _mask(check_capacity(capacity) - 1)
-            , _slots(allocate(capacity)) {}
+    explicit spsc_queue(std::size_t capacity) : _mask(check_capacity(capacity) - 1), _slots(allocate(capacity)) {}
 
     spsc_queue(const spsc_queue&) = delete;
     spsc_queue& operator=(const spsc_queue&) = delete;
@@ -124,8 +122,7 @@ public:
     // Wrap the iterator in std::make_move_iterator to move items in: sources beyond the count
     // are left untouched.
     template <std::input_iterator It>
-    std::size_t push(It first, std::size_t n) noexcept(
-            std::is_nothrow_constructible_v<T, std::iter_reference_t<It>>) {
+    std::size_t push(It first, std::size_t n) noexcept(std::is_nothrow_constructible_v<T, std::iter_reference_t<It>>) {
         auto tail = _producer.tail.load(std::memory_order_relaxed);
         auto free = capacity() - (tail - _producer.cached_head);
         if (free < n) {
@@ -205,8 +202,8 @@ public:
     // Calls `func(T&&)` on up to `max` items, oldest first, then releases their slots at once.
     // Returns how many items were consumed.
     template <typename Func>
-    std::size_t consume(Func&& func, std::size_t max = std::size_t(-1)) noexcept(
-            std::is_nothrow_invocable_v<Func&, T&&>) {
+    std::size_t consume(Func&& func,
+                        std::size_t max = std::size_t(-1)) noexcept(std::is_nothrow_invocable_v<Func&, T&&>) {
         auto head = _consumer.head.load(std::memory_order_relaxed);
         auto ready = _consumer.cached_tail - head;
         if (ready < max) {

@@ -302,11 +302,17 @@ void stress(std::uint64_t items, std::size_t capacity) {
 // Fast enough under tsan too (about a second), so every config runs the full count.
 constexpr std::uint64_t stress_items = 2'000'000;
 
-TEST(SpscQueueStress, SingleItems) { stress<false>(stress_items, 64); }
+TEST(SpscQueueStress, SingleItems) {
+    stress<false>(stress_items, 64);
+}
 
-TEST(SpscQueueStress, Batches) { stress<true>(stress_items, 128); }
+TEST(SpscQueueStress, Batches) {
+    stress<true>(stress_items, 128);
+}
 
-TEST(SpscQueueStress, TinyQueueForcesConstantFullAndEmpty) { stress<true>(stress_items / 4, 2); }
+TEST(SpscQueueStress, TinyQueueForcesConstantFullAndEmpty) {
+    stress<true>(stress_items / 4, 2);
+}
 
 TEST(SpscQueueStress, MoveOnlyHeapItems) {
     // Heap items let asan/tsan see the hand-over of the pointee between threads.

@@ -25,15 +25,15 @@ private:
     static constexpr size_t inline_size = 3 * sizeof(void*);
     struct vtable {
         void (*call)(void* self, arg_type ex) noexcept;
-        void (*move)(void* from, void* to) noexcept;  // move-constructs into `to`, destroys `from`
+        void (*move)(void* from, void* to) noexcept; // move-constructs into `to`, destroys `from`
         void (*destroy)(void* self) noexcept;
     };
     alignas(std::max_align_t) unsigned char _storage[inline_size];
     const vtable* _vt = nullptr;
 
     template <typename F>
-    static constexpr bool fits_inline = sizeof(F) <= inline_size && alignof(F) <= alignof(std::max_align_t) &&
-                                        std::is_nothrow_move_constructible_v<F>;
+    static constexpr bool fits_inline =
+        sizeof(F) <= inline_size && alignof(F) <= alignof(std::max_align_t) && std::is_nothrow_move_constructible_v<F>;
 
     template <typename F>
     static void invoke(F& f, arg_type ex) noexcept {
@@ -112,4 +112,4 @@ public:
     void operator()(arg_type ex) noexcept { _vt->call(_storage, ex); }
 };
 
-}  // namespace seastar::internal
+} // namespace seastar::internal

@@ -22,7 +22,9 @@ absl::StatusOr<std::unique_ptr<shard_waker>> shard_waker::create() {
     return std::unique_ptr<shard_waker>(new shard_waker(fd));
 }
 
-shard_waker::~shard_waker() { ::close(_fd); }
+shard_waker::~shard_waker() {
+    ::close(_fd);
+}
 
 void shard_waker::prepare_to_sleep() noexcept {
     _sleeping.store(true, std::memory_order_relaxed);

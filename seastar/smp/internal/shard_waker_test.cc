@@ -3,13 +3,13 @@
 #include <poll.h>
 
 #include <atomic>
-#include <cstdio>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <thread>
 
-#include "gtest/gtest.h"
 #include "seastar/smp/spsc_queue.hh"
+#include "gtest/gtest.h"
 
 namespace seastar::internal {
 namespace {
@@ -131,11 +131,10 @@ TEST(ShardWaker, NoLostWakeUpUnderStress) {
     std::uint64_t expected = 0, sleeps = 0, cancels = 0, lost = 0;
     bool in_order = true;
     while (expected < items) {
-        std::size_t got = q.consume(
-                [&](std::uint64_t&& v) noexcept {
-                    in_order &= (v == expected);
-                    ++expected;
-                });
+        std::size_t got = q.consume([&](std::uint64_t&& v) noexcept {
+            in_order &= (v == expected);
+            ++expected;
+        });
         if (got != 0) {
             continue;
         }
@@ -165,8 +164,7 @@ TEST(ShardWaker, NoLostWakeUpUnderStress) {
     // The stress reached the interesting states: real sleeps and sleeps cancelled by the re-check.
     EXPECT_GT(sleeps, 0u);
     std::printf("items %llu sleeps %llu cancels %llu signals %llu\n", (unsigned long long)items,
-                (unsigned long long)sleeps, (unsigned long long)cancels,
-                (unsigned long long)waker->signals_sent());
+                (unsigned long long)sleeps, (unsigned long long)cancels, (unsigned long long)waker->signals_sent());
 }
 
 } // namespace

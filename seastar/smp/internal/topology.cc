@@ -17,7 +17,9 @@ namespace seastar::internal {
 
 namespace {
 
-std::string errno_text(int err) { return fmt::format("{} (errno {})", std::strerror(err), err); }
+std::string errno_text(int err) {
+    return fmt::format("{} (errno {})", std::strerror(err), err);
+}
 
 // Parses one decimal CPU number: digits only, no sign, no spaces, at most max_cpu_id.
 std::optional<unsigned> parse_cpu_number(std::string_view s) {
@@ -175,8 +177,8 @@ absl::StatusOr<std::vector<shard_placement>> allocate_cpus(const topology& topo,
     }
     for (unsigned cpu : allowed) {
         if (!topo.find(cpu)) {
-            return absl::InvalidArgumentError(fmt::format("CPU {} in the cpuset \"{}\" is not present on this machine",
-                                                          cpu, format_cpuset(allowed)));
+            return absl::InvalidArgumentError(
+                fmt::format("CPU {} in the cpuset \"{}\" is not present on this machine", cpu, format_cpuset(allowed)));
         }
     }
     unsigned wanted = smp.value_or(allowed.size());
@@ -185,9 +187,9 @@ absl::StatusOr<std::vector<shard_placement>> allocate_cpus(const topology& topo,
     }
     if (wanted > allowed.size() && !overprovisioned) {
         return absl::ResourceExhaustedError(
-                fmt::format("--smp {} needs more CPUs than the {} available in the cpuset \"{}\" "
-                            "(use --overprovisioned to share CPUs)",
-                            wanted, allowed.size(), format_cpuset(allowed)));
+            fmt::format("--smp {} needs more CPUs than the {} available in the cpuset \"{}\" "
+                        "(use --overprovisioned to share CPUs)",
+                        wanted, allowed.size(), format_cpuset(allowed)));
     }
     // Order the allowed CPUs so that a prefix is spread out: round r takes the r-th allowed PU
     // of every core, and within a round cores alternate between NUMA nodes. Without NUMA or
@@ -235,7 +237,8 @@ absl::StatusOr<std::vector<shard_placement>> allocate_cpus(const topology& topo,
 
 absl::Status pin_this_thread(unsigned cpu) {
     if (cpu > max_cpu_id) {
-        return absl::InvalidArgumentError(fmt::format("cannot pin to CPU {}: CPU numbers go up to {}", cpu, max_cpu_id));
+        return absl::InvalidArgumentError(
+            fmt::format("cannot pin to CPU {}: CPU numbers go up to {}", cpu, max_cpu_id));
     }
     std::unique_ptr<cpu_set_t, void (*)(cpu_set_t*)> mask(CPU_ALLOC(cpu + 1), [](cpu_set_t* m) { CPU_FREE(m); });
     if (!mask) {
@@ -248,9 +251,9 @@ absl::Status pin_this_thread(unsigned cpu) {
     int err = pthread_setaffinity_np(pthread_self(), bytes, mask.get());
     if (err != 0) {
         auto message = fmt::format("pthread_setaffinity_np(CPU {}): {}", cpu, errno_text(err));
-        return err == EINVAL ? absl::InvalidArgumentError(message)
-                : err == EPERM ? absl::PermissionDeniedError(message)
-                               : absl::InternalError(message);
+        return err == EINVAL  ? absl::InvalidArgumentError(message)
+               : err == EPERM ? absl::PermissionDeniedError(message)
+                              : absl::InternalError(message);
     }
     return absl::OkStatus();
 }

@@ -34,20 +34,20 @@ TEST(ParseCpuset, RejectsBadInputQuotingIt) {
         const char* offending;
     };
     for (auto [text, offending] : {
-                 bad_case{"0-3,x", "\"x\""},
-                 bad_case{"0,,2", "\"\""},
-                 bad_case{"1,", "\"\""},
-                 bad_case{",1", "\"\""},
-                 bad_case{"3-1", "\"3-1\""},
-                 bad_case{"-1", "\"-1\""},
-                 bad_case{"1-", "\"1-\""},
-                 bad_case{"1-2-3", "\"1-2-3\""},
-                 bad_case{" 1", "\" 1\""},
-                 bad_case{"+1", "\"+1\""},
-                 bad_case{"0x1", "\"0x1\""},
-                 bad_case{"65536", "\"65536\""},
-                 bad_case{"0-4000000000", "\"0-4000000000\""},
-                 bad_case{"99999999999999999999", "\"99999999999999999999\""},
+             bad_case{"0-3,x", "\"x\""},
+             bad_case{"0,,2", "\"\""},
+             bad_case{"1,", "\"\""},
+             bad_case{",1", "\"\""},
+             bad_case{"3-1", "\"3-1\""},
+             bad_case{"-1", "\"-1\""},
+             bad_case{"1-", "\"1-\""},
+             bad_case{"1-2-3", "\"1-2-3\""},
+             bad_case{" 1", "\" 1\""},
+             bad_case{"+1", "\"+1\""},
+             bad_case{"0x1", "\"0x1\""},
+             bad_case{"65536", "\"65536\""},
+             bad_case{"0-4000000000", "\"0-4000000000\""},
+             bad_case{"99999999999999999999", "\"99999999999999999999\""},
          }) {
         auto r = parse_cpuset(text);
         ASSERT_FALSE(r.ok()) << "accepted \"" << text << "\"";
@@ -71,8 +71,14 @@ TEST(FormatCpuset, CollapsesRangesAndRoundTrips) {
 // often does it: first threads of all cores (0-3), then their siblings (4-7).
 topology two_node_smt_machine() {
     return topology({
-            {0, 0, 0}, {1, 1, 0}, {2, 2, 1}, {3, 3, 1},
-            {4, 0, 0}, {5, 1, 0}, {6, 2, 1}, {7, 3, 1},
+        {0, 0, 0},
+        {1, 1, 0},
+        {2, 2, 1},
+        {3, 3, 1},
+        {4, 0, 0},
+        {5, 1, 0},
+        {6, 2, 1},
+        {7, 3, 1},
     });
 }
 
