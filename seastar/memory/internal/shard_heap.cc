@@ -1,0 +1,524 @@
+#include "seastar/memory/internal/shard_heap.hh"
+
+#include <cstdlib>
+#include <new>
+
+namespace seastar::memory::internal {
+
+namespace {
+
+unsigned floor_log2(size_t n) noexcept {
+    return 63u - unsigned(__builtin_clzll(n));
+}
+
+unsigned ceil_log2(size_t n) noexcept {
+    return n <= 1 ? 0 : 64u - unsigned(__builtin_clzll(n - 1));
+}
+
+unsigned bucket_of(size_t npages) noexcept {
+    return floor_log2(npages);
+}
+
+size_t header_pages_for(size_t total_pages) noexcept {
+    size_t bytes = sizeof(shard_heap) + total_pages * sizeof(page_desc);
+    return (bytes + shard_heap::page - 1) >> shard_heap::page_shift;
+}
+
+// A pressure relief loop that keeps hearing "reclaimed something" stops after this many
+// rounds, so a reclaimer that lies cannot hang the allocation.
+constexpr unsigned max_pressure_rounds = 64;
+
+}  // namespace
+
+size_t shard_heap::region_bytes_for(size_t limit_bytes) noexcept {
+    size_t limit_pages = limit_bytes >> page_shift;
+    size_t total = limit_pages;
+    for (;;) {
+        size_t h = header_pages_for(total);
+        if (total - h >= limit_pages && total >= h) {
+            return total << page_shift;
+        }
+        total = limit_pages + h;
+    }
+}
+
+shard_heap::shard_heap(size_t region_bytes, size_t header_pages, size_t limit_pages) noexcept
+    : _descs(reinterpret_cast<page_desc*>(reinterpret_cast<char*>(this) + sizeof(shard_heap)))
+    , _region_bytes(region_bytes)
+    , _first_page(header_pages)
+    , _end_page(region_bytes >> page_shift)
+    , _limit_pages(limit_pages) {
+    for (unsigned c = 0; c < nr_size_classes; ++c) {
+        _classes[c] = class_state{&_sentinel, 0, 0, nullptr, 0};
+    }
+    // The page before the data is a boundary: never merged with.
+    page_desc* guard = desc(_first_page - 1);
+    *guard = page_desc{};
+    guard->kind = kind_reserved;
+    if (_end_page > _first_page) {
+        insert_free(_first_page, _end_page - _first_page);
+    }
+}
+
+shard_heap* shard_heap::create(void* region, size_t region_bytes, size_t limit_bytes) noexcept {
+    size_t total_pages = region_bytes >> page_shift;
+    size_t header = header_pages_for(total_pages);
+    if (header >= total_pages) {
+        return nullptr;
+    }
+    size_t limit_pages = limit_bytes >> page_shift;
+    if (limit_pages > total_pages - header) {
+        limit_pages = total_pages - header;
+    }
+    return new (region) shard_heap(total_pages << page_shift, header, limit_pages);
+}
+
+// ---- free-span lists -------------------------------------------------------------------
+
+void shard_heap::list_push(page_desc*& head, page_desc* d) noexcept {
+    d->prev = nullptr;
+    d->next = head;
+    if (head) {
+        head->prev = d;
+    }
+    head = d;
+}
+
+void shard_heap::list_remove(page_desc*& head, page_desc* d) noexcept {
+    if (d->prev) {
+        d->prev->next = d->next;
+    } else {
+        head = d->next;
+    }
+    if (d->next) {
+        d->next->prev = d->prev;
+    }
+}
+
+void shard_heap::insert_free(size_t start, size_t npages) noexcept {
+    page_desc* d = desc(start);
+    d->kind = kind_free;
+    d->npages = uint32_t(npages);
+    d->head_offset = 0;
+    page_desc* t = desc(start + npages - 1);
+    t->kind = kind_free;
+    t->head_offset = uint32_t(npages - 1);
+    unsigned b = bucket_of(npages);
+    list_push(_buckets[b], d);
+    _nonempty |= uint64_t(1) << b;
+}
+
+void shard_heap::unlink_free(page_desc* d) noexcept {
+    unsigned b = bucket_of(d->npages);
+    list_remove(_buckets[b], d);
+    if (!_buckets[b]) {
+        _nonempty &= ~(uint64_t(1) << b);
+    }
+}
+
+void shard_heap::mark_used(size_t start, size_t npages, uint8_t kind) noexcept {
+    page_desc* d = desc(start);
+    d->kind = kind;
+    d->npages = uint32_t(npages);
+    d->head_offset = 0;
+    page_desc* t = desc(start + npages - 1);
+    t->kind = kind;
+    t->head_offset = uint32_t(npages - 1);
+}
+
+page_desc* shard_heap::find_free_span(size_t npages) noexcept {
+    unsigned b = ceil_log2(npages);
+    if (b < nr_buckets) {
+        uint64_t mask = _nonempty & (~uint64_t(0) << b);
+        if (mask) {
+            return _buckets[__builtin_ctzll(mask)];
+        }
+    }
+    // Spans in the bucket below may still be long enough: look at each of them, so that an
+    // allocation fails only when no free span can hold it.
+    unsigned f = floor_log2(npages);
+    if (f != b && f < nr_buckets) {
+        for (page_desc* d = _buckets[f]; d; d = d->next) {
+            if (d->npages >= npages) {
+                return d;
+            }
+        }
+    }
+    return nullptr;
+}
+
+page_desc* shard_heap::alloc_span(size_t npages, size_t align_pages) noexcept {
+    for (unsigned round = 0;; ++round) {
+        if (_used_pages + npages <= _limit_pages) {
+            size_t want = npages + align_pages - 1;
+            page_desc* d = find_free_span(want);
+            if (d) {
+                size_t dstart = index_of(d);
+                size_t dn = d->npages;
+                // Take the end of the span unless alignment says otherwise: the head then
+                // usually stays in its bucket and only its length changes.
+                size_t start = dstart + dn - npages;
+                if (align_pages > 1) {
+                    // Align the address, not the index: the region itself is only page aligned.
+                    uintptr_t addr = uintptr_t(address_of(start));
+                    addr &= ~((uintptr_t(align_pages) << page_shift) - 1);
+                    start = (addr - uintptr_t(this)) >> page_shift;
+                }
+                size_t head_n = start - dstart;
+                size_t tail_n = dstart + dn - (start + npages);
+                if (head_n > 0 && bucket_of(head_n) == bucket_of(dn)) {
+                    d->npages = uint32_t(head_n);
+                    page_desc* t = desc(dstart + head_n - 1);
+                    t->kind = kind_free;
+                    t->head_offset = uint32_t(head_n - 1);
+                } else {
+                    unlink_free(d);
+                    if (head_n > 0) {
+                        insert_free(dstart, head_n);
+                    }
+                }
+                if (tail_n > 0) {
+                    insert_free(start + npages, tail_n);
+                }
+                _used_pages += npages;
+                page_desc* r = desc(start);
+                r->kind = kind_large;  // the caller sets the final kind
+                r->npages = uint32_t(npages);
+                return r;
+            }
+        }
+        if (round >= max_pressure_rounds || !relieve_pressure(npages << page_shift)) {
+            return nullptr;
+        }
+    }
+}
+
+void shard_heap::free_span(size_t start, size_t npages) noexcept {
+    _used_pages -= npages;
+    size_t end = start + npages;
+    if (end < _end_page) {
+        page_desc* r = desc(end);
+        if (r->kind == kind_free) {
+            unlink_free(r);
+            npages += r->npages;
+        }
+    }
+    page_desc* t = desc(start - 1);  // the guard page exists before the first data page
+    page_desc* l = t - t->head_offset;
+    if (l->kind == kind_free) {
+        size_t ln = l->npages;
+        size_t total = ln + npages;
+        if (bucket_of(ln) == bucket_of(total)) {
+            l->npages = uint32_t(total);
+            page_desc* lt = desc(index_of(l) + total - 1);
+            lt->kind = kind_free;
+            lt->head_offset = uint32_t(total - 1);
+        } else {
+            unlink_free(l);
+            insert_free(index_of(l), total);
+        }
+        return;
+    }
+    insert_free(start, npages);
+}
+
+size_t shard_heap::largest_free_span_bytes() const noexcept {
+    if (!_nonempty) {
+        return 0;
+    }
+    unsigned b = 63u - unsigned(__builtin_clzll(_nonempty));
+    size_t best = 0;
+    for (page_desc* d = _buckets[b]; d; d = d->next) {
+        best = d->npages > best ? d->npages : best;
+    }
+    size_t room = _limit_pages > _used_pages ? _limit_pages - _used_pages : 0;
+    return (best < room ? best : room) << page_shift;
+}
+
+// ---- pressure, limits, injection ---------------------------------------------------------
+
+bool shard_heap::release_empty_spans() noexcept {
+    bool any = false;
+    for (unsigned c = 0; c < nr_size_classes; ++c) {
+        page_desc* d = _classes[c].current;
+        if (d != &_sentinel && d->used == 0) {
+            park_current(c);
+            any = true;
+        }
+    }
+    return any;
+}
+
+bool shard_heap::relieve_pressure(size_t bytes) noexcept {
+    if (has_remote()) {
+        drain_remote();
+        return true;
+    }
+    if (release_empty_spans()) {
+        return true;
+    }
+    if (_hook && !_in_pressure) {
+        _in_pressure = true;
+        ++_counters.reclaims;
+        bool r = _hook(*this, bytes);
+        _in_pressure = false;
+        return r;
+    }
+    return false;
+}
+
+bool shard_heap::injected_failure() noexcept {
+    if (--_fail_countdown == 0) {
+        _inject_armed = false;
+        ++_counters.failed;
+        return true;
+    }
+    return false;
+}
+
+void shard_heap::fail_nth(uint64_t n) noexcept {
+    _fail_countdown = n;
+    _inject_armed = n != 0;
+    if (_inject_armed) {
+        // Every small allocation must now reach the slow path, where the count is kept.
+        for (unsigned c = 0; c < nr_size_classes; ++c) {
+            park_current(c);
+        }
+    }
+}
+
+bool shard_heap::set_limit(size_t bytes) noexcept {
+    size_t pages = bytes >> page_shift;
+    if (pages > _end_page - _first_page) {
+        return false;
+    }
+    _limit_pages = pages;
+    return true;
+}
+
+// ---- small objects -------------------------------------------------------------------------
+
+page_desc* shard_heap::new_small_span(unsigned c) noexcept {
+    size_t npages = class_pages[c];
+    page_desc* d = alloc_span(npages, 1);
+    if (!d) {
+        return nullptr;
+    }
+    size_t start = index_of(d);
+    for (size_t i = 1; i < npages; ++i) {
+        page_desc* p = desc(start + i);
+        p->kind = kind_small;
+        p->head_offset = uint32_t(i);
+    }
+    size_t osize = class_size[c];
+    uint32_t count = uint32_t((npages << page_shift) / osize);
+    char* base = address_of(start);
+    free_object* head = nullptr;
+    for (uint32_t i = count; i-- > 0;) {
+        auto* o = reinterpret_cast<free_object*>(base + i * osize);
+        o->next = head;
+        head = o;
+    }
+    d->kind = kind_small;
+    d->head_offset = 0;
+    d->npages = uint32_t(npages);
+    d->cls = uint8_t(c);
+    d->free = head;
+    d->used = 0;
+    d->capacity = count;
+    d->state = span_full;
+    ++_classes[c].spans;
+    return d;
+}
+
+void shard_heap::release_small_span(page_desc* d) noexcept {
+    --_classes[d->cls].spans;
+    free_span(index_of(d), d->npages);
+}
+
+// Takes the class's current span out of service: back to the partial list, or to the
+// page allocator if empty.
+void shard_heap::park_current(unsigned c) noexcept {
+    class_state& cs = _classes[c];
+    page_desc* d = cs.current;
+    if (d == &_sentinel) {
+        return;
+    }
+    cs.current = &_sentinel;
+    if (d->used == 0) {
+        release_small_span(d);
+    } else if (d->free) {
+        d->state = span_partial;
+        list_push(cs.partial, d);
+    } else {
+        d->state = span_full;
+    }
+}
+
+void* shard_heap::allocate_small_slow(unsigned c) noexcept {
+    if (has_remote()) {
+        drain_remote();
+        if (!_inject_armed && _classes[c].current->free) {
+            return allocate_class(c);
+        }
+    }
+    if (_inject_armed && injected_failure()) {
+        return nullptr;
+    }
+    class_state& cs = _classes[c];
+    park_current(c);
+    page_desc* d = cs.partial;
+    if (d) {
+        list_remove(cs.partial, d);
+    } else {
+        d = new_small_span(c);
+        if (!d) {
+            ++_counters.failed;
+            return nullptr;
+        }
+    }
+    free_object* o = d->free;
+    d->free = o->next;
+    ++d->used;
+    ++cs.allocs;
+    if (_inject_armed) {
+        // Keep the sentinel in place so the next allocation is counted too.
+        if (d->free) {
+            d->state = span_partial;
+            list_push(cs.partial, d);
+        } else {
+            d->state = span_full;
+        }
+    } else {
+        d->state = span_current;
+        cs.current = d;
+    }
+    return o;
+}
+
+void shard_heap::small_free_slow(page_desc* d) noexcept {
+    if (d->state == span_current) {
+        return;
+    }
+    class_state& cs = _classes[d->cls];
+    if (d->state == span_partial) {
+        if (d->used == 0) {
+            list_remove(cs.partial, d);
+            release_small_span(d);
+        }
+        return;
+    }
+    // Was full: it has room again.
+    if (d->used == 0) {
+        release_small_span(d);
+    } else {
+        d->state = span_partial;
+        list_push(cs.partial, d);
+    }
+}
+
+// ---- large objects and alignment -----------------------------------------------------------
+
+void* shard_heap::allocate_pages(size_t npages, size_t align_pages) noexcept {
+    if (_inject_armed && injected_failure()) {
+        return nullptr;
+    }
+    if (npages == 0) {
+        npages = 1;
+    }
+    // Requests beyond the region cannot succeed (and would overflow the arithmetic below).
+    if (npages > _end_page - _first_page || align_pages > _end_page - _first_page) {
+        ++_counters.failed;
+        return nullptr;
+    }
+    page_desc* d = alloc_span(npages, align_pages);
+    if (!d) {
+        ++_counters.failed;
+        return nullptr;
+    }
+    size_t start = index_of(d);
+    mark_used(start, npages, kind_large);
+    ++_counters.large_allocs;
+    return address_of(start);
+}
+
+void shard_heap::free_large(page_desc* d) noexcept {
+    if (__builtin_expect(d->kind != kind_large, 0)) {
+        // Double free or a pointer this heap never handed out.
+        std::abort();
+    }
+    ++_counters.large_frees;
+    size_t start = index_of(d);
+    d->kind = kind_reserved;  // catches a second free of the same pointer
+    free_span(start, d->npages);
+}
+
+void* shard_heap::allocate_large(size_t size) noexcept {
+    if (size > (size_t(1) << 62)) {
+        ++_counters.failed;
+        return nullptr;
+    }
+    return allocate_pages((size + page - 1) >> page_shift, 1);
+}
+
+void* shard_heap::allocate_aligned(size_t align, size_t size) noexcept {
+    if (align == 0 || (align & (align - 1)) != 0) {
+        return nullptr;
+    }
+    if (align <= 16) {
+        return allocate(size);
+    }
+    if (align <= page && size <= small_limit) {
+        size_t want = size < align ? align : size;
+        // Objects of a class whose size is a multiple of `align` are all aligned to it,
+        // because spans start on a page. Powers of two up to a page are classes, so one fits.
+        for (unsigned c = size_class_of(want); c < nr_size_classes; ++c) {
+            if (class_size[c] % align == 0) {
+                return allocate_class(c);
+            }
+        }
+    }
+    if (size > (size_t(1) << 62) || align > (size_t(1) << 62)) {
+        ++_counters.failed;
+        return nullptr;
+    }
+    size_t align_pages = align > page ? align >> page_shift : 1;
+    return allocate_pages((size + page - 1) >> page_shift, align_pages);
+}
+
+size_t shard_heap::usable_size(const void* p) const noexcept {
+    const page_desc* d = _descs + ((uintptr_t(p) - uintptr_t(this)) >> page_shift);
+    d -= d->head_offset;
+    if (d->kind == kind_small) {
+        return class_size[d->cls];
+    }
+    return size_t(d->npages) << page_shift;
+}
+
+// ---- cross-shard return -------------------------------------------------------------------
+
+void shard_heap::push_remote(void* p) noexcept {
+    auto* o = static_cast<free_object*>(p);
+    free_object* head = _remote.load(std::memory_order_relaxed);
+    do {
+        o->next = head;
+    } while (!_remote.compare_exchange_weak(head, o, std::memory_order_release, std::memory_order_relaxed));
+}
+
+size_t shard_heap::drain_remote() noexcept {
+    if (!has_remote()) {
+        return 0;
+    }
+    free_object* o = _remote.exchange(nullptr, std::memory_order_acquire);
+    size_t n = 0;
+    while (o) {
+        free_object* next = o->next;
+        free_local(o);
+        o = next;
+        ++n;
+    }
+    _counters.cross_frees_received += n;
+    return n;
+}
+
+}  // namespace seastar::memory::internal

@@ -1,0 +1,474 @@
+#include "seastar/memory/memory.hh"
+
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <stdexcept>
+#include <system_error>
+
+#include "seastar/memory/internal/shard_heap.hh"
+
+// Defined by //seastar/memory:malloc_override, which hands pointers this allocator did not
+// create (from before it was interposed) to the system allocator. Without it such a free is
+// a bug and aborts.
+extern "C" void seastar_memory_foreign_free(void* p) __attribute__((weak));
+
+namespace seastar::memory {
+
+using internal::shard_heap;
+
+namespace {
+
+// Everything here is constant-initialized: the allocator must work during static
+// initialization, before any constructor of this file could have run.
+
+constexpr unsigned max_shards = 1024;
+
+// The shards' reservation: shard i's heap starts at g_shards_base + (i << g_shard_shift).
+std::atomic<uintptr_t> g_shards_base{0};
+std::atomic<size_t> g_shards_bytes{0};
+std::atomic<unsigned> g_shard_shift{0};
+std::atomic<unsigned> g_nr_shards{0};
+std::atomic<bool> g_configured{false};
+std::mutex g_configure_mutex;
+std::atomic<bool> g_bound[max_shards];
+
+// The shared heap of non-shard threads, created on first use.
+std::mutex g_fallback_mutex;
+std::atomic<shard_heap*> g_fallback{nullptr};
+std::atomic<uint64_t> g_nonshard_cross_frees{0};
+
+std::atomic<bool> g_abort_on_failure{false};
+
+thread_local shard_heap* t_heap __attribute__((tls_model("initial-exec"))) = nullptr;
+thread_local int t_shard __attribute__((tls_model("initial-exec"))) = -1;
+
+void write_stderr(const char* msg) noexcept {
+    size_t len = std::strlen(msg);
+    while (len > 0) {
+        ssize_t n = ::write(2, msg, len);
+        if (n <= 0) {
+            return;
+        }
+        msg += n;
+        len -= size_t(n);
+    }
+}
+
+void* reserve(size_t bytes) noexcept {
+    void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    return p == MAP_FAILED ? nullptr : p;
+}
+
+// Calls the shard's reclaimers, in registration order; true if any freed something.
+bool run_reclaimers(shard_heap& heap, size_t bytes) {
+    bool any = false;
+    for (auto* r = static_cast<reclaimer*>(heap.user_data); r; r = r->_next) {
+        if (r->do_reclaim(bytes) == reclaiming_result::reclaimed_something) {
+            any = true;
+        }
+    }
+    return any;
+}
+
+bool pressure_hook(shard_heap& heap, size_t bytes) noexcept {
+    try {
+        return run_reclaimers(heap, bytes);
+    } catch (...) {
+        // A reclaimer that throws has reclaimed nothing we can count on.
+        return false;
+    }
+}
+
+shard_heap* create_fallback_locked() noexcept {
+    // As much address space as the system lets us reserve, up to 64 GiB; pages are only
+    // committed when touched.
+    for (size_t limit = size_t(64) << 30; limit >= (size_t(64) << 20); limit /= 2) {
+        size_t bytes = shard_heap::region_bytes_for(limit);
+        void* region = reserve(bytes);
+        if (region) {
+            shard_heap* h = shard_heap::create(region, bytes, limit);
+            g_fallback.store(h, std::memory_order_release);
+            return h;
+        }
+    }
+    return nullptr;
+}
+
+shard_heap* fallback_locked() noexcept {
+    shard_heap* h = g_fallback.load(std::memory_order_relaxed);
+    return h ? h : create_fallback_locked();
+}
+
+void* on_failure(size_t size) noexcept {
+    if (g_abort_on_failure.load(std::memory_order_relaxed)) {
+        write_stderr("seastar::memory: allocation failed and abort_on_allocation_failure is set\n");
+        std::abort();
+    }
+    errno = ENOMEM;
+    return nullptr;
+}
+
+void* fallback_allocate(size_t align, size_t size) noexcept {
+    void* p;
+    {
+        std::lock_guard<std::mutex> guard(g_fallback_mutex);
+        shard_heap* h = fallback_locked();
+        if (!h) {
+            return on_failure(size);
+        }
+        p = align ? h->allocate_aligned(align, size) : h->allocate(size);
+    }
+    return p ? p : on_failure(size);
+}
+
+shard_heap* shard_heap_at(size_t offset) noexcept {
+    return reinterpret_cast<shard_heap*>(g_shards_base.load(std::memory_order_relaxed) +
+                                         ((offset >> g_shard_shift.load(std::memory_order_relaxed))
+                                          << g_shard_shift.load(std::memory_order_relaxed)));
+}
+
+// Owner of p when it is not the calling shard: another shard, the fallback heap, or none.
+shard_heap* owner_of(const void* p, bool& is_fallback) noexcept {
+    is_fallback = false;
+    size_t off = uintptr_t(p) - g_shards_base.load(std::memory_order_relaxed);
+    if (off < g_shards_bytes.load(std::memory_order_relaxed)) {
+        return shard_heap_at(off);
+    }
+    shard_heap* f = g_fallback.load(std::memory_order_acquire);
+    if (f && f->contains(p)) {
+        is_fallback = true;
+        return f;
+    }
+    return nullptr;
+}
+
+void free_slow(void* p) noexcept {
+    if (!p) {
+        return;
+    }
+    bool is_fallback;
+    shard_heap* owner = owner_of(p, is_fallback);
+    if (!owner) {
+        if (seastar_memory_foreign_free) {
+            seastar_memory_foreign_free(p);
+            return;
+        }
+        write_stderr("seastar::memory::free: pointer was not allocated by this allocator\n");
+        std::abort();
+    }
+    shard_heap* mine = t_heap;
+    if (is_fallback) {
+        std::lock_guard<std::mutex> guard(g_fallback_mutex);
+        owner->free_local(p);
+        if (mine) {
+            ++mine->counters().cross_frees_sent;
+        }
+        return;
+    }
+    // Another shard's memory: never touch its structures, return it through its stack.
+    owner->push_remote(p);
+    if (mine) {
+        ++mine->counters().cross_frees_sent;
+    } else {
+        g_nonshard_cross_frees.fetch_add(1, std::memory_order_relaxed);
+    }
+}
+
+}  // namespace
+
+// ---- configuration and shard binding -------------------------------------------------------
+
+void configure(size_t total_bytes, unsigned nr, std::vector<int> numa_nodes) {
+    std::lock_guard<std::mutex> guard(g_configure_mutex);
+    if (g_configured.load(std::memory_order_relaxed)) {
+        throw std::logic_error("seastar::memory::configure: already configured");
+    }
+    if (nr == 0 || nr > max_shards) {
+        throw std::logic_error("seastar::memory::configure: bad number of shards");
+    }
+    size_t limit = (total_bytes / nr) & ~(page_size - 1);
+    if (limit < page_size) {
+        throw std::logic_error("seastar::memory::configure: less than a page per shard");
+    }
+    size_t region = shard_heap::region_bytes_for(limit);
+    unsigned shift = 64u - unsigned(__builtin_clzll(region - 1));
+    size_t stride = size_t(1) << shift;
+    if (shift >= 47 || (size_t(nr) << shift) >> shift != nr) {
+        throw std::logic_error("seastar::memory::configure: more memory than the address space");
+    }
+    void* base = reserve(size_t(nr) << shift);
+    if (!base) {
+        throw std::system_error(errno, std::system_category(), "seastar::memory::configure: mmap");
+    }
+    for (unsigned i = 0; i < nr; ++i) {
+        char* r = static_cast<char*>(base) + i * stride;
+        if (i < numa_nodes.size() && numa_nodes[i] >= 0 && numa_nodes[i] < 64) {
+            // Preferred rather than strict: a full node should not fail the allocation. Done
+            // before the first touch, so even the heap's header lands on the node.
+            constexpr int mpol_preferred = 1;
+            unsigned long mask = 1ul << numa_nodes[i];
+            ::syscall(SYS_mbind, r, region, mpol_preferred, &mask, 64, 0);
+        }
+        shard_heap* h = shard_heap::create(r, region, limit);
+        h->set_pressure_hook(pressure_hook);
+    }
+    g_shards_base.store(uintptr_t(base), std::memory_order_relaxed);
+    g_shard_shift.store(shift, std::memory_order_relaxed);
+    g_shards_bytes.store(size_t(nr) << shift, std::memory_order_relaxed);
+    g_nr_shards.store(nr, std::memory_order_relaxed);
+    g_configured.store(true, std::memory_order_release);
+}
+
+bool is_configured() noexcept {
+    return g_configured.load(std::memory_order_acquire);
+}
+
+unsigned nr_shards() noexcept {
+    return is_configured() ? g_nr_shards.load(std::memory_order_relaxed) : 0;
+}
+
+namespace internal {
+
+namespace {
+struct shard_binding {
+    ~shard_binding() { release_shard(); }
+};
+}  // namespace
+
+void init_shard(unsigned shard_id) {
+    if (!is_configured()) {
+        throw std::logic_error("seastar::memory::init_shard: configure() was not called");
+    }
+    if (shard_id >= g_nr_shards.load(std::memory_order_relaxed)) {
+        throw std::logic_error("seastar::memory::init_shard: shard id out of range");
+    }
+    if (t_heap) {
+        throw std::logic_error("seastar::memory::init_shard: this thread is already a shard");
+    }
+    if (g_bound[shard_id].exchange(true, std::memory_order_acq_rel)) {
+        throw std::logic_error("seastar::memory::init_shard: shard is bound to another thread");
+    }
+    // Ends the binding when the thread exits. Constructed only here, so the allocation fast
+    // path reads a plain thread-local pointer with no initialization guard.
+    static thread_local shard_binding binding;
+    (void)binding;
+    t_shard = int(shard_id);
+    t_heap = shard_heap_at(size_t(shard_id) << g_shard_shift.load(std::memory_order_relaxed));
+    t_heap->drain_remote();
+}
+
+void release_shard() noexcept {
+    if (!t_heap) {
+        return;
+    }
+    unsigned id = unsigned(t_shard);
+    t_heap = nullptr;
+    t_shard = -1;
+    g_bound[id].store(false, std::memory_order_release);
+}
+
+int current_shard() noexcept {
+    return t_shard;
+}
+
+void fail_nth_allocation(uint64_t n) noexcept {
+    if (shard_heap* h = t_heap) {
+        h->fail_nth(n);
+        return;
+    }
+    std::lock_guard<std::mutex> guard(g_fallback_mutex);
+    if (shard_heap* h = fallback_locked()) {
+        h->fail_nth(n);
+    }
+}
+
+bool set_shard_limit(size_t bytes) noexcept {
+    shard_heap* h = t_heap;
+    return h && h->set_limit(bytes);
+}
+
+}  // namespace internal
+
+// ---- entry points ----------------------------------------------------------------------------
+
+void* allocate(size_t size) noexcept {
+    shard_heap* h = t_heap;
+    if (__builtin_expect(h != nullptr, 1)) {
+        void* p = h->allocate(size);
+        return __builtin_expect(p != nullptr, 1) ? p : on_failure(size);
+    }
+    return fallback_allocate(0, size);
+}
+
+void* allocate_aligned(size_t align, size_t size) noexcept {
+    if (align == 0 || (align & (align - 1)) != 0) {
+        errno = EINVAL;
+        return nullptr;
+    }
+    shard_heap* h = t_heap;
+    if (h) {
+        void* p = h->allocate_aligned(align, size);
+        return p ? p : on_failure(size);
+    }
+    return fallback_allocate(align, size);
+}
+
+void free(void* p) noexcept {
+    shard_heap* h = t_heap;
+    if (__builtin_expect(h != nullptr && h->contains(p), 1)) {
+        h->free_local(p);
+        return;
+    }
+    free_slow(p);
+}
+
+void free(void* p, size_t) noexcept {
+    free(p);
+}
+
+size_t usable_size(void* p) noexcept {
+    if (!p) {
+        return 0;
+    }
+    shard_heap* h = t_heap;
+    if (h && h->contains(p)) {
+        return h->usable_size(p);
+    }
+    bool is_fallback;
+    shard_heap* owner = owner_of(p, is_fallback);
+    if (!owner) {
+        return 0;
+    }
+    if (is_fallback) {
+        std::lock_guard<std::mutex> guard(g_fallback_mutex);
+        return owner->usable_size(p);
+    }
+    // The size is fixed while the object is allocated, and the caller owns the object, so
+    // reading the owner's descriptor is safe: the owner changes it only after the free.
+    return owner->usable_size(p);
+}
+
+void* reallocate(void* p, size_t size) noexcept {
+    if (!p) {
+        return allocate(size);
+    }
+    if (size == 0) {
+        free(p);
+        return nullptr;
+    }
+    size_t old = usable_size(p);
+    // Keep the block when it fits and at most half of it would go unused.
+    if (size <= old && size > old / 2 && owner_shard(p) == internal::current_shard()) {
+        return p;
+    }
+    void* q = allocate(size);
+    if (!q) {
+        return nullptr;
+    }
+    std::memcpy(q, p, size < old ? size : old);
+    free(p);
+    return q;
+}
+
+int owner_shard(const void* p) noexcept {
+    bool is_fallback;
+    shard_heap* owner = owner_of(p, is_fallback);
+    if (!owner) {
+        return -2;
+    }
+    if (is_fallback) {
+        return -1;
+    }
+    return int((uintptr_t(p) - g_shards_base.load(std::memory_order_relaxed)) >>
+               g_shard_shift.load(std::memory_order_relaxed));
+}
+
+void drain_cross_shard_frees() noexcept {
+    if (shard_heap* h = t_heap) {
+        h->drain_remote();
+    }
+}
+
+void set_abort_on_allocation_failure(bool enabled) noexcept {
+    g_abort_on_failure.store(enabled, std::memory_order_relaxed);
+}
+
+// ---- statistics and reclaimers -----------------------------------------------------------
+
+static_assert(nr_size_classes == internal::nr_size_classes);
+
+statistics stats() noexcept {
+    statistics s;
+    auto fill = [&s](const shard_heap& h) {
+        s._total = h.limit_bytes();
+        s._allocated = h.used_bytes();
+        const auto& c = h.counters();
+        s._large_allocs = c.large_allocs;
+        s._cross_cpu_frees = c.cross_frees_sent;
+        s._cross_received = c.cross_frees_received;
+        s._failed = c.failed;
+        s._reclaims = c.reclaims;
+        s._largest_free_span = h.largest_free_span_bytes();
+        s._mallocs = c.large_allocs;
+        s._frees = c.large_frees;
+        for (unsigned i = 0; i < internal::nr_size_classes; ++i) {
+            auto& k = s._classes[i];
+            k.object_size = internal::class_size[i];
+            k.objects_in_use = size_t(h.class_allocs(i) - h.class_frees(i));
+            k.spans = h.class_spans(i);
+            k.span_bytes = k.spans * (size_t(internal::class_pages[i]) << shard_heap::page_shift);
+            s._mallocs += h.class_allocs(i);
+            s._frees += h.class_frees(i);
+        }
+    };
+    if (shard_heap* h = t_heap) {
+        fill(*h);
+        return s;
+    }
+    std::lock_guard<std::mutex> guard(g_fallback_mutex);
+    if (shard_heap* h = fallback_locked()) {
+        fill(*h);
+        s._cross_cpu_frees += g_nonshard_cross_frees.load(std::memory_order_relaxed);
+    }
+    return s;
+}
+
+reclaimer::reclaimer(std::function<reclaiming_result(request)> fn) : _fn(std::move(fn)) {
+    auto* h = t_heap;
+    if (!h) {
+        return;
+    }
+    _heap = h;
+    _next = static_cast<reclaimer*>(h->user_data);
+    if (_next) {
+        _next->_prev = this;
+    }
+    h->user_data = this;
+}
+
+reclaimer::reclaimer(std::function<reclaiming_result()> fn)
+    : reclaimer(std::function<reclaiming_result(request)>([fn = std::move(fn)](request) { return fn(); })) {}
+
+reclaimer::~reclaimer() {
+    auto* h = static_cast<shard_heap*>(_heap);
+    if (!h) {
+        return;
+    }
+    if (_prev) {
+        _prev->_next = _next;
+    } else {
+        h->user_data = _next;
+    }
+    if (_next) {
+        _next->_prev = _prev;
+    }
+}
+
+}  // namespace seastar::memory

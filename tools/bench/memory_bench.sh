@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Runs //seastar/memory:memory_bench against the peer allocators in one go and prints ns per
+# allocate+free pair with ratios (peer / shard allocator; > 1 means the shard allocator is faster).
+#
+#   shard      seastar::memory::allocate/free on shard 0 (the memory_bench binary itself)
+#   override   malloc/free routed to the shard allocator by :malloc_override
+#   glibc      malloc/free of the system allocator
+#   jemalloc, tcmalloc, mimalloc   the same malloc/free code under LD_PRELOAD
+#
+# Usage: tools/bench/memory_bench.sh [min_time_seconds (default 0.2)] [rounds (default 3)]
+# Each round runs every allocator once, one after the other, so that load from elsewhere on
+# a shared machine falls on all of them alike; the median over rounds is reported. Run from
+# the workspace root.
+set -euo pipefail
+
+MIN_TIME="${1:-0.2}"
+REPS="${2:-3}"
+LIBDIR=/usr/lib/x86_64-linux-gnu
+OUT="$(mktemp -d)"
+trap 'rm -rf "$OUT"' EXIT
+
+bazel build --config=opt //seastar/memory:memory_bench //seastar/memory:memory_override_bench >&2
+BIN="$(bazel info --config=opt bazel-bin 2>/dev/null)/seastar/memory"
+
+run() {  # round name filter binary [preload]
+    local round="$1" name="$2" filter="$3" bin="$4" preload="${5:-}"
+    echo "round $round: $name" >&2
+    env ${preload:+LD_PRELOAD=$preload} "$bin" --benchmark_filter="$filter" \
+        --benchmark_min_time="$MIN_TIME" --benchmark_format=json >"$OUT/$name.$round.json"
+}
+
+for round in $(seq 1 "$REPS"); do
+    run "$round" shard 'shard_api' "$BIN/memory_bench"
+    run "$round" override 'libc_api' "$BIN/memory_override_bench"
+    run "$round" glibc 'libc_api' "$BIN/memory_bench"
+    for peer in jemalloc:libjemalloc.so.2 tcmalloc:libtcmalloc_minimal.so.4 mimalloc:libmimalloc.so.2; do
+        name="${peer%%:*}"
+        lib="$LIBDIR/${peer#*:}"
+        if [[ -e "$lib" ]]; then
+            run "$round" "$name" 'libc_api' "$BIN/memory_bench" "$lib"
+        else
+            echo "skipping $name: $lib not installed" >&2
+        fi
+    done
+done
+
+python3 - "$OUT" <<'PY'
+import glob, json, os, re, statistics, sys
+out = sys.argv[1]
+order = ["shard", "override", "glibc", "jemalloc", "tcmalloc", "mimalloc"]
+samples = {}
+for name in order:
+    for path in sorted(glob.glob(os.path.join(out, name + ".*.json"))):
+        for b in json.load(open(path))["benchmarks"]:
+            m = re.match(r"BM_(\w+)<\w+>/(\d+)", b["name"])
+            kind, size = m.group(1), int(m.group(2))
+            # CPU time for the single-thread loops (steadier on a shared machine); wall time
+            # for the two-thread producer/consumer, whose waiting is part of the cost.
+            ns = b["real_time"] if kind == "cross" else b["cpu_time"]
+            assert b["time_unit"] == "ns"
+            if kind == "batch":
+                ns /= 64.0
+            samples.setdefault((kind, size), {}).setdefault(name, []).append(ns)
+results = {k: {n: statistics.median(v) for n, v in d.items()} for k, d in samples.items()}
+cols = [c for c in order if any(c in v for v in results.values())]
+def label(kind, size):
+    s = f"{size // 1048576} MiB" if size >= 1048576 else f"{size // 1024} KiB" if size >= 1024 else f"{size} B"
+    return {"pair": "pair", "batch": "batch64", "cross": "cross-shard"}[kind] + " " + s
+print("ns per allocate+free pair (median over rounds); ratio = peer / shard (> 1: shard allocator faster)")
+print("| benchmark | " + " | ".join(cols) + " | " + " | ".join(f"{c}/shard" for c in cols[1:]) + " |")
+print("|---" * (2 * len(cols)) + "|")
+for kind in ("pair", "batch", "cross"):
+    for (k, size), v in sorted(results.items(), key=lambda kv: kv[0][1]):
+        if k != kind:
+            continue
+        base = v.get("shard")
+        cells = [f"{v[c]:.1f}" if c in v else "-" for c in cols]
+        ratios = [f"{v[c] / base:.2f}x" if c in v and base else "-" for c in cols[1:]]
+        print(f"| {label(kind, size)} | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |")
+PY
