@@ -59,7 +59,7 @@ void* new_nothrow(Alloc alloc) noexcept {
     }
 }
 
-}  // namespace
+} // namespace
 
 // The allocator calls this for frees of pointers it did not hand out.
 extern "C" void seastar_memory_foreign_free(void* p) {
@@ -102,7 +102,7 @@ int posix_memalign(void** out, size_t align, size_t size) {
     }
     int saved = errno;
     void* p = mem::allocate_aligned(align, size);
-    errno = saved;  // posix_memalign reports through its result, not errno
+    errno = saved; // posix_memalign reports through its result, not errno
     if (!p) {
         return ENOMEM;
     }
@@ -140,7 +140,7 @@ size_t malloc_usable_size(void* p) {
     return mem::usable_size(p);
 }
 
-}  // extern "C"
+} // extern "C"
 
 // ---- operator new / delete -----------------------------------------------------------------
 

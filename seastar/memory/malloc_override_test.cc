@@ -110,7 +110,7 @@ TEST(malloc_override, c_functions_go_to_the_shard) {
         EXPECT_EQ(uintptr_t(aa) % 256, 0u);
         EXPECT_EQ(owner_shard(aa), 0);
         ::free(aa);
-        volatile size_t bad_align = 24;  // hidden from the compiler, which rejects constants
+        volatile size_t bad_align = 24; // hidden from the compiler, which rejects constants
         errno = 0;
         EXPECT_EQ(escape(::aligned_alloc(bad_align, 48)), nullptr);
         EXPECT_EQ(errno, EINVAL);
@@ -119,7 +119,7 @@ TEST(malloc_override, c_functions_go_to_the_shard) {
         EXPECT_EQ(uintptr_t(ma) % 128, 0u);
         ::free(ma);
         bad_align = 48;
-        void* ma3 = escape(::memalign(bad_align, 10));  // rounded up to 64, as glibc does
+        void* ma3 = escape(::memalign(bad_align, 10)); // rounded up to 64, as glibc does
         EXPECT_EQ(uintptr_t(ma3) % 64, 0u);
         ::free(ma3);
         void* va = escape(::valloc(10));
@@ -224,12 +224,12 @@ TEST(malloc_override, non_shard_threads_and_cross_thread_frees) {
     void* from_shard = nullptr;
     on_shard(0, [&] {
         for (void* p : handed) {
-            ::free(p);  // shared-heap memory freed on a shard
+            ::free(p); // shared-heap memory freed on a shard
         }
         from_shard = ::malloc(64);
     });
     EXPECT_EQ(owner_shard(from_shard), 0);
-    ::free(from_shard);  // shard memory freed on a non-shard thread goes back to shard 0
+    ::free(from_shard); // shard memory freed on a non-shard thread goes back to shard 0
     on_shard(0, [] { EXPECT_GE(stats().cross_cpu_frees_received(), 1u); });
 }
 
@@ -248,5 +248,5 @@ TEST(malloc_override, system_allocator_is_in_use) {
 
 #endif
 
-}  // namespace
-}  // namespace seastar::memory
+} // namespace
+} // namespace seastar::memory

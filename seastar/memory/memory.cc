@@ -129,9 +129,9 @@ void* fallback_allocate(size_t align, size_t size) noexcept {
 }
 
 shard_heap* shard_heap_at(size_t offset) noexcept {
-    return reinterpret_cast<shard_heap*>(g_shards_base.load(std::memory_order_relaxed) +
-                                         ((offset >> g_shard_shift.load(std::memory_order_relaxed))
-                                          << g_shard_shift.load(std::memory_order_relaxed)));
+    return reinterpret_cast<shard_heap*>(
+        g_shards_base.load(std::memory_order_relaxed) +
+        ((offset >> g_shard_shift.load(std::memory_order_relaxed)) << g_shard_shift.load(std::memory_order_relaxed)));
 }
 
 // Owner of p when it is not the calling shard: another shard, the fallback heap, or none.
@@ -181,7 +181,7 @@ void free_slow(void* p) noexcept {
     }
 }
 
-}  // namespace
+} // namespace
 
 // ---- configuration and shard binding -------------------------------------------------------
 
@@ -240,7 +240,7 @@ namespace {
 struct shard_binding {
     ~shard_binding() { release_shard(); }
 };
-}  // namespace
+} // namespace
 
 void init_shard(unsigned shard_id) {
     if (!is_configured()) {
@@ -294,7 +294,7 @@ bool set_shard_limit(size_t bytes) noexcept {
     return h && h->set_limit(bytes);
 }
 
-}  // namespace internal
+} // namespace internal
 
 // ---- entry points ----------------------------------------------------------------------------
 
@@ -471,4 +471,4 @@ reclaimer::~reclaimer() {
     }
 }
 
-}  // namespace seastar::memory
+} // namespace seastar::memory

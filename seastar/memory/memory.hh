@@ -31,8 +31,8 @@
 // //seastar/memory:malloc_override.
 #pragma once
 
-#include <cstddef>
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <vector>
@@ -96,10 +96,10 @@ void set_abort_on_allocation_failure(bool enabled) noexcept;
 class statistics {
 public:
     struct size_class_stats {
-        size_t object_size = 0;  // bytes per object in this class
+        size_t object_size = 0; // bytes per object in this class
         size_t objects_in_use = 0;
-        size_t spans = 0;  // spans currently owned by the class
-        size_t span_bytes = 0;  // bytes of those spans (used + free objects)
+        size_t spans = 0;      // spans currently owned by the class
+        size_t span_bytes = 0; // bytes of those spans (used + free objects)
     };
 
     size_t total_memory() const noexcept { return _total; }
@@ -187,6 +187,6 @@ void fail_nth_allocation(uint64_t n) noexcept;
 // Returns false on a non-shard thread or if the request exceeds the configured limit.
 bool set_shard_limit(size_t bytes) noexcept;
 
-}  // namespace internal
+} // namespace internal
 
-}  // namespace seastar::memory
+} // namespace seastar::memory

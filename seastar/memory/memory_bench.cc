@@ -151,7 +151,7 @@ BENCHMARK_TEMPLATE(BM_batch, libc_api)->Apply(sizes);
 BENCHMARK_TEMPLATE(BM_cross, shard_api)->Arg(64)->UseRealTime();
 BENCHMARK_TEMPLATE(BM_cross, libc_api)->Arg(64)->UseRealTime();
 
-}  // namespace
+} // namespace
 
 int main(int argc, char** argv) {
     // Two shards of 1 GiB: the benchmark thread is shard 0, BM_cross's consumer shard 1.

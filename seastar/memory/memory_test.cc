@@ -170,7 +170,7 @@ TEST(memory, non_shard_threads_use_a_shared_thread_safe_heap) {
             for (auto [p, n] : live) {
                 free(p);
             }
-            drain_cross_shard_frees();  // a no-op here
+            drain_cross_shard_frees(); // a no-op here
         });
     }
     for (auto& t : threads) {
@@ -219,7 +219,7 @@ struct channel {
 
 TEST(memory, cross_shard_frees_under_load_return_to_their_owner) {
     ensure_configured();
-    constexpr unsigned n = 3;  // shards 5, 6, 7: each sends to the next
+    constexpr unsigned n = 3; // shards 5, 6, 7: each sends to the next
     constexpr int per_shard = 20000;
     channel ch[n];
     std::atomic<unsigned> done{0};
@@ -400,10 +400,10 @@ TEST(memory, randomized_stress_with_shadow_contents) {
             unsigned op = rng() % 10;
             if (live.empty() || (op < 5 && live.size() < 600)) {
                 size_t size = 1 + (rng() % 20 == 0 ? rng() % (300 << 10) : rng() % 2000);
-                auto* p = static_cast<unsigned char*>(rng() % 10 == 0 ? allocate_aligned(size_t(64) << (rng() % 8), size)
-                                                                      : allocate(size));
-                ASSERT_NE(p, nullptr) << size << " bytes; in use " << stats().allocated_memory()
-                                      << ", largest free " << stats().largest_free_span();
+                auto* p = static_cast<unsigned char*>(
+                    rng() % 10 == 0 ? allocate_aligned(size_t(64) << (rng() % 8), size) : allocate(size));
+                ASSERT_NE(p, nullptr) << size << " bytes; in use " << stats().allocated_memory() << ", largest free "
+                                      << stats().largest_free_span();
                 auto fill = (unsigned char)rng();
                 std::memset(p, fill, size);
                 live.push_back({p, size, fill});
@@ -434,5 +434,5 @@ TEST(memory, randomized_stress_with_shadow_contents) {
     });
 }
 
-}  // namespace
-}  // namespace seastar::memory
+} // namespace
+} // namespace seastar::memory

@@ -28,7 +28,7 @@ size_t header_pages_for(size_t total_pages) noexcept {
 // rounds, so a reclaimer that lies cannot hang the allocation.
 constexpr unsigned max_pressure_rounds = 64;
 
-}  // namespace
+} // namespace
 
 size_t shard_heap::region_bytes_for(size_t limit_bytes) noexcept {
     size_t limit_pages = limit_bytes >> page_shift;
@@ -43,11 +43,9 @@ size_t shard_heap::region_bytes_for(size_t limit_bytes) noexcept {
 }
 
 shard_heap::shard_heap(size_t region_bytes, size_t header_pages, size_t limit_pages) noexcept
-    : _descs(reinterpret_cast<page_desc*>(reinterpret_cast<char*>(this) + sizeof(shard_heap)))
-    , _region_bytes(region_bytes)
-    , _first_page(header_pages)
-    , _end_page(region_bytes >> page_shift)
-    , _limit_pages(limit_pages) {
+    : _descs(reinterpret_cast<page_desc*>(reinterpret_cast<char*>(this) + sizeof(shard_heap))),
+      _region_bytes(region_bytes), _first_page(header_pages), _end_page(region_bytes >> page_shift),
+      _limit_pages(limit_pages) {
     for (unsigned c = 0; c < nr_size_classes; ++c) {
         _classes[c] = class_state{&_sentinel, 0, 0, nullptr, 0};
     }
@@ -182,7 +180,7 @@ page_desc* shard_heap::alloc_span(size_t npages, size_t align_pages) noexcept {
                 }
                 _used_pages += npages;
                 page_desc* r = desc(start);
-                r->kind = kind_large;  // the caller sets the final kind
+                r->kind = kind_large; // the caller sets the final kind
                 r->npages = uint32_t(npages);
                 return r;
             }
@@ -203,7 +201,7 @@ void shard_heap::free_span(size_t start, size_t npages) noexcept {
             npages += r->npages;
         }
     }
-    page_desc* t = desc(start - 1);  // the guard page exists before the first data page
+    page_desc* t = desc(start - 1); // the guard page exists before the first data page
     page_desc* l = t - t->head_offset;
     if (l->kind == kind_free) {
         size_t ln = l->npages;
@@ -449,7 +447,7 @@ void shard_heap::free_large(page_desc* d) noexcept {
     }
     ++_counters.large_frees;
     size_t start = index_of(d);
-    d->kind = kind_reserved;  // catches a second free of the same pointer
+    d->kind = kind_reserved; // catches a second free of the same pointer
     free_span(start, d->npages);
 }
 
@@ -521,4 +519,4 @@ size_t shard_heap::drain_remote() noexcept {
     return n;
 }
 
-}  // namespace seastar::memory::internal
+} // namespace seastar::memory::internal

@@ -36,16 +36,16 @@ struct free_object {
 // One per page of the region. Only some are meaningful: the first and last page of every
 // span, and every page of a small-object span (so a pointer anywhere in it finds the head).
 struct page_desc {
-    free_object* free;  // small span: its free objects
-    page_desc* next;  // free-span bucket or class partial list
+    free_object* free; // small span: its free objects
+    page_desc* next;   // free-span bucket or class partial list
     page_desc* prev;
-    uint32_t npages;  // span length (head; and tail of free spans)
-    uint32_t head_offset;  // pages back to the span's head
-    uint32_t used;  // small span: objects handed out
-    uint32_t capacity;  // small span: objects it holds
+    uint32_t npages;      // span length (head; and tail of free spans)
+    uint32_t head_offset; // pages back to the span's head
+    uint32_t used;        // small span: objects handed out
+    uint32_t capacity;    // small span: objects it holds
     uint8_t kind;
     uint8_t cls;
-    uint8_t state;  // small span: current / partial / full
+    uint8_t state; // small span: current / partial / full
 };
 
 enum : uint8_t { kind_reserved = 0, kind_free = 1, kind_large = 2, kind_small = 3 };
@@ -80,9 +80,7 @@ public:
     void free_local(void* p) noexcept;
     size_t usable_size(const void* p) const noexcept;
 
-    bool contains(const void* p) const noexcept {
-        return uintptr_t(p) - uintptr_t(this) < _region_bytes;
-    }
+    bool contains(const void* p) const noexcept { return uintptr_t(p) - uintptr_t(this) < _region_bytes; }
 
     // Any thread: hand `p` (owned by this heap) back to the owner.
     void push_remote(void* p) noexcept;
@@ -99,7 +97,7 @@ public:
     bool set_limit(size_t bytes) noexcept;
 
     void set_pressure_hook(pressure_hook hook) noexcept { _hook = hook; }
-    void* user_data = nullptr;  // for the owner of the heap (reclaimer list)
+    void* user_data = nullptr; // for the owner of the heap (reclaimer list)
 
     // Statistics.
     size_t limit_bytes() const noexcept { return _limit_pages << page_shift; }
@@ -117,7 +115,7 @@ private:
         page_desc* current;
         uint64_t allocs;
         uint64_t frees;
-        page_desc* partial;  // spans with free objects, not current
+        page_desc* partial; // spans with free objects, not current
         size_t spans;
     };
 
@@ -152,7 +150,7 @@ private:
     static void list_remove(page_desc*& head, page_desc* d) noexcept;
 
     class_state _classes[nr_size_classes];
-    page_desc _sentinel{};  // an exhausted span: makes the fast path take the slow path
+    page_desc _sentinel{}; // an exhausted span: makes the fast path take the slow path
     page_desc* _descs;
     size_t _region_bytes;
     size_t _first_page;
@@ -163,8 +161,8 @@ private:
     bool _inject_armed = false;
     bool _in_pressure = false;
     pressure_hook _hook = nullptr;
-    uint64_t _nonempty = 0;  // bit b: _buckets[b] not empty
-    page_desc* _buckets[nr_buckets] = {};  // free spans of [2^b, 2^(b+1)) pages
+    uint64_t _nonempty = 0;               // bit b: _buckets[b] not empty
+    page_desc* _buckets[nr_buckets] = {}; // free spans of [2^b, 2^(b+1)) pages
     heap_counters _counters;
     // Written by other threads: on its own cache line (the class size rounds up to 64).
     alignas(64) std::atomic<free_object*> _remote{nullptr};
@@ -208,4 +206,4 @@ inline void shard_heap::free_local(void* p) noexcept {
     free_large(d);
 }
 
-}  // namespace seastar::memory::internal
+} // namespace seastar::memory::internal

@@ -177,7 +177,7 @@ TEST(shard_heap, large_allocation_after_fragmentation) {
 
 TEST(shard_heap, failure_injection_fails_exactly_the_nth_allocation) {
     heap_fixture f(4 << 20);
-    void* warm = f.heap->allocate(32);  // a current span exists: injection must bypass it
+    void* warm = f.heap->allocate(32); // a current span exists: injection must bypass it
     f.heap->fail_nth(3);
     void* a = f.heap->allocate(32);
     void* b = f.heap->allocate(100000);
@@ -314,5 +314,5 @@ TEST(shard_heap, randomized_stress_keeps_contents) {
     EXPECT_EQ(f.heap->used_bytes(), 0u);
 }
 
-}  // namespace
-}  // namespace seastar::memory::internal
+} // namespace
+} // namespace seastar::memory::internal

@@ -74,4 +74,4 @@ constexpr std::array<uint32_t, nr_size_classes> make_class_pages() {
 
 inline constexpr std::array<uint32_t, nr_size_classes> class_pages = make_class_pages();
 
-}  // namespace seastar::memory::internal
+} // namespace seastar::memory::internal
