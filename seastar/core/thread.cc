@@ -63,9 +63,9 @@ namespace {
 // scheduler runs on (one per OS thread, `unthreaded_context`).
 struct switch_context {
     jmp_buf jmpbuf;
-    switch_context* link = nullptr;     // where switch_out() returns to
-    thread_context* thread = nullptr;   // nullptr for the scheduler's stack
-    unsigned inline_depth = 0;          // this stack's nesting of inline continuations
+    switch_context* link = nullptr;   // where switch_out() returns to
+    thread_context* thread = nullptr; // nullptr for the scheduler's stack
+    unsigned inline_depth = 0;        // this stack's nesting of inline continuations
 #ifdef SEASTAR_THREAD_ASAN
     const void* stack_bottom = nullptr;
     std::size_t stack_size = 0;
@@ -130,7 +130,7 @@ class thread_context final : public task, public stackful_context {
         void operator()(char* p) const noexcept { ::munmap(p, size); }
     };
 
-    std::unique_ptr<char, stack_deleter> _mapping;   // guard page + stack
+    std::unique_ptr<char, stack_deleter> _mapping; // guard page + stack
     std::size_t _stack_size;
     std::unique_ptr<thread_func> _func;
     switch_context _context;
@@ -180,7 +180,7 @@ std::size_t page_size() noexcept {
 } // namespace
 
 thread_context::thread_context(thread_attributes attr, std::unique_ptr<thread_func> func)
-        : task(attr.sched_group.value_or(current_scheduling_group())), _func(std::move(func)) {
+    : task(attr.sched_group.value_or(current_scheduling_group())), _func(std::move(func)) {
     const std::size_t page = page_size();
     _stack_size = (std::max<std::size_t>(attr.stack_size, page) + page - 1) / page * page;
     const std::size_t total = _stack_size + page;
@@ -225,7 +225,7 @@ void thread_context::start() {
     // makecontext() passes int arguments only: split the pointer.
     auto q = std::uint64_t(reinterpret_cast<std::uintptr_t>(this));
     ::makecontext(&initial, reinterpret_cast<void (*)()>(&thread_context::s_main), 2, int(std::uint32_t(q)),
-            int(std::uint32_t(q >> 32)));
+                  int(std::uint32_t(q >> 32)));
     switch_context* from = current();
     _context.link = from;
     swap_hooks_out(from, &_context);
@@ -233,7 +233,7 @@ void thread_context::start() {
     if (_setjmp(from->jmpbuf) == 0) {
         before_switch(from, &_context, false);
         ::setcontext(&initial);
-        std::abort();   // setcontext() returns only on failure
+        std::abort(); // setcontext() returns only on failure
     }
     after_switch(from, nullptr);
 }
@@ -252,7 +252,7 @@ void thread_context::main() noexcept {
     }
     try {
         _func->call();
-        _func.reset();   // the body's captures die on its own stack
+        _func.reset(); // the body's captures die on its own stack
         _done.set_value();
     } catch (...) {
         _func.reset();

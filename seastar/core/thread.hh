@@ -98,8 +98,7 @@ public:
     explicit thread(Func func) : thread(thread_attributes(), std::move(func)) {}
     template <typename Func>
     thread(thread_attributes attr, Func func) {
-        start(std::move(attr),
-                std::make_unique<internal::thread_func_impl<Func>>(std::move(func)));
+        start(std::move(attr), std::make_unique<internal::thread_func_impl<Func>>(std::move(func)));
     }
     thread(thread&& x) noexcept;
     thread& operator=(thread&& x) noexcept;
@@ -125,8 +124,8 @@ public:
 // it returns (a returned future is waited for inside the thread) or fails with
 // what it throws. Arguments are moved into the thread.
 template <typename Func, typename... Args>
-futurize_t<std::invoke_result_t<std::decay_t<Func>, std::decay_t<Args>&&...>> async(
-        thread_attributes attr, Func&& func, Args&&... args) noexcept {
+futurize_t<std::invoke_result_t<std::decay_t<Func>, std::decay_t<Args>&&...>> async(thread_attributes attr, Func&& func,
+                                                                                    Args&&... args) noexcept {
     using R = std::invoke_result_t<std::decay_t<Func>, std::decay_t<Args>&&...>;
     using F = futurize<R>;
     using value_type = typename F::value_type;

@@ -2,6 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdint>
+#include <cstring>
+
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -12,8 +18,14 @@
 #include "seastar/core/task.hh"
 
 #if defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define THREAD_TEST_SANITIZER 1
+#if __has_feature(address_sanitizer)
+#define THREAD_TEST_ASAN 1
+#endif
+#if __has_feature(thread_sanitizer)
+#define THREAD_TEST_TSAN 1
+#endif
+#if __has_feature(undefined_behavior_sanitizer)
+#define THREAD_TEST_UBSAN 1
 #endif
 #endif
 
@@ -64,7 +76,7 @@ TEST(thread, thread_object_join_and_running_in_thread) {
         inside = thread::running_in_thread();
         ran = true;
     });
-    EXPECT_TRUE(ran);   // the body starts in the constructor
+    EXPECT_TRUE(ran); // the body starts in the constructor
     EXPECT_TRUE(inside);
     EXPECT_FALSE(thread::running_in_thread());
     auto j = th.join();
@@ -108,17 +120,17 @@ TEST(thread, exception_from_body_fails_join_and_async) {
     thread th([] { throw std::runtime_error("from thread"); });
     auto j = th.join();
     EXPECT_THROW(
-            {
-                try {
-                    sched.wait(std::move(j));
-                } catch (const std::runtime_error& e) {
-                    EXPECT_EQ(std::string(e.what()), "from thread");
-                    throw;
-                }
-            },
-            std::runtime_error);
+        {
+            try {
+                sched.wait(std::move(j));
+            } catch (const std::runtime_error& e) {
+                EXPECT_EQ(std::string(e.what()), "from thread");
+                throw;
+            }
+        },
+        std::runtime_error);
 
-    auto f = async([] () -> int {
+    auto f = async([]() -> int {
         thread::yield();
         throw std::invalid_argument("after a yield");
     });
@@ -132,9 +144,10 @@ TEST(thread, exception_from_body_fails_join_and_async) {
 TEST(thread, async_passes_arguments_and_waits_for_returned_future) {
     local_scheduler sched;
     promise<std::string> p;
-    auto f = async(
-            [&p](std::string a, int b) { return p.get_future().then([a, b](std::string c) { return a + std::to_string(b) + c; }); },
-            std::string("x"), 7);
+    auto f =
+        async([&p](std::string a,
+                   int b) { return p.get_future().then([a, b](std::string c) { return a + std::to_string(b) + c; }); },
+              std::string("x"), 7);
     EXPECT_FALSE(f.available());
     run_later([&] { p.set_value("y"); });
     EXPECT_EQ(sched.wait(std::move(f)), "x7y");
@@ -162,8 +175,8 @@ TEST(thread, nested_async) {
         return v + 1;
     });
     EXPECT_EQ(sched.wait(std::move(f)), 6);
-    EXPECT_EQ(log, (std::vector<std::string>{
-                           "outer start", "inner start", "outer after inner started", "inner end", "outer end"}));
+    EXPECT_EQ(log, (std::vector<std::string>{"outer start", "inner start", "outer after inner started", "inner end",
+                                             "outer end"}));
 }
 
 TEST(thread, yield_queues_behind_tasks_already_queued) {
@@ -179,8 +192,8 @@ TEST(thread, yield_queues_behind_tasks_already_queued) {
     run_later([&] { log.push_back("task 3"); });
     sched.wait(std::move(f));
     sched.run_until_idle();
-    EXPECT_EQ(log, (std::vector<std::string>{
-                           "thread before yield", "task 1", "task 2", "thread after yield", "task 3"}));
+    EXPECT_EQ(log,
+              (std::vector<std::string>{"thread before yield", "task 1", "task 2", "thread after yield", "task 3"}));
 }
 
 TEST(thread, should_yield_follows_the_task_quota) {
@@ -196,11 +209,11 @@ TEST(thread, should_yield_follows_the_task_quota) {
             other_ran = true;
             sched.set_need_preempt(false);
         });
-        thread::maybe_yield();   // yields: the quota is used up
+        thread::maybe_yield(); // yields: the quota is used up
         EXPECT_TRUE(other_ran);
-        EXPECT_FALSE(thread::should_yield());   // a new quota started with our task
+        EXPECT_FALSE(thread::should_yield()); // a new quota started with our task
         run_later([&] { other2 = true; });
-        thread::maybe_yield();   // does not yield
+        thread::maybe_yield(); // does not yield
         EXPECT_FALSE(other2);
     });
     sched.wait(std::move(f));
@@ -221,7 +234,7 @@ TEST(thread, runs_in_its_scheduling_group_and_keeps_it) {
         seen.push_back(current_scheduling_group());
         promise<> p;
         auto pf = p.get_future();
-        run_later([&p] { p.set_value(); });   // a task of the default group
+        run_later([&p] { p.set_value(); }); // a task of the default group
         pf.get();
         seen.push_back(current_scheduling_group());
         thread::yield();
@@ -264,31 +277,59 @@ TEST(thread, larger_stack_size_allows_deeper_recursion) {
     EXPECT_EQ(sched.wait(std::move(f)), 1000);
 }
 
-#ifndef THREAD_TEST_SANITIZER
+std::uintptr_t thread_top = 0;
+
 [[gnu::noinline]] int recurse_forever_ish(int n) {
     volatile char buf[1024];
     buf[0] = char(n);
     return n == 0 ? 0 : recurse_forever_ish(n - 1) + buf[0];
 }
-#endif
 
 TEST(thread_death, stack_overflow_hits_the_guard_page) {
-#ifdef THREAD_TEST_SANITIZER
-    // asan and tsan need far more stack per frame than the 1 KiB this test
-    // budgets and report the overflow through their own SEGV handlers, on
-    // which a death test's regex would depend; the guard page itself is the
-    // same mmap in every build and is exercised in the default and ubsan runs.
-    GTEST_SKIP() << "stack overflow death test skipped under asan/tsan";
-#else
     GTEST_FLAG_SET(death_test_style, "threadsafe");
-    EXPECT_DEATH(
-            {
-                local_scheduler sched;
-                // 10 MiB of frames against a 128 KiB stack.
-                auto f = async([] { return recurse_forever_ish(10000); });
-                (void)sched.wait(std::move(f));
-            },
-            "");
+    auto overflow = [] {
+        local_scheduler sched;
+        // 10 MiB of frames against a 128 KiB stack.
+        auto f = async([] { return recurse_forever_ish(10000); });
+        (void)sched.wait(std::move(f));
+    };
+#if defined(THREAD_TEST_TSAN)
+    // The sanitizers' deadly-signal handlers see the fault below the stack
+    // pointer and call it a stack overflow, then exit (tsan: status 66).
+    EXPECT_EXIT(overflow(), testing::ExitedWithCode(66), "stack-overflow");
+#elif defined(THREAD_TEST_ASAN) || defined(THREAD_TEST_UBSAN)
+    EXPECT_EXIT(overflow(), testing::ExitedWithCode(1), "stack-overflow");
+#else
+    EXPECT_EXIT(overflow(), testing::KilledBySignal(SIGSEGV), "");
+    // And the fault is in the guard page right below the thread's stack.
+    EXPECT_EXIT(
+        {
+            static char alt[64 * 1024];
+            stack_t ss{};
+            ss.ss_sp = alt;
+            ss.ss_size = sizeof(alt);
+            sigaltstack(&ss, nullptr);
+            struct sigaction sa{};
+            sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
+            sa.sa_sigaction = [](int, siginfo_t* si, void*) {
+                auto addr = reinterpret_cast<std::uintptr_t>(si->si_addr);
+                // The stack is 128 KiB below the body's first frame; its
+                // guard page is the 4 KiB under that.
+                bool in_guard = addr < thread_top - 120 * 1024 && addr + 4096 + 16 * 1024 >= thread_top - 128 * 1024;
+                const char* msg = in_guard ? "fault in the guard page\n" : "fault elsewhere\n";
+                (void)!write(2, msg, strlen(msg));
+                _exit(in_guard ? 3 : 4);
+            };
+            sigaction(SIGSEGV, &sa, nullptr);
+            local_scheduler sched;
+            auto f = async([] {
+                char probe;
+                thread_top = reinterpret_cast<std::uintptr_t>(&probe);
+                return recurse_forever_ish(10000);
+            });
+            (void)sched.wait(std::move(f));
+        },
+        testing::ExitedWithCode(3), "fault in the guard page");
 #endif
 }
 

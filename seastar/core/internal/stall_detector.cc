@@ -36,7 +36,7 @@ constexpr std::size_t report_buffer_size = 16 * 1024;
 
 std::int64_t steady_now_ns() noexcept {
     timespec ts;
-    ::clock_gettime(CLOCK_MONOTONIC, &ts);   // steady_clock's clock; async-signal-safe
+    ::clock_gettime(CLOCK_MONOTONIC, &ts); // steady_clock's clock; async-signal-safe
     return std::int64_t(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
 }
 
@@ -202,7 +202,7 @@ public:
 };
 
 watchdog& the_watchdog() {
-    static watchdog* w = new watchdog();   // never destroyed: detectors may outlive static destructors
+    static watchdog* w = new watchdog(); // never destroyed: detectors may outlive static destructors
     return *w;
 }
 
@@ -292,11 +292,11 @@ cpu_stall_detector::~cpu_stall_detector() {
 void stall_detector_access::check(cpu_stall_detector& d, std::int64_t now_ns, pid_t pid) noexcept {
     auto seq = d._seq.load(std::memory_order_acquire);
     if (seq % 2 == 0) {
-        return;   // idle
+        return; // idle
     }
     auto started = d._run_started_ns.load(std::memory_order_acquire);
     if (d._seq.load(std::memory_order_relaxed) != seq) {
-        return;   // that run just ended; the start time may belong to the next one
+        return; // that run just ended; the start time may belong to the next one
     }
     const std::int64_t threshold = d._cfg.threshold.count();
     if (seq != d._watched_seq) {
@@ -330,7 +330,7 @@ void stall_detector_access::check(cpu_stall_detector& d, std::int64_t now_ns, pi
 void stall_detector_access::report_from_signal(cpu_stall_detector& d, const ucontext_t* uc) noexcept {
     auto seq = d._signalled_seq.load(std::memory_order_acquire);
     if (seq != d._seq.load(std::memory_order_relaxed)) {
-        return;   // the stalled run ended before the signal arrived
+        return; // the stalled run ended before the signal arrived
     }
     const std::int64_t elapsed = steady_now_ns() - d._signalled_started_ns.load(std::memory_order_relaxed);
 
@@ -357,7 +357,10 @@ void stall_detector_access::report_from_signal(cpu_stall_detector& d, const ucon
     out.str("), threshold ").ms(d._cfg.threshold.count());
     auto suppressed = d._suppressed_pending.exchange(0, std::memory_order_relaxed);
     if (suppressed) {
-        out.str("; ").dec(suppressed).str(suppressed == 1 ? " report" : " reports").str(" suppressed since the last one");
+        out.str("; ")
+            .dec(suppressed)
+            .str(suppressed == 1 ? " report" : " reports")
+            .str(" suppressed since the last one");
     }
     out.str(". Backtrace:");
     out.end_line();

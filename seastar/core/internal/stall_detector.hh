@@ -106,9 +106,7 @@ public:
         _seq.store(_seq.load(std::memory_order_relaxed) + 1, std::memory_order_release);
     }
     // The run that start_task_run() began is over.
-    void end_task_run() noexcept {
-        _seq.store(_seq.load(std::memory_order_relaxed) + 1, std::memory_order_release);
-    }
+    void end_task_run() noexcept { _seq.store(_seq.load(std::memory_order_relaxed) + 1, std::memory_order_release); }
 
     // Reports written, and stalls not reported because of the rate limit.
     std::uint64_t reports() const noexcept { return _reports.load(std::memory_order_relaxed); }
@@ -129,10 +127,10 @@ private:
 
     // Watchdog state (guarded by the watchdog's registry mutex).
     std::uint64_t _watched_seq = 0;
-    std::int64_t _next_report_ns = 0;    // run length at which to report next
+    std::int64_t _next_report_ns = 0; // run length at which to report next
     std::int64_t _window_start_ns = 0;
     unsigned _reports_in_window = 0;
-    std::atomic<std::uint64_t> _suppressed_pending{0};   // shown in the next report
+    std::atomic<std::uint64_t> _suppressed_pending{0}; // shown in the next report
 
     std::atomic<std::uint64_t> _reports{0};
     std::atomic<std::uint64_t> _suppressed_total{0};

@@ -36,7 +36,7 @@ struct collected_reports {
         auto at = self->len.load(std::memory_order_relaxed);
         n = std::min(n, cap - at - 1);
         std::memcpy(self->buf + at, text, n);
-        self->buf[at + n] = '\x1e';   // record separator
+        self->buf[at + n] = '\x1e'; // record separator
         self->len.store(at + n + 1, std::memory_order_relaxed);
         self->count.fetch_add(1, std::memory_order_release);
     }
@@ -168,7 +168,7 @@ TEST(cpu_stall_detector, rate_limit_caps_reports_and_counts_the_rest) {
         auto before = r.count.load() + d.suppressed();
         d.start_task_run(clock_type::now());
         stall_test_spinning_function(threshold * spin_limit_factor,
-                [&] { return r.count.load() + d.suppressed() > before; });
+                                     [&] { return r.count.load() + d.suppressed() > before; });
         d.end_task_run();
     }
     EXPECT_EQ(r.count.load(), 2);
