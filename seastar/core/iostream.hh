@@ -372,8 +372,9 @@ private:
         if constexpr (InputStreamConsumer<Consumer, CharType>) {
             return c(std::move(buf));
         } else {
-            return c(std::move(buf)).then(
-                [](std::optional<tmp_buf> r) { return consumption_result_type(std::move(r)); });
+            return c(std::move(buf)).then([](std::optional<tmp_buf> r) {
+                return consumption_result_type(std::move(r));
+            });
         }
     }
 
@@ -464,7 +465,9 @@ public:
         _end += n;
         return make_ready_future<>();
     }
-    future<> write(const char_type* buf) noexcept { return write(buf, std::strlen(reinterpret_cast<const char*>(buf))); }
+    future<> write(const char_type* buf) noexcept {
+        return write(buf, std::strlen(reinterpret_cast<const char*>(buf)));
+    }
     future<> write(std::basic_string_view<char_type> s) noexcept { return write(s.data(), s.size()); }
     future<> write(const std::basic_string<char_type>& s) noexcept { return write(s.data(), s.size()); }
     // Zero-copy: the buffer (and the packet's fragments) go to the sink as

@@ -85,7 +85,8 @@ struct source_options {
 };
 
 input_stream<char> make_input(std::vector<std::string> parts, source_options o = {}) {
-    return input_stream<char>(data_source(std::make_unique<vector_source>(std::move(parts), o.async, o.fail_at, o.closes)));
+    return input_stream<char>(
+        data_source(std::make_unique<vector_source>(std::move(parts), o.async, o.fail_at, o.closes)));
 }
 
 class input_stream_test : public ::testing::TestWithParam<bool> {
@@ -110,10 +111,10 @@ TEST(input_stream, read_does_not_copy) {
     auto p = src->front().get();
     input_stream<char> in(data_source(std::move(src)));
     auto a = sched.wait(in.read_exactly(2));
-    EXPECT_EQ(a.get(), p);                      // shared, not copied
+    EXPECT_EQ(a.get(), p); // shared, not copied
     auto b = sched.wait(in.read_up_to(3));
     EXPECT_EQ(b.get(), p + 2);
-    auto c = sched.wait(in.read_exactly(1));    // exactly what is left: handed over
+    auto c = sched.wait(in.read_exactly(1)); // exactly what is left: handed over
     EXPECT_EQ(c.get(), p + 5);
     EXPECT_EQ(str(a) + str(b) + str(c), "abcdef");
 }
@@ -131,7 +132,7 @@ TEST_P(input_stream_test, read_exactly_across_buffers) {
 TEST_P(input_stream_test, read_exactly_at_eof_returns_short_buffer) {
     auto in = make_input({"abc", "de"}, opts());
     auto b = sched.wait(in.read_exactly(10));
-    EXPECT_EQ(str(b), "abcde");   // short: the stream ended
+    EXPECT_EQ(str(b), "abcde"); // short: the stream ended
     EXPECT_TRUE(in.eof());
     EXPECT_TRUE(sched.wait(in.read_exactly(1)).empty());
     EXPECT_TRUE(sched.wait(in.read()).empty());
@@ -150,7 +151,7 @@ TEST_P(input_stream_test, read_exactly_zero_and_empty_stream) {
 TEST_P(input_stream_test, read_up_to) {
     auto in = make_input({"abcdef", "gh"}, opts());
     EXPECT_EQ(str(sched.wait(in.read_up_to(4))), "abcd");
-    EXPECT_EQ(str(sched.wait(in.read_up_to(100))), "ef");  // never waits for more than one buffer
+    EXPECT_EQ(str(sched.wait(in.read_up_to(100))), "ef"); // never waits for more than one buffer
     EXPECT_EQ(str(sched.wait(in.read_up_to(100))), "gh");
     EXPECT_TRUE(sched.wait(in.read_up_to(100)).empty());
     EXPECT_TRUE(in.eof());
@@ -160,12 +161,12 @@ TEST_P(input_stream_test, skip_within_and_across_buffers) {
     auto in = make_input({"abc", "defg", "hij", "klm"}, opts());
     sched.wait(in.skip(1));
     EXPECT_EQ(str(sched.wait(in.read_exactly(1))), "b");
-    sched.wait(in.skip(4));   // "c" from the buffer, "def" from the source
+    sched.wait(in.skip(4)); // "c" from the buffer, "def" from the source
     EXPECT_EQ(str(sched.wait(in.read_exactly(2))), "gh");
-    sched.wait(in.skip(4));   // "ij", then "kl": exactly into the last buffer
+    sched.wait(in.skip(4)); // "ij", then "kl": exactly into the last buffer
     EXPECT_EQ(str(sched.wait(in.read())), "m");
     sched.wait(in.skip(0));
-    sched.wait(in.skip(100));  // past the end
+    sched.wait(in.skip(100)); // past the end
     EXPECT_TRUE(sched.wait(in.read()).empty());
     EXPECT_TRUE(in.eof());
 }
@@ -220,7 +221,7 @@ TEST_P(input_stream_test, consume_to_eof_sees_empty_buffer) {
     auto in = make_input({"2ab", "1c"}, opts());
     std::vector<std::string> records;
     record_consumer c{&records, 100};
-    sched.wait(in.consume(c));   // by reference: we can inspect it afterwards
+    sched.wait(in.consume(c)); // by reference: we can inspect it afterwards
     EXPECT_TRUE(c.saw_eof);
     EXPECT_TRUE(in.eof());
     EXPECT_EQ(records, (std::vector<std::string>{"ab", "c"}));
@@ -234,7 +235,7 @@ TEST_P(input_stream_test, consume_skip_bytes) {
         ++calls;
         seen += str(buf);
         if (calls == 1) {
-            return make_ready_future<consumption_result<char>>(skip_bytes(7));   // "0123456"
+            return make_ready_future<consumption_result<char>>(skip_bytes(7)); // "0123456"
         }
         return make_ready_future<consumption_result<char>>(stop_consuming<char>(tb()));
     }));
@@ -294,7 +295,7 @@ INSTANTIATE_TEST_SUITE_P(sync_and_async, input_stream_test, ::testing::Values(fa
 // ---- output ----
 
 struct sink_log {
-    std::vector<std::string> puts;   // one entry per put(), its bytes
+    std::vector<std::string> puts; // one entry per put(), its bytes
     std::vector<const char*> first_bytes;
     int flushes = 0;
     int closes = 0;
@@ -312,7 +313,7 @@ struct sink_options {
     int fail_put_at = -1;
     bool fail_flush = false;
     bool fail_close = false;
-    bool throw_instead = false;   // fail by throwing from the call rather than a failed future
+    bool throw_instead = false; // fail by throwing from the call rather than a failed future
     bool batch = false;
     size_t buffer_size = 8192;
 };
@@ -370,7 +371,7 @@ TEST_P(output_stream_test, small_writes_are_batched) {
     auto out = make_output(log, 4096, opts());
     std::string expect;
     for (int i = 0; i < 1000; ++i) {
-        std::string rec = "record-" + std::to_string(1000 + i) + "-xxxx";   // 16 bytes
+        std::string rec = "record-" + std::to_string(1000 + i) + "-xxxx"; // 16 bytes
         ASSERT_EQ(rec.size(), 16u);
         expect += rec;
         sched.wait(out.write(rec));
@@ -390,7 +391,7 @@ TEST_P(output_stream_test, small_writes_are_batched) {
 TEST_P(output_stream_test, write_straddling_the_buffer_end) {
     auto out = make_output(log, 8, opts());
     sched.wait(out.write("abcde"));
-    sched.wait(out.write("fghij"));   // 3 fill the buffer, 2 start the next
+    sched.wait(out.write("fghij")); // 3 fill the buffer, 2 start the next
     ASSERT_EQ(log.puts.size(), 1u);
     EXPECT_EQ(log.puts[0], "abcdefgh");
     sched.wait(out.flush());
@@ -403,10 +404,10 @@ TEST_P(output_stream_test, large_write_bypasses_the_batch_buffer) {
     auto out = make_output(log, 8, opts());
     std::string big(20, 'B');
     sched.wait(out.write(big));
-    ASSERT_EQ(log.puts.size(), 1u);     // one put of its own, not split in 8s
+    ASSERT_EQ(log.puts.size(), 1u); // one put of its own, not split in 8s
     EXPECT_EQ(log.puts[0], big);
     sched.wait(out.write("ab"));
-    std::string big2(14, 'C');          // >= 2*size - pending: fills the buffer, rest on its own
+    std::string big2(14, 'C'); // >= 2*size - pending: fills the buffer, rest on its own
     sched.wait(out.write(big2));
     ASSERT_EQ(log.puts.size(), 3u);
     EXPECT_EQ(log.puts[1], "abCCCCCC");
@@ -494,7 +495,7 @@ TEST_P(output_stream_test, zero_length_writes_do_nothing) {
     sched.wait(out.write(net::packet::make_null_packet()));
     sched.wait(out.flush());
     EXPECT_TRUE(log.puts.empty());
-    EXPECT_EQ(log.flushes, 0);   // nothing buffered: flush does not reach the sink (as in Seastar)
+    EXPECT_EQ(log.flushes, 0); // nothing buffered: flush does not reach the sink (as in Seastar)
     sched.wait(out.close());
     EXPECT_TRUE(log.puts.empty());
     EXPECT_EQ(log.closes, 1);
@@ -533,7 +534,7 @@ TEST_P(output_stream_test, failing_put_surfaces_in_write_and_close_still_closes)
         o.throw_instead = throw_instead;
         auto out = make_output(l, 8, o);
         sched.wait(out.write("abcd"));
-        EXPECT_THROW(sched.wait(out.write("efghij")), test_error);   // fills the buffer: put fails
+        EXPECT_THROW(sched.wait(out.write("efghij")), test_error); // fills the buffer: put fails
         // later writes go on to the sink (which now accepts)
         sched.wait(out.write("kl"));
         sched.wait(out.close());
@@ -560,7 +561,7 @@ TEST_P(output_stream_test, failing_put_surfaces_in_flush_and_close) {
         auto out = make_output(l, 8, o);
         sched.wait(out.write("ab"));
         EXPECT_THROW(sched.wait(out.close()), test_error);
-        EXPECT_EQ(l.closes, 1);   // closed even though the final flush failed
+        EXPECT_EQ(l.closes, 1); // closed even though the final flush failed
         EXPECT_THROW(sched.wait(out.write("x")), output_stream_closed_error);
     }
 }
@@ -601,7 +602,7 @@ TEST_P(output_stream_test, size_from_sink) {
     auto o = opts();
     o.buffer_size = 4;
     output_stream<char> out(data_sink(std::make_unique<counting_sink>(log, o)));
-    sched.wait(out.write("abcdefghij"));   // trim_to_size: never more than 4 per put
+    sched.wait(out.write("abcdefghij")); // trim_to_size: never more than 4 per put
     EXPECT_EQ(log.puts, (std::vector<std::string>{"abcd", "efgh", "ij"}));
     sched.wait(out.close());
 }
@@ -611,7 +612,7 @@ TEST_P(output_stream_test, batched_flushes_merge) {
     o.batch = true;
     auto out = make_output(log, 64, o, {.batch_flushes = true});
     sched.wait(out.write("a"));
-    sched.wait(out.flush());   // returns before the sink saw anything
+    sched.wait(out.flush()); // returns before the sink saw anything
     sched.wait(out.write("b"));
     sched.wait(out.flush());
     EXPECT_TRUE(log.puts.empty());
@@ -633,9 +634,9 @@ TEST_P(output_stream_test, batched_flush_error_reported_later) {
     sched.wait(out.flush());
     sched.run_until_idle();
     EXPECT_EQ(log.flushes, 1);
-    EXPECT_THROW(sched.wait(out.flush()), test_error);   // the earlier failure
+    EXPECT_THROW(sched.wait(out.flush()), test_error); // the earlier failure
     sched.wait(out.write("b"));
-    EXPECT_THROW(sched.wait(out.close()), test_error);   // close's own flush fails too
+    EXPECT_THROW(sched.wait(out.close()), test_error); // close's own flush fails too
     EXPECT_EQ(log.closes, 1);
 }
 
@@ -643,7 +644,7 @@ TEST_P(output_stream_test, batch_flushes_ignored_when_sink_cannot) {
     auto out = make_output(log, 64, opts(), {.batch_flushes = true});
     sched.wait(out.write("a"));
     sched.wait(out.flush());
-    EXPECT_EQ(log.flushes, 1);   // flushed synchronously
+    EXPECT_EQ(log.flushes, 1); // flushed synchronously
     sched.wait(out.close());
 }
 

@@ -32,9 +32,9 @@ TEST(scattered_message, pieces_in_order_without_copying_static_and_buffers) {
     auto bp = buf.get();
     m.append(std::move(buf));
     std::string owned = "world";
-    m.append(std::string_view(owned));   // copied
+    m.append(std::string_view(owned)); // copied
     owned[0] = 'W';
-    m.append(std::string("!"));          // short string: bytes must stay valid after the move
+    m.append(std::string("!")); // short string: bytes must stay valid after the move
     m.prepend_static("> ");
     m.prepend(std::string("[1] "));
     m.append_static("", 0);
@@ -42,8 +42,8 @@ TEST(scattered_message, pieces_in_order_without_copying_static_and_buffers) {
     EXPECT_EQ(m.size(), 21u);
     auto p = std::move(m).release();
     EXPECT_EQ(contents(p), "[1] > hello bigworld!");
-    EXPECT_EQ(p.frag(2).base, greeting);   // static data referenced, not copied
-    EXPECT_EQ(p.frag(4).base, bp);         // buffer moved in, not copied
+    EXPECT_EQ(p.frag(2).base, greeting); // static data referenced, not copied
+    EXPECT_EQ(p.frag(4).base, bp);       // buffer moved in, not copied
 }
 
 TEST(scattered_message, on_delete_runs_once_when_released) {

@@ -54,7 +54,8 @@ public:
     temporary_buffer(const temporary_buffer&) = delete;
     temporary_buffer& operator=(const temporary_buffer&) = delete;
     temporary_buffer(temporary_buffer&& x) noexcept
-        : _buffer(std::exchange(x._buffer, nullptr)), _size(std::exchange(x._size, 0)), _deleter(std::move(x._deleter)) {}
+        : _buffer(std::exchange(x._buffer, nullptr)), _size(std::exchange(x._size, 0)),
+          _deleter(std::move(x._deleter)) {}
     temporary_buffer& operator=(temporary_buffer&& x) noexcept {
         if (this != &x) {
             _buffer = std::exchange(x._buffer, nullptr);

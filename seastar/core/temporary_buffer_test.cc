@@ -139,7 +139,7 @@ TEST(temporary_buffer, aligned) {
         EXPECT_EQ(b.size(), 100u);
         auto s = b.share(10, 10);
         b = tb();
-        s.get_write()[0] = 1;  // still valid memory
+        s.get_write()[0] = 1; // still valid memory
     }
 }
 

@@ -103,11 +103,11 @@ TEST(packet, append_packet_moves_fragments) {
         EXPECT_EQ(contents(a), "onetwothree");
         EXPECT_EQ(a.nr_frags(), 3u);
         EXPECT_EQ(a.frag(1).base, b0);
-        a.append(packet());                       // empty: nothing changes
+        a.append(packet()); // empty: nothing changes
         a.append(packet::make_null_packet());
         EXPECT_EQ(a.nr_frags(), 3u);
         packet e;
-        e.append(std::move(a));                   // into an empty packet
+        e.append(std::move(a)); // into an empty packet
         EXPECT_EQ(contents(e), "onetwothree");
         EXPECT_EQ(releases, 0);
     }
@@ -121,7 +121,7 @@ TEST(packet, vector_and_iterator_constructors) {
         std::vector<fragment> frags{{x, 2}, {x + 2, 0}, {x + 2, 4}};
         packet p(frags, make_deleter([&] { ++releases; }));
         EXPECT_EQ(contents(p), "abcdef");
-        EXPECT_EQ(p.nr_frags(), 2u);  // empty fragments are dropped
+        EXPECT_EQ(p.nr_frags(), 2u); // empty fragments are dropped
         packet q(frags.begin(), frags.end(), deleter());
         EXPECT_EQ(q.len(), 6u);
     }
@@ -276,7 +276,7 @@ TEST(packet, linearize_merges_into_one) {
         packet one = packet::from_static_data("z", 1);
         auto base = one.frag(0).base;
         one.linearize();
-        EXPECT_EQ(one.frag(0).base, base);  // nothing to merge: no copy
+        EXPECT_EQ(one.frag(0).base, base); // nothing to merge: no copy
     }
     EXPECT_EQ(releases, 3);
 }
@@ -340,7 +340,7 @@ TEST(packet, too_many_fragments_in_vector_are_copied) {
     std::vector<fragment> frags(packet::max_nr_frags + 1, fragment{&byte, 1});
     int releases = 0;
     packet p(frags, make_deleter([&] { ++releases; }));
-    EXPECT_EQ(releases, 1);  // the bytes were copied, the source released at once
+    EXPECT_EQ(releases, 1); // the bytes were copied, the source released at once
     EXPECT_EQ(p.nr_frags(), 1u);
     EXPECT_EQ(p.len(), packet::max_nr_frags + 1);
 }
