@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Checks query outputs against layering rules; see layering.bzl.
 # Arguments, repeated:  forbid FILE TARGET REGEX   |   only FILE EXTERNAL REGEX
+# A forbid REGEX of the form "A!B" matches labels that match A but not B
+# (grep -E has no look-ahead).
 set -u
 failures=0
 while [ $# -ge 4 ]; do
@@ -10,7 +12,12 @@ while [ $# -ge 4 ]; do
     labels=$(grep -vE '^@(bazel_tools|local_config_[a-z_]+)//' "$file")
     case "$mode" in
     forbid)
-        bad=$(grep -E -- "$pattern" <<<"$labels")
+        except='^$'
+        if [[ "$pattern" == *'!'* ]]; then
+            except=${pattern#*!}
+            pattern=${pattern%%!*}
+        fi
+        bad=$(grep -E -- "$pattern" <<<"$labels" | grep -vE -- "$except")
         if [ -n "$bad" ]; then
             echo "layering violation: $subject must not depend on anything matching '$pattern', but reaches:"
             sed 's/^/    /' <<<"$bad"

@@ -22,6 +22,8 @@ expect 0 forbid "$dir/deps" //seastar/core:future '^//seastar/net'
 expect 0 forbid "$dir/deps" //seastar/core:future '^@bazel_tools'
 expect 1 only "$dir/rdeps" @liburing//:liburing '^//seastar/core:reactor_backend_uring$'
 expect 0 only "$dir/rdeps" @liburing//:liburing '^//seastar/(core:reactor_backend_uring|net:posix_stack)$'
+expect 1 forbid "$dir/deps" //x '^//seastar/core!:task$'
+expect 0 forbid "$dir/deps" //x '^//seastar/core!:future$'
 expect 2 forbid "$dir/missing" x y
 grep -q 'posix_stack' "$dir/out" || true
 echo "layering check self-test passed"
