@@ -1,24 +1,40 @@
-// A demo of the futures layer, driven by the run-until-idle scheduler:
+// A demo of what the framework has, on one reactor started by app_template:
 // a pipeline of coroutines joined by bounded queues, a semaphore limiting
-// concurrent work, a gate waiting for it all, and the cost of continuations.
+// concurrent timers, a stackful thread waiting on futures, blocking work on
+// the syscall thread, and the reactor's own counters at the end.
+//
+//     bazel run --config=opt //tools/demo -- --reactor-backend=io_uring
+#include <sys/stat.h>
+
 #include <chrono>
-#include <cstdio>
-#include <exception>
 #include <vector>
 
+#include "seastar/core/app-template.hh"
 #include "seastar/core/coroutine.hh"
 #include "seastar/core/future.hh"
-#include "seastar/core/gate.hh"
-#include "seastar/core/local_scheduler.hh"
+#include "seastar/core/internal/reactor_backend.hh"
+#include "seastar/core/loop.hh"
 #include "seastar/core/queue.hh"
+#include "seastar/core/reactor.hh"
 #include "seastar/core/semaphore.hh"
+#include "seastar/core/sleep.hh"
+#include "seastar/core/thread.hh"
+#include "seastar/core/when_all.hh"
+#include "seastar/util/log.hh"
 
 namespace {
 
+using namespace std::chrono_literals;
 using clock_type = std::chrono::steady_clock;
 
-// Stage 1 -> 2 -> 3: numbers, their squares, their sum. Each stage is a
-// coroutine; queues of 8 give back-pressure between them.
+seastar::logger demo_log("demo");
+
+double ms_since(clock_type::time_point start) {
+    return std::chrono::duration<double, std::milli>(clock_type::now() - start).count();
+}
+
+// Stage 1 -> 2 -> 3: numbers, their squares, their sum; queues of 8 give
+// back-pressure between the coroutines. -1 ends the stream.
 seastar::future<> generate(seastar::queue<long>& out, long n) {
     for (long i = 1; i <= n; ++i) {
         co_await out.push_eventually(long(i));
@@ -44,70 +60,60 @@ seastar::future<long> sum(seastar::queue<long>& in) {
     co_return total;
 }
 
-// Work items that each hold one of `limit` semaphore units, tracked by a gate.
-seastar::future<> limited_work(seastar::semaphore& sem, seastar::gate& g, int id, int& max_in_flight, int& in_flight,
-                               seastar::promise<>& release) {
-    auto holder = g.hold();
-    auto units = co_await seastar::get_units(sem, 1);
-    max_in_flight = std::max(max_in_flight, ++in_flight);
-    co_await release.get_future().then([] {}).handle_exception([](std::exception_ptr) {});
-    --in_flight;
+seastar::future<bool> pipeline() {
+    constexpr long n = 200000;
+    seastar::queue<long> a(8), b(8);
+    auto start = clock_type::now();
+    // As in Seastar, when_all_succeed drops the results of future<>s.
+    auto [total] = co_await seastar::when_all_succeed(sum(b), generate(a, n), square(a, b));
+    long expect = n * (n + 1) * (2 * n + 1) / 6;
+    demo_log.info("pipeline: sum of squares 1..{} = {} ({}) in {:.1f} ms", n, total, total == expect ? "ok" : "WRONG",
+                  ms_since(start));
+    co_return total == expect;
+}
+
+// 12 sleeps of 20 ms, at most 4 at a time: about 3 rounds of 20 ms.
+seastar::future<bool> limited_timers() {
+    seastar::semaphore sem(4);
+    int in_flight = 0, max_in_flight = 0;
+    auto start = clock_type::now();
+    co_await seastar::parallel_for_each(std::vector<int>(12), [&](int) -> seastar::future<> {
+        auto units = co_await seastar::get_units(sem, 1);
+        max_in_flight = std::max(max_in_flight, ++in_flight);
+        co_await seastar::sleep(20ms);
+        --in_flight;
+    });
+    double ms = ms_since(start);
+    demo_log.info("12 timers of 20 ms under semaphore(4): {:.1f} ms, at most {} at once", ms, max_in_flight);
+    co_return max_in_flight == 4 && ms >= 60;
+}
+
+// A stackful thread: future::get() blocks only the thread; blocking work
+// (stat) runs on the syscall thread.
+seastar::future<bool> thread_and_blocking() {
+    return seastar::async([] {
+        auto start = clock_type::now();
+        seastar::sleep(5ms).get();
+        struct stat st{};
+        int r = seastar::engine().run_blocking([&st] { return ::stat("/", &st); }).get();
+        demo_log.info("thread: slept and stat(\"/\") on the syscall thread ({}) in {:.1f} ms",
+                      r == 0 && S_ISDIR(st.st_mode) ? "a directory" : "FAILED", ms_since(start));
+        return r == 0;
+    });
 }
 
 } // namespace
 
-int main() {
-    seastar::local_scheduler sched;
-
-    // 1. A pipeline of three coroutines.
-    constexpr long n = 100000;
-    seastar::queue<long> a(8), b(8);
-    auto start = clock_type::now();
-    auto g1 = generate(a, n);
-    auto g2 = square(a, b);
-    long total = sched.wait(sum(b));
-    sched.wait(std::move(g1));
-    sched.wait(std::move(g2));
-    double ms = std::chrono::duration<double, std::milli>(clock_type::now() - start).count();
-    long expect = n * (n + 1) * (2 * n + 1) / 6;
-    std::printf("pipeline: sum of squares 1..%ld = %ld (%s) in %.1f ms\n", n, total, total == expect ? "ok" : "WRONG",
-                ms);
-
-    // 2. A semaphore of 3 units limits 10 work items; a gate waits for all.
-    seastar::semaphore sem(3);
-    seastar::gate g;
-    int max_in_flight = 0, in_flight = 0;
-    std::vector<seastar::promise<>> releases(10);
-    std::vector<seastar::future<>> work;
-    for (int i = 0; i < 10; ++i) {
-        work.push_back(limited_work(sem, g, i, max_in_flight, in_flight, releases[i]));
-    }
-    sched.run_until_idle();
-    for (auto& r : releases) {
-        r.set_value();
-        sched.run_until_idle();
-    }
-    sched.wait(g.close());
-    for (auto& f : work) {
-        sched.wait(std::move(f));
-    }
-    std::printf("semaphore(3) over 10 items: at most %d ran at once (%s)\n", max_in_flight,
-                max_in_flight == 3 ? "ok" : "WRONG");
-
-    // 3. The cost of a continuation woken by a promise.
-    constexpr int rounds = 1000000;
-    start = clock_type::now();
-    long counted = 0;
-    for (int i = 0; i < rounds; ++i) {
-        seastar::promise<int> p;
-        auto f = p.get_future().then([&counted](int v) { counted += v; });
-        p.set_value(1);
-        sched.run_until_idle();
-        sched.wait(std::move(f));
-    }
-    double ns = std::chrono::duration<double, std::nano>(clock_type::now() - start).count() / rounds;
-    std::printf("promise -> continuation -> scheduler: %.1f ns per round (%ld rounds)\n", ns, counted);
-
-    bool ok = total == expect && max_in_flight == 3 && counted == rounds;
-    return ok ? 0 : 1;
+int main(int ac, char** av) {
+    seastar::app_template app({.name = "demo", .description = "A tour of the framework on one reactor"});
+    return app.run(ac, av, []() -> seastar::future<int> {
+        demo_log.info("reactor backend: {}", seastar::engine().backend().name());
+        bool ok = co_await pipeline();
+        ok = co_await limited_timers() && ok;
+        ok = co_await thread_and_blocking() && ok;
+        auto st = seastar::engine().get_stats();
+        demo_log.info("reactor: {} tasks, {} loop turns, {} sleeps, {} timers fired", st.tasks_processed, st.loop_turns,
+                      st.sleeps, st.timers_fired);
+        co_return ok ? 0 : 1;
+    });
 }
