@@ -442,6 +442,22 @@ struct future_access {
     // Makes `t` run when `f` becomes available; the result stays in f, which
     // must not move until then. Used by coroutines and stackful threads.
     static void set_waiter(future<T>& f, task* t) noexcept { f.set_waiter(t); }
+    // Moves f's result slot to `dest` (f becomes invalid) and schedules `t`
+    // once the result is there (at once if f is available).
+    static void attach(future<T>& f, future_state<T>* dest, task* t) noexcept { f.attach(dest, t); }
+    static future<T> from_state(future_state<T>&& st) noexcept { return future<T>(std::move(st)); }
+    // Fulfils pr and runs the task waiting for it directly instead of
+    // scheduling it; only for callers that are themselves a task run by the
+    // scheduler (bounded nesting).
+    template <typename... A>
+    static void set_value_and_run_waiter(promise<T>& pr, A&&... a) noexcept {
+        task* t = pr._task;
+        pr._task = nullptr;
+        pr.set_value(std::forward<A>(a)...);
+        if (t) {
+            run_task(t);
+        }
+    }
 };
 
 } // namespace internal
@@ -500,6 +516,7 @@ class [[nodiscard]] future {
             ::seastar::schedule(t);
         } else {
             assert(_promise && "future has neither a value nor a promise");
+            *dest = state_type();
             _promise->_state = dest;
             _promise->_task = t;
             _promise->_future = nullptr;

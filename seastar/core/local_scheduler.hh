@@ -51,8 +51,8 @@ public:
     std::size_t run_until_idle() noexcept;
     std::size_t pending() const noexcept { return _queue.size(); }
 
-    // Simulates a reactor's task quota: need_preempt() becomes true after
-    // every `n` tasks (0: never) and is cleared when the next task starts.
+    // Simulates a reactor's task quota: need_preempt() is true while every
+    // n-th task runs (0: never) and is cleared when the next task starts.
     void set_task_quota(std::size_t n) noexcept { _preempt_every = n; }
     // Sets or clears the preemption flag by hand.
     void set_need_preempt(bool v) noexcept { _preempt.store(v, std::memory_order_relaxed); }

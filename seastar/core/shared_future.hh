@@ -1,0 +1,136 @@
+// shared_future<T>: one result, many waiters. Each get_future() returns an
+// independent future<T> that resolves with a copy of the value (or the same
+// exception) once the original future does. shared_promise<T> is the
+// matching producer.
+//
+// Contract: one thread. T must be copyable (void is fine). Copies of a
+// shared_future share the same state (reference counted, not thread-safe).
+// get_future() on an available shared_future returns a ready future without
+// allocating; otherwise it queues one promise. A failure is reported as
+// abandoned only if no future was ever taken from the shared_future.
+//
+//     seastar::shared_future<int> sf(compute());
+//     auto a = sf.get_future();
+//     auto b = sf.get_future();   // both get the same value
+#pragma once
+
+#include <utility>
+#include <vector>
+
+#include "seastar/core/future.hh"
+#include "seastar/core/task.hh"
+
+namespace seastar {
+
+template <typename T = void>
+class shared_future {
+    using state_type = internal::future_state<T>;
+
+    class shared_state final : public task {
+    public:
+        long _refs = 1;
+        bool _observed = false;
+        state_type _slot;
+        std::vector<promise<T>> _peers;
+
+        shared_state() noexcept { _slot.ignore(); }
+        ~shared_state() {
+            if (_observed) {
+                _slot.ignore();
+            }
+        }
+        void ref() noexcept { ++_refs; }
+        void unref() noexcept {
+            if (--_refs == 0) {
+                delete this;
+            }
+        }
+        future<T> ready_copy() noexcept {
+            _observed = true;
+            if (_slot.failed()) {
+                return make_exception_future<T>(_slot.exception_ref());
+            }
+            if constexpr (std::is_void_v<T>) {
+                return make_ready_future<>();
+            } else {
+                return make_ready_future<T>(_slot.value_ref());
+            }
+        }
+        void run_and_dispose() noexcept override {
+            auto peers = std::move(_peers);
+            for (auto& pr : peers) {
+                ready_copy().forward_to(std::move(pr));
+            }
+            unref();
+        }
+    };
+
+    shared_state* _state = nullptr;
+
+public:
+    shared_future() noexcept = default;
+    // Takes over `f`. Allocates the shared state (aborts if that fails, like a task).
+    shared_future(future<T>&& f) noexcept : _state(new shared_state()) {
+        if (f.available()) {
+            _state->_slot = std::move(internal::future_access<T>::state(f));
+        } else {
+            _state->ref();   // held by the pending wake-up
+            internal::future_access<T>::attach(f, &_state->_slot, _state);
+        }
+    }
+    shared_future(const shared_future& o) noexcept : _state(o._state) {
+        if (_state) {
+            _state->ref();
+        }
+    }
+    shared_future(shared_future&& o) noexcept : _state(std::exchange(o._state, nullptr)) {}
+    shared_future& operator=(shared_future o) noexcept {
+        std::swap(_state, o._state);
+        return *this;
+    }
+    ~shared_future() {
+        if (_state) {
+            _state->unref();
+        }
+    }
+
+    // A future of the shared result. May allocate (the waiter list grows).
+    future<T> get_future() const noexcept {
+        if (!_state) {
+            return make_exception_future<T>(broken_promise());
+        }
+        if (_state->_slot.available() && _state->_peers.empty()) {
+            return _state->ready_copy();
+        }
+        _state->_observed = true;
+        _state->_peers.emplace_back();
+        return _state->_peers.back().get_future();
+    }
+    // True once the result is there and every earlier waiter was woken.
+    bool available() const noexcept { return _state && _state->_slot.available() && _state->_peers.empty(); }
+    bool failed() const noexcept { return available() && _state->_slot.failed(); }
+    bool valid() const noexcept { return _state != nullptr; }
+};
+
+template <typename T = void>
+class shared_promise {
+    promise<T> _promise;
+    shared_future<T> _shared;
+
+public:
+    shared_promise() noexcept : _shared(_promise.get_future()) {}
+    future<T> get_shared_future() const noexcept { return _shared.get_future(); }
+    template <typename... A>
+    void set_value(A&&... a) noexcept {
+        _promise.set_value(std::forward<A>(a)...);
+    }
+    void set_exception(std::exception_ptr ex) noexcept { _promise.set_exception(std::move(ex)); }
+    template <typename Ex>
+        requires(!std::is_same_v<std::decay_t<Ex>, std::exception_ptr>)
+    void set_exception(Ex&& ex) noexcept {
+        _promise.set_exception(std::make_exception_ptr(std::forward<Ex>(ex)));
+    }
+    bool available() const noexcept { return _shared.available(); }
+};
+
+} // namespace seastar
