@@ -1,0 +1,158 @@
+// The reactor backend interface: how a reactor waits for fd readiness,
+// submits disk I/O and sleeps until something happens.
+//
+// Three implementations exist, each its own target: epoll
+// (reactor_backend_epoll), linux-aio (reactor_backend_aio: IOCB_CMD_POLL for
+// readiness, io_getevents for completions) and io_uring (reactor_backend_uring).
+// reactor_backend_selector picks one at start-up. Nothing here names a
+// third-party type.
+//
+// Contract:
+//   * A backend belongs to one reactor thread; every call except wakeup()
+//     comes from that thread. wakeup() may come from any thread and from a
+//     signal handler (it only writes to an eventfd).
+//   * Readiness is one-shot: readable()/writeable() return a future that is
+//     ready once the fd is readable/writeable (or has an error or hang-up, so
+//     that the caller's next syscall reports it). At most one readable and one
+//     writeable waiter per fd at a time; a second fails with std::logic_error.
+//   * forget() must be called before the fd is closed; waiters still pending
+//     fail with std::system_error(ECANCELED).
+//   * submit_io() returns the syscall's result (bytes, or 0 for fdatasync) or a
+//     failed future with std::system_error. The buffers must stay valid until
+//     the future resolves.
+//   * Futures are fulfilled from poll()/wait(), on the reactor thread.
+//
+//     auto be = seastar::internal::make_reactor_backend({});   // selector
+//     auto f = be->readable(state);
+//     be->wait(std::chrono::milliseconds(10));   // fulfils f if data arrived
+#pragma once
+
+#include <sys/uio.h>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "seastar/core/future.hh"
+
+namespace seastar::internal {
+
+// Per-fd bookkeeping shared by the pollable_fd and its backend.
+class pollable_fd_state {
+public:
+    explicit pollable_fd_state(int fd) noexcept : fd(fd) {}
+    pollable_fd_state(const pollable_fd_state&) = delete;
+    pollable_fd_state& operator=(const pollable_fd_state&) = delete;
+
+    int fd;
+    // Waiters; `*_waiting` says whether the promise has a future.
+    promise<> pollin;
+    promise<> pollout;
+    bool pollin_waiting = false;
+    bool pollout_waiting = false;
+    // Backend-private: epoll keeps its registered event mask here,
+    // completion-based backends their in-flight poll requests.
+    uint32_t backend_events = 0;
+    void* backend_data = nullptr;
+
+    // Creates the waiter for a direction; throws std::logic_error if one exists.
+    future<> wait_for(bool in) {
+        auto& waiting = in ? pollin_waiting : pollout_waiting;
+        if (waiting) {
+            throw std::logic_error(in ? "pollable_fd: a readable() wait is already pending"
+                                      : "pollable_fd: a writeable() wait is already pending");
+        }
+        waiting = true;
+        auto& pr = in ? pollin : pollout;
+        pr = promise<>();
+        return pr.get_future();
+    }
+    void complete(bool in) noexcept {
+        auto& waiting = in ? pollin_waiting : pollout_waiting;
+        if (waiting) {
+            waiting = false;
+            (in ? pollin : pollout).set_value();
+        }
+    }
+    void fail(bool in, std::exception_ptr ex) noexcept {
+        auto& waiting = in ? pollin_waiting : pollout_waiting;
+        if (waiting) {
+            waiting = false;
+            (in ? pollin : pollout).set_exception(std::move(ex));
+        }
+    }
+};
+
+// One disk (or any positional) I/O request on an fd.
+struct io_request {
+    enum class operation { read, write, readv, writev, fdatasync };
+    operation op = operation::read;
+    int fd = -1;
+    uint64_t pos = 0;
+    // read/write: addr+size; readv/writev: iov+iov_count.
+    void* addr = nullptr;
+    size_t size = 0;
+    const ::iovec* iov = nullptr;
+    size_t iov_count = 0;
+
+    static io_request make_read(int fd, uint64_t pos, void* buf, size_t len) noexcept {
+        return {operation::read, fd, pos, buf, len, nullptr, 0};
+    }
+    static io_request make_write(int fd, uint64_t pos, const void* buf, size_t len) noexcept {
+        return {operation::write, fd, pos, const_cast<void*>(buf), len, nullptr, 0};
+    }
+    static io_request make_readv(int fd, uint64_t pos, const ::iovec* iov, size_t n) noexcept {
+        return {operation::readv, fd, pos, nullptr, 0, iov, n};
+    }
+    static io_request make_writev(int fd, uint64_t pos, const ::iovec* iov, size_t n) noexcept {
+        return {operation::writev, fd, pos, nullptr, 0, iov, n};
+    }
+    static io_request make_fdatasync(int fd) noexcept { return {operation::fdatasync, fd, 0, nullptr, 0, nullptr, 0}; }
+};
+
+// Runs an io_request with plain blocking syscalls; returns the result or -errno.
+long perform_io_blocking(const io_request& req) noexcept;
+
+// What a backend factory is given.
+struct backend_options {
+    // Queue depth of completion-based backends (linux-aio events, io_uring entries).
+    unsigned queue_depth = 1024;
+    // Backend names the selector treats as unavailable, to test fallbacks
+    // (added to those in the environment variable SEASTAR_UNAVAILABLE_BACKENDS).
+    std::vector<std::string> simulate_unavailable;
+};
+
+// Thrown by a backend's factory when the kernel or its limits rule it out.
+class backend_unavailable : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+class reactor_backend {
+public:
+    virtual ~reactor_backend() = default;
+
+    // "epoll", "linux-aio" or "io_uring".
+    virtual std::string_view name() const noexcept = 0;
+
+    virtual future<> readable(pollable_fd_state& fd) = 0;
+    virtual future<> writeable(pollable_fd_state& fd) = 0;
+    virtual void forget(pollable_fd_state& fd) noexcept = 0;
+
+    virtual future<size_t> submit_io(const io_request& req) = 0;
+
+    // Handles whatever has completed, without blocking; true if anything did.
+    virtual bool poll() noexcept = 0;
+    // Sleeps until an event, wakeup() or the timeout (nullopt: none), then
+    // handles what arrived.
+    virtual void wait(std::optional<std::chrono::nanoseconds> timeout) noexcept = 0;
+    // Ends a wait() in progress, or makes the next one return at once.
+    virtual void wakeup() noexcept = 0;
+};
+
+} // namespace seastar::internal

@@ -1,0 +1,404 @@
+#include "seastar/core/reactor.hh"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <cassert>
+#include <cerrno>
+#include <stdexcept>
+#include <system_error>
+
+#include "seastar/core/internal/reactor_backend_selector.hh"
+#include "seastar/core/internal/task_quota_timer.hh"
+#include "seastar/core/lowres_clock.hh"
+#include "seastar/core/scheduling.hh"
+#include "seastar/core/timer.hh"
+#include "seastar/util/log.hh"
+
+namespace seastar {
+
+namespace {
+
+logger reactor_log("reactor");
+
+constinit thread_local reactor* local_engine = nullptr;
+
+// Signals arrive on whatever thread the kernel picks; the handler only records
+// them and wakes the reactor that registered them, which runs the handlers.
+constexpr int max_signal = 64;
+std::atomic<uint64_t> pending_signals{0};
+std::atomic<reactor*> signal_reactor{nullptr};
+
+void on_signal(int signo) {
+    pending_signals.fetch_or(uint64_t(1) << (signo - 1));
+    if (auto r = signal_reactor.load()) {
+        r->backend().wakeup();
+    }
+}
+
+template <typename Func>
+class lambda_task final : public task {
+    Func _func;
+
+public:
+    explicit lambda_task(Func&& f) : _func(std::move(f)) {}
+    void run_and_dispose() noexcept override {
+        _func();
+        delete this;
+    }
+};
+
+template <typename Func>
+task* make_lambda_task(Func&& f) {
+    return new lambda_task<std::decay_t<Func>>(std::forward<Func>(f));
+}
+
+std::string describe(const std::exception_ptr& ex) {
+    try {
+        std::rethrow_exception(ex);
+    } catch (const std::exception& e) {
+        return e.what();
+    } catch (...) {
+        return "unknown exception";
+    }
+}
+
+} // namespace
+
+reactor& engine() noexcept {
+    assert(local_engine && "engine() called on a thread without a reactor");
+    return *local_engine;
+}
+
+bool engine_is_ready() noexcept {
+    return local_engine != nullptr;
+}
+
+reactor::reactor(reactor_config cfg)
+        : _cfg(std::move(cfg)), _syscall_pool([this] { wakeup(); }),
+          _rng(_cfg.shuffle_seed ? _cfg.shuffle_seed : std::random_device()()) {
+    if (local_engine) {
+        throw std::logic_error("a reactor already runs on this thread");
+    }
+    internal::backend_options opts;
+    opts.queue_depth = _cfg.backend_queue_depth;
+    auto sel = internal::select_reactor_backend(_cfg.backend, opts);
+    _backend = std::move(sel.backend);
+    _quota_timer = std::make_unique<internal::task_quota_timer>(_preempt);
+    _queues.resize(1);
+    local_engine = this;
+    internal::set_log_shard_id(int(_cfg.shard_id));
+    if (!sel.note.empty()) {
+        reactor_log.warn("{}", sel.note);
+    }
+    reactor_log.debug("using the {} backend", _backend->name());
+    _prev_scheduler = internal::set_task_scheduler(this);
+    _prev_preempt = internal::set_preemption_flag(&_preempt);
+    if (_cfg.handle_sigint_sigterm) {
+        handle_signal(SIGINT, [this] { exit(0); });
+        handle_signal(SIGTERM, [this] { exit(0); });
+    }
+}
+
+reactor::~reactor() {
+    for (int signo = 1; signo < int(_signals.size()); ++signo) {
+        if (_signals[signo].installed) {
+            ::sigaction(signo, &_signals[signo].old_action, nullptr);
+        }
+    }
+    reactor* self = this;
+    signal_reactor.compare_exchange_strong(self, nullptr);
+    drain_tasks();
+    internal::set_preemption_flag(_prev_preempt);
+    // Tasks that blocking calls or backend completions schedule while they
+    // are torn down still find this scheduler.
+    _quota_timer.reset();
+    _backend.reset();
+    drain_tasks();
+    internal::set_task_scheduler(_prev_scheduler);
+    local_engine = nullptr;
+    internal::set_log_shard_id(-1);
+}
+
+void reactor::schedule(task* t) noexcept {
+    auto g = internal::scheduling_group_index(t->group());
+    if (g >= _queues.size()) [[unlikely]] {
+        _queues.resize(g + 1);
+    }
+    auto& q = _queues[g];
+    if (_cfg.shuffle_tasks && !q.empty()) {
+        std::uniform_int_distribution<size_t> dist(0, q.size());
+        size_t i = dist(_rng);
+        if (i < q.size()) {
+            std::swap(q[i], t);
+        }
+    }
+    q.push_back(t);
+    ++_tasks_queued;
+}
+
+void reactor::schedule_urgent(task* t) noexcept {
+    auto g = internal::scheduling_group_index(t->group());
+    if (g >= _queues.size()) [[unlikely]] {
+        _queues.resize(g + 1);
+    }
+    _queues[g].push_front(t);
+    ++_tasks_queued;
+}
+
+task* reactor::pop_task() noexcept {
+    if (!_tasks_queued) {
+        return nullptr;
+    }
+    for (size_t n = 0; n < _queues.size(); ++n) {
+        auto& q = _queues[_next_group];
+        if (!q.empty()) {
+            auto t = q.front();
+            q.pop_front();
+            --_tasks_queued;
+            return t;
+        }
+        _next_group = unsigned((_next_group + 1) % _queues.size());
+    }
+    return nullptr;
+}
+
+void reactor::run_tasks() noexcept {
+    if (!_tasks_queued) {
+        return;
+    }
+    auto start = std::chrono::steady_clock::now();
+    _preempt.store(false, std::memory_order_relaxed);
+    _quota_timer->arm(start + _cfg.task_quota);
+    if (_observer) {
+        _observer->start_task_run(start);
+    }
+    auto processed = _tasks_processed.load(std::memory_order_relaxed);
+    while (!need_preempt()) {
+        auto t = pop_task();
+        if (!t) {
+            break;
+        }
+        internal::run_task(t);
+        // A plain store: only this thread writes the counter.
+        _tasks_processed.store(++processed, std::memory_order_relaxed);
+    }
+    if (_observer) {
+        _observer->end_task_run();
+    }
+    if (_queues.size() > 1) {
+        _next_group = unsigned((_next_group + 1) % _queues.size());
+    }
+}
+
+void reactor::drain_tasks() noexcept {
+    // Bounded: tasks that keep rescheduling themselves forever are left.
+    for (int i = 0; i < 1000000; ++i) {
+        auto t = pop_task();
+        if (!t) {
+            return;
+        }
+        internal::run_task(t);
+    }
+}
+
+bool reactor::deliver_signals() noexcept {
+    if (!pending_signals.load(std::memory_order_relaxed)) {
+        return false;
+    }
+    uint64_t sigs = pending_signals.exchange(0);
+    for (int signo = 1; signo <= max_signal && sigs; ++signo) {
+        uint64_t bit = uint64_t(1) << (signo - 1);
+        if (!(sigs & bit)) {
+            continue;
+        }
+        sigs &= ~bit;
+        if (signo < int(_signals.size()) && _signals[signo].handler) {
+            schedule(make_lambda_task([this, signo] {
+                auto h = _signals[signo].handler;  // a copy: the handler may replace itself
+                h();
+            }));
+        }
+    }
+    return true;
+}
+
+bool reactor::expire_timers() noexcept {
+    size_t n = 0;
+    auto& steady = internal::local_timer_set<steady_clock_type>();
+    if (!steady.empty()) {
+        n += steady.expire(steady_clock_type::now());
+    }
+    auto& lowres = internal::local_timer_set<lowres_clock>();
+    if (!lowres.empty()) {
+        n += lowres.expire(lowres_clock::now());
+    }
+    _stats.timers_fired += n;
+    return n != 0;
+}
+
+bool reactor::poll_once() noexcept {
+    lowres_clock::update(std::chrono::steady_clock::now());
+    bool work = _backend->poll();
+    work |= _syscall_pool.complete_ready();
+    work |= deliver_signals();
+    work |= expire_timers();
+    for (auto p : _pollers) {
+        work |= p->poll();
+    }
+    return work;
+}
+
+bool reactor::work_pending() const noexcept {
+    return _tasks_queued || _syscall_pool.has_completions() || pending_signals.load() || _stopped;
+}
+
+void reactor::sleep() noexcept {
+    std::optional<std::chrono::nanoseconds> timeout;
+    auto now = steady_clock_type::now();
+    if (auto e = internal::local_timer_set<steady_clock_type>().next_expiry()) {
+        timeout = std::max(*e - now, std::chrono::nanoseconds(0));
+    }
+    if (auto e = internal::local_timer_set<lowres_clock>().next_expiry()) {
+        auto d = std::max(std::chrono::nanoseconds(*e - lowres_clock::now()), std::chrono::nanoseconds(0));
+        timeout = timeout ? std::min(*timeout, d) : d;
+    }
+    _quota_timer->disarm();
+    _sleeping.store(true);
+    size_t entered = 0;
+    bool can_sleep = !work_pending();
+    for (; can_sleep && entered < _pollers.size(); ++entered) {
+        can_sleep = _pollers[entered]->try_enter_interrupt_mode();
+    }
+    if (can_sleep) {
+        ++_stats.sleeps;
+        _backend->wait(timeout);
+    }
+    for (size_t i = 0; i < entered; ++i) {
+        _pollers[i]->exit_interrupt_mode();
+    }
+    _sleeping.store(false, std::memory_order_relaxed);
+}
+
+void reactor::wakeup() noexcept {
+    if (_sleeping.load()) {
+        _backend->wakeup();
+    }
+}
+
+int reactor::run() noexcept {
+    while (!_stopped) {
+        run_tasks();
+        ++_stats.loop_turns;
+        if (_stopped) {
+            break;
+        }
+        bool work = poll_once();
+        if (work || _tasks_queued) {
+            _idle_since.reset();
+            continue;
+        }
+        if (_cfg.poll_mode) {
+            continue;
+        }
+        auto now = std::chrono::steady_clock::now();
+        if (!_idle_since) {
+            _idle_since = now;
+        }
+        if (now - *_idle_since < _cfg.idle_poll_time) {
+            continue;
+        }
+        sleep();
+        _idle_since.reset();
+    }
+    _quota_timer->disarm();
+    // Continuations that only wait to be scheduled finish, so their memory goes.
+    drain_tasks();
+    return _return;
+}
+
+int reactor::run(std::function<future<int>()> main) noexcept {
+    // Kept here until run() returns: a coroutine lambda's frame refers to
+    // its closure, which must not move or die while it runs.
+    _main = std::move(main);
+    schedule(make_lambda_task([this] {
+        (void)futurize_invoke(_main).then_wrapped([this](future<int> f) {
+            if (f.failed()) {
+                reactor_log.error("the main function failed: {}", describe(f.get_exception()));
+                exit(1);
+            } else {
+                exit(f.get());
+            }
+        });
+    }));
+    return run();
+}
+
+void reactor::exit(int code) noexcept {
+    if (_stopping) {
+        return;
+    }
+    _stopping = true;
+    _return = code;
+    schedule(make_lambda_task([this] { (void)run_exit_funcs().then([this] { _stopped = true; }); }));
+}
+
+future<> reactor::run_exit_funcs() noexcept {
+    future<> f = make_ready_future<>();
+    // The functions stay where they are (a deque does not move its elements)
+    // until the reactor goes: a coroutine lambda refers to its closure.
+    for (auto it = _exit_funcs.rbegin(); it != _exit_funcs.rend(); ++it) {
+        f = std::move(f).then([func = &*it] {
+            return futurize_invoke(*func).handle_exception([](std::exception_ptr ex) {
+                reactor_log.error("an at_exit function failed: {}", describe(ex));
+            });
+        });
+    }
+    return f;
+}
+
+void reactor::at_exit(std::function<future<>()> func) {
+    if (_stopping) {
+        reactor_log.warn("at_exit() during shutdown: the function will not run");
+        return;
+    }
+    _exit_funcs.push_back(std::move(func));
+}
+
+void reactor::handle_signal(int signo, std::function<void()> handler) {
+    if (signo < 1 || signo > max_signal) {
+        throw std::invalid_argument("handle_signal: signal number out of range");
+    }
+    if (int(_signals.size()) <= signo) {
+        _signals.resize(size_t(signo) + 1);
+    }
+    auto& slot = _signals[signo];
+    slot.handler = std::move(handler);
+    signal_reactor.store(this);
+    if (!slot.installed) {
+        struct sigaction sa {};
+        sa.sa_handler = on_signal;
+        sa.sa_flags = SA_RESTART;
+        sigfillset(&sa.sa_mask);
+        if (::sigaction(signo, &sa, &slot.old_action) == -1) {
+            throw std::system_error(errno, std::system_category(), "sigaction");
+        }
+        slot.installed = true;
+    }
+}
+
+void reactor::register_poller(internal::poller* p) {
+    _pollers.push_back(p);
+}
+
+void reactor::unregister_poller(internal::poller* p) noexcept {
+    std::erase(_pollers, p);
+}
+
+reactor::stats reactor::get_stats() const noexcept {
+    auto s = _stats;
+    s.tasks_processed = tasks_processed();
+    return s;
+}
+
+} // namespace seastar

@@ -1,0 +1,196 @@
+#include "seastar/core/internal/reactor_backend_epoll.hh"
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <system_error>
+
+#include "seastar/core/internal/syscall_pool.hh"
+#include "seastar/core/posix.hh"
+
+namespace seastar::internal {
+
+namespace {
+
+class io_item final : public syscall_work_item {
+    io_request _req;
+    long _result = 0;
+
+public:
+    promise<size_t> pr;
+    explicit io_item(const io_request& req) noexcept : _req(req) {}
+    void process() noexcept override { _result = perform_io_blocking(_req); }
+    void complete() noexcept override {
+        if (_result < 0) {
+            pr.set_exception(std::make_exception_ptr(std::system_error(int(-_result), std::system_category(), "disk I/O")));
+        } else {
+            pr.set_value(size_t(_result));
+        }
+    }
+};
+
+class epoll_backend final : public reactor_backend {
+    file_desc _epfd;
+    file_desc _wakeup_fd;
+    syscall_pool _io_thread;
+    static constexpr int max_events = 128;
+
+    void update(pollable_fd_state& s, uint32_t events) {
+        if (events == s.backend_events) {
+            return;
+        }
+        ::epoll_event ev{};
+        ev.events = events;
+        ev.data.ptr = &s;
+        int op = s.backend_events ? (events ? EPOLL_CTL_MOD : EPOLL_CTL_DEL) : EPOLL_CTL_ADD;
+        if (::epoll_ctl(_epfd.get(), op, s.fd, &ev) == -1) {
+            // A regular file cannot be polled: it is always ready, as poll(2) says.
+            if (errno == EPERM) {
+                if (events & EPOLLIN) {
+                    s.complete(true);
+                }
+                if (events & EPOLLOUT) {
+                    s.complete(false);
+                }
+                return;
+            }
+            throw_system_error(errno, "epoll_ctl");
+        }
+        s.backend_events = events;
+    }
+
+    future<> wait_for(pollable_fd_state& s, bool in) {
+        auto f = s.wait_for(in);
+        try {
+            update(s, s.backend_events | (in ? EPOLLIN : EPOLLOUT));
+        } catch (...) {
+            s.fail(in, std::current_exception());
+        }
+        return f;
+    }
+
+    void drain_wakeup() noexcept {
+        uint64_t v;
+        while (::read(_wakeup_fd.get(), &v, sizeof(v)) > 0) {
+        }
+    }
+
+    bool process(const ::epoll_event* evs, int n) noexcept {
+        bool any = false;
+        for (int i = 0; i < n; ++i) {
+            if (evs[i].data.ptr == nullptr) {
+                drain_wakeup();
+                continue;
+            }
+            auto& s = *static_cast<pollable_fd_state*>(evs[i].data.ptr);
+            uint32_t e = evs[i].events;
+            bool err = e & (EPOLLERR | EPOLLHUP);
+            uint32_t done = 0;
+            if ((e & EPOLLIN) || (err && (s.backend_events & EPOLLIN))) {
+                done |= EPOLLIN;
+                s.complete(true);
+            }
+            if ((e & EPOLLOUT) || (err && (s.backend_events & EPOLLOUT))) {
+                done |= EPOLLOUT;
+                s.complete(false);
+            }
+            try {
+                update(s, s.backend_events & ~done);
+            } catch (...) {
+                // The fd is gone from under us; its next wait reports the error.
+            }
+            any = true;
+        }
+        return any;
+    }
+
+    bool do_wait(int timeout_ms, const ::timespec* ts) noexcept {
+        ::epoll_event evs[max_events];
+        int n;
+        if (ts) {
+            n = ::epoll_pwait2(_epfd.get(), evs, max_events, ts, nullptr);
+            if (n == -1 && errno == ENOSYS) {
+                n = ::epoll_wait(_epfd.get(), evs, max_events, timeout_ms);
+            }
+        } else {
+            n = ::epoll_wait(_epfd.get(), evs, max_events, timeout_ms);
+        }
+        if (n <= 0) {
+            return false;  // timeout or EINTR (a signal: the reactor looks at it next)
+        }
+        return process(evs, n);
+    }
+
+public:
+    epoll_backend()
+            : _epfd(throw_system_error_on(::epoll_create1(EPOLL_CLOEXEC), "epoll_create1")),
+              _wakeup_fd(file_desc::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)), _io_thread([this] { wakeup(); }) {
+        ::epoll_event ev{};
+        ev.events = EPOLLIN;
+        ev.data.ptr = nullptr;
+        throw_system_error_on(::epoll_ctl(_epfd.get(), EPOLL_CTL_ADD, _wakeup_fd.get(), &ev), "epoll_ctl");
+    }
+
+    std::string_view name() const noexcept override { return "epoll"; }
+
+    future<> readable(pollable_fd_state& fd) override { return wait_for(fd, true); }
+    future<> writeable(pollable_fd_state& fd) override { return wait_for(fd, false); }
+
+    void forget(pollable_fd_state& s) noexcept override {
+        if (s.backend_events) {
+            ::epoll_ctl(_epfd.get(), EPOLL_CTL_DEL, s.fd, nullptr);
+            s.backend_events = 0;
+        }
+        auto ex = std::make_exception_ptr(std::system_error(ECANCELED, std::system_category(), "pollable_fd closed"));
+        s.fail(true, ex);
+        s.fail(false, ex);
+    }
+
+    future<size_t> submit_io(const io_request& req) override {
+        auto item = std::make_unique<io_item>(req);
+        auto f = item->pr.get_future();
+        _io_thread.submit(std::move(item));
+        return f;
+    }
+
+    bool poll() noexcept override {
+        bool any = _io_thread.complete_ready();
+        return do_wait(0, nullptr) || any;
+    }
+
+    void wait(std::optional<std::chrono::nanoseconds> timeout) noexcept override {
+        if (_io_thread.complete_ready()) {
+            timeout = std::chrono::nanoseconds(0);
+        }
+        if (!timeout) {
+            do_wait(-1, nullptr);
+        } else {
+            auto ns = std::max<int64_t>(timeout->count(), 0);
+            ::timespec ts{time_t(ns / 1000000000), long(ns % 1000000000)};
+            int ms = int(std::min<int64_t>((ns + 999999) / 1000000, INT_MAX));
+            do_wait(ms, &ts);
+        }
+        _io_thread.complete_ready();
+    }
+
+    void wakeup() noexcept override {
+        uint64_t one = 1;
+        [[maybe_unused]] auto r = ::write(_wakeup_fd.get(), &one, sizeof(one));
+    }
+};
+
+} // namespace
+
+std::unique_ptr<reactor_backend> make_epoll_backend(const backend_options&) {
+    try {
+        return std::make_unique<epoll_backend>();
+    } catch (const std::system_error& e) {
+        throw backend_unavailable(std::string("epoll: ") + e.what());
+    }
+}
+
+} // namespace seastar::internal

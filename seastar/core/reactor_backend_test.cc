@@ -1,0 +1,314 @@
+// Conformance suite: the same behaviour from every reactor backend.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <system_error>
+#include <thread>
+
+#include "seastar/core/coroutine.hh"
+#include "seastar/core/internal/reactor_backend_aio.hh"
+#include "seastar/core/internal/reactor_backend_uring.hh"
+#include "seastar/core/pollable_fd.hh"
+#include "seastar/core/reactor.hh"
+#include "seastar/core/sleep.hh"
+#include "seastar/testing/seastar_test.hh"
+
+using namespace std::chrono_literals;
+
+namespace seastar {
+namespace {
+
+using internal::raw_socket_address;
+
+class backend_conformance : public ::testing::TestWithParam<std::string> {
+protected:
+    void SetUp() override {
+        std::string why;
+        if (!testing::backend_available(GetParam(), &why)) {
+            GTEST_SKIP() << "backend not available here: " << why;
+        }
+    }
+    void run(std::function<future<>()> body) {
+        auto cfg = testing::default_test_config();
+        cfg.backend = GetParam();
+        testing::run_in_reactor([body = std::move(body)] {
+            EXPECT_EQ(engine().backend_name(), engine().config().backend);
+            return body();
+        }, cfg);
+    }
+};
+
+std::pair<pollable_fd, pollable_fd> make_pipe() {
+    int fds[2];
+    throw_system_error_on(::pipe2(fds, O_NONBLOCK | O_CLOEXEC), "pipe2");
+    return {pollable_fd(file_desc(fds[0])), pollable_fd(file_desc(fds[1]))};
+}
+
+std::pair<pollable_fd, pollable_fd> make_socketpair(int type = SOCK_STREAM) {
+    int fds[2];
+    throw_system_error_on(::socketpair(AF_UNIX, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds), "socketpair");
+    return {pollable_fd(file_desc(fds[0])), pollable_fd(file_desc(fds[1]))};
+}
+
+TEST_P(backend_conformance, pipe_becomes_readable_when_written) {
+    run([]() -> future<> {
+        auto [r, w] = make_pipe();
+        auto readable = r.readable();
+        co_await sleep(1ms);
+        EXPECT_FALSE(readable.available());
+        co_await w.write_all("abc", 3);
+        co_await std::move(readable);
+        char buf[8];
+        EXPECT_EQ(co_await r.read_some(buf, sizeof(buf)), 3u);
+        EXPECT_EQ(std::string(buf, 3), "abc");
+    });
+}
+
+TEST_P(backend_conformance, read_some_waits_for_data_and_reports_eof) {
+    run([]() -> future<> {
+        auto [a, b] = make_socketpair();
+        char buf[16];
+        auto f = a.read_some(buf, sizeof(buf));
+        EXPECT_FALSE(f.available());
+        co_await b.write_all("hello", 5);
+        EXPECT_EQ(co_await std::move(f), 5u);
+        EXPECT_EQ(std::string(buf, 5), "hello");
+        b.close();
+        EXPECT_EQ(co_await a.read_some(buf, sizeof(buf)), 0u);
+    });
+}
+
+TEST_P(backend_conformance, writeable_again_after_the_peer_drains) {
+    run([]() -> future<> {
+        auto [a, b] = make_socketpair();
+        std::string chunk(65536, 'x');
+        size_t written = 0;
+        // Fill the socket buffer until a write would block.
+        for (int i = 0; i < 10000; ++i) {
+            ssize_t n = ::write(a.get_fd(), chunk.data(), chunk.size());
+            if (n < 0) {
+                EXPECT_EQ(errno, EAGAIN);
+                break;
+            }
+            written += size_t(n);
+        }
+        auto w = a.writeable();
+        co_await sleep(1ms);
+        EXPECT_FALSE(w.available());
+        std::string sink(written, '\0');
+        size_t got = 0;
+        while (got < written) {
+            got += co_await b.read_some(sink.data() + got, written - got);
+        }
+        co_await std::move(w);
+        EXPECT_GT(co_await a.write_some("y", 1), 0u);
+    });
+}
+
+TEST_P(backend_conformance, accept_and_connect_on_loopback) {
+    run([]() -> future<> {
+        auto listener = pollable_fd::listen(raw_socket_address::ipv4("127.0.0.1", 0));
+        auto addr = listener.local_address();
+        EXPECT_NE(addr.port(), 0);
+        auto accepted = listener.accept();
+        auto client = pollable_fd::socket(AF_INET, SOCK_STREAM);
+        co_await client.connect(addr);
+        auto [server, peer] = co_await std::move(accepted);
+        EXPECT_EQ(peer.family(), AF_INET);
+        co_await client.write_all("ping", 4);
+        char buf[4];
+        size_t got = 0;
+        while (got < 4) {
+            got += co_await server.read_some(buf + got, 4 - got);
+        }
+        EXPECT_EQ(std::string(buf, 4), "ping");
+        co_await server.write_all("pong", 4);
+        got = 0;
+        while (got < 4) {
+            got += co_await client.read_some(buf + got, 4 - got);
+        }
+        EXPECT_EQ(std::string(buf, 4), "pong");
+    });
+}
+
+TEST_P(backend_conformance, connect_to_closed_port_fails) {
+    run([]() -> future<> {
+        uint16_t port;
+        {
+            auto l = pollable_fd::listen(raw_socket_address::ipv4("127.0.0.1", 0));
+            port = l.local_address().port();
+        }
+        auto client = pollable_fd::socket(AF_INET, SOCK_STREAM);
+        int err = 0;
+        try {
+            co_await client.connect(raw_socket_address::ipv4("127.0.0.1", port));
+        } catch (const std::system_error& e) {
+            err = e.code().value();
+        }
+        EXPECT_EQ(err, ECONNREFUSED);
+    });
+}
+
+TEST_P(backend_conformance, sendmsg_and_recvmsg) {
+    run([]() -> future<> {
+        auto [a, b] = make_socketpair(SOCK_DGRAM);
+        char part1[] = "abc", part2[] = "defg";
+        ::iovec out[2] = {{part1, 3}, {part2, 4}};
+        ::msghdr m{};
+        m.msg_iov = out;
+        m.msg_iovlen = 2;
+        char in_buf[16];
+        ::iovec in{in_buf, sizeof(in_buf)};
+        ::msghdr r{};
+        r.msg_iov = &in;
+        r.msg_iovlen = 1;
+        auto rf = b.recvmsg(&r);
+        EXPECT_EQ(co_await a.sendmsg(&m), 7u);
+        EXPECT_EQ(co_await std::move(rf), 7u);
+        EXPECT_EQ(std::string(in_buf, 7), "abcdefg");
+    });
+}
+
+TEST_P(backend_conformance, close_fails_pending_waiters) {
+    run([]() -> future<> {
+        auto [a, b] = make_socketpair();
+        char buf[4];
+        auto f = a.read_some(buf, sizeof(buf));
+        EXPECT_THROW((void)a.readable().get(), std::logic_error);  // one reader at a time
+        a.close();
+        int err = 0;
+        try {
+            co_await std::move(f);
+        } catch (const std::system_error& e) {
+            err = e.code().value();
+        }
+        EXPECT_EQ(err, ECANCELED);
+        co_await sleep(1ms);  // late events of the closed fd are ignored
+    });
+}
+
+TEST_P(backend_conformance, many_fds_waiting_at_once) {
+    run([]() -> future<> {
+        std::vector<std::pair<pollable_fd, pollable_fd>> pairs;
+        std::vector<future<>> waits;
+        for (int i = 0; i < 50; ++i) {
+            pairs.push_back(make_socketpair());
+        }
+        for (auto& p : pairs) {
+            waits.push_back(p.first.readable());
+        }
+        for (auto& p : pairs) {
+            co_await p.second.write_all("z", 1);
+        }
+        for (auto& w : waits) {
+            co_await std::move(w);
+        }
+    });
+}
+
+TEST_P(backend_conformance, sleeping_reactor_wakes_for_another_thread) {
+    run([]() -> future<> {
+        auto [a, b] = make_socketpair();
+        int fd = b.get_fd();
+        std::thread writer([fd] {
+            std::this_thread::sleep_for(5ms);
+            [[maybe_unused]] auto r = ::write(fd, "w", 1);
+        });
+        char c;
+        auto n = co_await a.read_some(&c, 1);
+        writer.join();
+        EXPECT_EQ(n, 1u);
+        EXPECT_EQ(c, 'w');
+    });
+}
+
+struct aligned_deleter {
+    void operator()(char* p) const { std::free(p); }
+};
+
+TEST_P(backend_conformance, disk_io_with_o_direct_buffers) {
+    run([]() -> future<> {
+        std::string path = ::testing::TempDir() + "/reactor_io_XXXXXX";
+        int raw = ::mkstemp(path.data());
+        EXPECT_GE(raw, 0);
+        ::close(raw);
+        int fd = ::open(path.c_str(), O_RDWR | O_DIRECT | O_CLOEXEC);
+        bool direct = fd >= 0;
+        if (!direct) {  // the temp filesystem (e.g. tmpfs) may refuse O_DIRECT
+            fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+        }
+        EXPECT_GE(fd, 0);
+        file_desc file(fd);
+        constexpr size_t block = 4096;
+        std::unique_ptr<char, aligned_deleter> wbuf(static_cast<char*>(std::aligned_alloc(block, 2 * block)));
+        std::unique_ptr<char, aligned_deleter> rbuf(static_cast<char*>(std::aligned_alloc(block, 2 * block)));
+        for (size_t i = 0; i < 2 * block; ++i) {
+            wbuf.get()[i] = char('a' + i % 26);
+        }
+        auto& r = engine();
+        EXPECT_EQ(co_await r.submit_io(internal::io_request::make_write(fd, 0, wbuf.get(), 2 * block)), 2 * block);
+        EXPECT_EQ(co_await r.submit_io(internal::io_request::make_fdatasync(fd)), 0u);
+        std::memset(rbuf.get(), 0, 2 * block);
+        EXPECT_EQ(co_await r.submit_io(internal::io_request::make_read(fd, block, rbuf.get(), block)), block);
+        EXPECT_EQ(std::memcmp(rbuf.get(), wbuf.get() + block, block), 0);
+        // Vectored: two blocks swapped.
+        ::iovec wv[2] = {{wbuf.get() + block, block}, {wbuf.get(), block}};
+        EXPECT_EQ(co_await r.submit_io(internal::io_request::make_writev(fd, 2 * block, wv, 2)), 2 * block);
+        ::iovec rv[2] = {{rbuf.get(), block}, {rbuf.get() + block, block}};
+        EXPECT_EQ(co_await r.submit_io(internal::io_request::make_readv(fd, 2 * block, rv, 2)), 2 * block);
+        EXPECT_EQ(std::memcmp(rbuf.get(), wbuf.get() + block, block), 0);
+        EXPECT_EQ(std::memcmp(rbuf.get() + block, wbuf.get(), block), 0);
+        // Reading at end of file gives 0 bytes.
+        EXPECT_EQ(co_await r.submit_io(internal::io_request::make_read(fd, 100 * block, rbuf.get(), block)), 0u);
+        ::unlink(path.c_str());
+    });
+}
+
+TEST_P(backend_conformance, disk_io_errors_are_failed_futures) {
+    run([]() -> future<> {
+        char buf[16];
+        int err = 0;
+        try {
+            co_await engine().submit_io(internal::io_request::make_read(-1, 0, buf, sizeof(buf)));
+        } catch (const std::system_error& e) {
+            err = e.code().value();
+        }
+        EXPECT_EQ(err, EBADF);
+    });
+}
+
+INSTANTIATE_TEST_SUITE_P(backends, backend_conformance, ::testing::ValuesIn(testing::all_backends()),
+        [](const ::testing::TestParamInfo<std::string>& info) {
+            std::string n = info.param;
+            std::replace(n.begin(), n.end(), '-', '_');
+            return n;
+        });
+
+TEST(backend_errors, aio_reports_exhausted_aio_max_nr) {
+    internal::backend_options opts;
+    opts.queue_depth = 100000000;  // far above any fs.aio-max-nr
+    try {
+        internal::make_aio_backend(opts);
+        ADD_FAILURE() << "io_setup accepted an absurd queue depth";
+    } catch (const internal::backend_unavailable& e) {
+        std::string what = e.what();
+        EXPECT_TRUE(what.find("aio-max-nr") != std::string::npos || what.find("linux-aio") != std::string::npos)
+                << what;
+    }
+}
+
+TEST(backend_errors, uring_setup_errors_name_their_cause) {
+    EXPECT_NE(internal::uring_setup_error_message(EPERM).find("kernel.io_uring_disabled"), std::string::npos);
+    EXPECT_NE(internal::uring_setup_error_message(ENOSYS).find("does not support"), std::string::npos);
+    EXPECT_NE(internal::uring_setup_error_message(ENOMEM).find("RLIMIT_MEMLOCK"), std::string::npos);
+}
+
+} // namespace
+} // namespace seastar
