@@ -18,7 +18,8 @@
 // - Exceptions thrown by the function (or a failed future it returns) come back as a failed
 //   future. A target shard outside [0, smp::count) gives a failed future
 //   (std::invalid_argument). Submitting to the calling shard runs the function right away
-//   (as futurize_invoke does) without a message.
+//   (as futurize_invoke does) without a message; the function object is kept alive until its
+//   future resolves, on both paths, so coroutine lambdas with captures are safe.
 // - smp::run() returns after shard 0's main function, every shard's at_exit() functions and
 //   every message in flight have finished, and after all shard threads were joined.
 //
@@ -33,6 +34,7 @@
 #include <cstddef>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -162,7 +164,19 @@ public:
         using F = std::decay_t<Func>;
         using futurator = futurize<std::invoke_result_t<F&>>;
         if (t == this_shard_id()) {
-            return futurator::invoke(func);
+            // Kept alive until the future resolves, as on the remote path: a coroutine lambda
+            // refers to its captures for as long as it runs.
+            std::unique_ptr<F> held;
+            try {
+                held = std::make_unique<F>(std::forward<Func>(func));
+            } catch (...) {
+                return futurator::make_exception_future(std::current_exception());
+            }
+            auto f = futurator::invoke(*held);
+            if (f.available()) {
+                return f;
+            }
+            return std::move(f).finally([held = std::move(held)] {});
         }
         if (t >= count || !internal::smp_running_here()) {
             return futurator::make_exception_future(
