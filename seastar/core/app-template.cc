@@ -8,14 +8,15 @@
 #include <absl/flags/usage.h>
 #include <absl/flags/usage_config.h>
 
-#include <cctype>
 #include <chrono>
 #include <exception>
 #include <iostream>
 #include <mutex>
 #include <stdexcept>
 
+#include "seastar/core/internal/reactor_stall_observer.hh"
 #include "seastar/core/reactor.hh"
+#include "seastar/smp/internal/topology.hh"
 #include "seastar/util/log.hh"
 
 ABSL_FLAG(unsigned, smp, 1, "number of shards (threads); only 1 until the smp layer lands");
@@ -25,6 +26,7 @@ ABSL_FLAG(double, task_quota_ms, 0.5, "how long tasks run before pollers and tim
 ABSL_FLAG(int64_t, idle_poll_time_us, 200, "how long an idle reactor polls before sleeping, in us");
 ABSL_FLAG(bool, poll_mode, false, "poll continuously instead of sleeping when idle (uses a whole core)");
 ABSL_FLAG(int64_t, blocked_reactor_notify_ms, 25, "report tasks running longer than this, in ms");
+ABSL_FLAG(int64_t, blocked_reactor_reports_per_minute, 5, "at most this many stall reports per minute");
 ABSL_FLAG(std::string, cpuset, "", "CPUs to run on, e.g. 0-3,6");
 ABSL_FLAG(bool, overprovisioned, false, "the machine is shared: do not pin threads or spin when idle");
 ABSL_FLAG(bool, shuffle_tasks, false, "debug: run ready tasks in a random order");
@@ -43,9 +45,13 @@ void reset_flags() {
     absl::SetFlag(&FLAGS_idle_poll_time_us, 200);
     absl::SetFlag(&FLAGS_poll_mode, false);
     absl::SetFlag(&FLAGS_blocked_reactor_notify_ms, 25);
+    absl::SetFlag(&FLAGS_blocked_reactor_reports_per_minute, 5);
     absl::SetFlag(&FLAGS_cpuset, "");
     absl::SetFlag(&FLAGS_overprovisioned, false);
     absl::SetFlag(&FLAGS_shuffle_tasks, false);
+    // --help and friends are Abseil's own: their mode outlives a parse.
+    absl::flags_internal::SetFlagsHelpMode(absl::flags_internal::HelpMode::kNone);
+    absl::flags_internal::SetFlagsHelpMatchSubstr("");
 }
 
 class affinity_guard {
@@ -57,11 +63,8 @@ public:
         if (::sched_getaffinity(0, sizeof(_old), &_old) != 0) {
             throw std::runtime_error("sched_getaffinity failed");
         }
-        cpu_set_t set;
-        CPU_ZERO(&set);
-        CPU_SET(cpu, &set);
-        if (::sched_setaffinity(0, sizeof(set), &set) != 0) {
-            throw std::runtime_error("cannot run on cpu " + std::to_string(cpu) + " (not available to this process)");
+        if (auto st = internal::pin_this_thread(cpu); !st.ok()) {
+            throw std::runtime_error("cannot run on cpu " + std::to_string(cpu) + ": " + std::string(st.message()));
         }
         _changed = true;
     }
@@ -103,49 +106,6 @@ size_t parse_memory_size(const std::string& s) {
         throw std::invalid_argument("memory size '" + s + "' is too large");
     }
     return size_t(v << shift);
-}
-
-std::vector<unsigned> parse_cpuset(const std::string& s) {
-    std::vector<unsigned> cpus;
-    size_t i = 0;
-    auto number = [&]() -> unsigned {
-        if (i >= s.size() || !std::isdigit(static_cast<unsigned char>(s[i]))) {
-            throw std::invalid_argument("bad cpuset '" + s + "'");
-        }
-        unsigned long v = 0;
-        while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) {
-            v = v * 10 + unsigned(s[i++] - '0');
-            if (v >= CPU_SETSIZE) {
-                throw std::invalid_argument("cpu number too large in cpuset '" + s + "'");
-            }
-        }
-        return unsigned(v);
-    };
-    while (i < s.size()) {
-        unsigned a = number(), b = a;
-        if (i < s.size() && s[i] == '-') {
-            ++i;
-            b = number();
-            if (b < a) {
-                throw std::invalid_argument("bad range in cpuset '" + s + "'");
-            }
-        }
-        for (unsigned c = a; c <= b; ++c) {
-            cpus.push_back(c);
-        }
-        if (i < s.size()) {
-            if (s[i] != ',') {
-                throw std::invalid_argument("bad cpuset '" + s + "'");
-            }
-            if (++i == s.size()) {
-                throw std::invalid_argument("bad cpuset '" + s + "' (ends with a comma)");
-            }
-        }
-    }
-    if (cpus.empty()) {
-        throw std::invalid_argument("empty cpuset");
-    }
-    return cpus;
 }
 
 std::vector<std::string> normalize_flag_names(int ac, char** av) {
@@ -246,6 +206,11 @@ int app_template::run(int ac, char** av, std::function<future<int>()>&& func) no
             throw std::invalid_argument("--blocked-reactor-notify-ms must be positive");
         }
         rc.blocked_reactor_notify = std::chrono::milliseconds(notify);
+        auto reports = absl::GetFlag(FLAGS_blocked_reactor_reports_per_minute);
+        if (reports <= 0 || reports > 1'000'000) {
+            throw std::invalid_argument("--blocked-reactor-reports-per-minute must be in [1, 1000000]");
+        }
+        rc.blocked_reactor_reports_per_minute = unsigned(reports);
         rc.shuffle_tasks = absl::GetFlag(FLAGS_shuffle_tasks);
         bool overprovisioned = absl::GetFlag(FLAGS_overprovisioned);
         if (overprovisioned) {
@@ -254,12 +219,17 @@ int app_template::run(int ac, char** av, std::function<future<int>()>&& func) no
         affinity_guard affinity;
         if (auto cs = absl::GetFlag(FLAGS_cpuset); !cs.empty()) {
             auto cpus = internal::parse_cpuset(cs);
+            if (!cpus.ok()) {
+                throw std::invalid_argument("bad --cpuset: " + std::string(cpus.status().message()));
+            }
             if (!overprovisioned) {
-                affinity.pin(cpus.front());
+                affinity.pin(*cpus->begin());
             }
         }
         _reactor_cfg = rc;
         reactor r(rc);
+        // Reports tasks that run longer than --blocked-reactor-notify-ms, while they run.
+        internal::reactor_stall_observer stalls(r);
         app_log.debug("{} starting on the {} backend", _cfg.name, r.backend_name());
         return r.run(std::move(func));
     } catch (const std::exception& e) {

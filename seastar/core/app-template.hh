@@ -15,7 +15,9 @@
 //   --task-quota-ms MS           task quota (default 0.5)
 //   --idle-poll-time-us US       spin before sleeping when idle (default 200)
 //   --poll-mode                  never sleep (lowest latency, one busy core)
-//   --blocked-reactor-notify-ms  stall report threshold (default 25)
+//   --blocked-reactor-notify-ms  report a task running longer than this, while it runs, with a
+//                                backtrace, on stderr (default 25; see internal/reactor_stall_observer.hh)
+//   --blocked-reactor-reports-per-minute  at most this many such reports per minute (default 5)
 //   --cpuset LIST                CPUs to run on, e.g. 0-3,6 (shard 0 is pinned to the first)
 //   --overprovisioned            share the CPU politely: no pinning, no idle spin
 //   --shuffle-tasks              debug: run ready tasks in random order
@@ -68,8 +70,6 @@ private:
 namespace internal {
 // Parses "1G", "512M", "4096" (bytes); throws std::invalid_argument.
 size_t parse_memory_size(const std::string& s);
-// Parses "0-3,6"; throws std::invalid_argument.
-std::vector<unsigned> parse_cpuset(const std::string& s);
 // Rewrites "--task-quota-ms=1" to "--task_quota_ms=1" and "-m" to "--memory",
 // up to a "--" argument.
 std::vector<std::string> normalize_flag_names(int ac, char** av);

@@ -1,11 +1,14 @@
 #include "seastar/core/app-template.hh"
 
+#include <sched.h>
+
 #include <absl/flags/flag.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "seastar/core/coroutine.hh"
@@ -141,6 +144,20 @@ TEST(app_template, help_prints_usage_and_returns_1) {
     EXPECT_NE(out.find("app_answer"), std::string::npos);
 }
 
+TEST(app_template, a_run_after_help_runs_normally) {
+    ::testing::internal::CaptureStdout();
+    EXPECT_EQ(run_app({"--help"}, [] { return make_ready_future<int>(0); }), 1);
+    ::testing::internal::GetCapturedStdout();
+    bool ran = false;
+    EXPECT_EQ(run_app({},
+                      [&] {
+                          ran = true;
+                          return make_ready_future<int>(5);
+                      }),
+              5);
+    EXPECT_TRUE(ran);
+}
+
 TEST(app_template_death, unknown_flag_fails) {
     GTEST_FLAG_SET(death_test_style, "threadsafe");
     EXPECT_EXIT(run_app({"--no-such-flag=1"}, [] { return make_ready_future<int>(0); }), ::testing::ExitedWithCode(1),
@@ -157,14 +174,52 @@ TEST(app_template_parsing, memory_sizes) {
     EXPECT_THROW(internal::parse_memory_size("99999999999999T"), std::invalid_argument);
 }
 
-TEST(app_template_parsing, cpusets) {
-    EXPECT_EQ(internal::parse_cpuset("0-2,5"), (std::vector<unsigned>{0, 1, 2, 5}));
-    EXPECT_EQ(internal::parse_cpuset("1"), (std::vector<unsigned>{1}));
-    EXPECT_THROW(internal::parse_cpuset(""), std::invalid_argument);
-    EXPECT_THROW(internal::parse_cpuset("a"), std::invalid_argument);
-    EXPECT_THROW(internal::parse_cpuset("1,"), std::invalid_argument);
-    EXPECT_THROW(internal::parse_cpuset("1-"), std::invalid_argument);
-    EXPECT_THROW(internal::parse_cpuset("99999"), std::invalid_argument);
+// The --cpuset grammar itself is tested with its parser (//seastar/smp:topology_internal_test);
+// here: what a user sees when the value is bad.
+TEST(app_template, bad_cpuset_says_what_is_wrong) {
+    for (auto [bad, expect] : std::vector<std::pair<std::string, std::string>>{
+             {"--cpuset=3-1", "bad item \"3-1\" (range start is greater than its end)"},
+             {"--cpuset=1,", "bad item \"\""},
+             {"--cpuset=a", "bad item \"a\""},
+             {"--cpuset=99999", "bad item \"99999\""},
+         }) {
+        ::testing::internal::CaptureStderr();
+        bool ran = false;
+        int code = run_app({bad}, [&] {
+            ran = true;
+            return make_ready_future<int>(0);
+        });
+        auto err = ::testing::internal::GetCapturedStderr();
+        EXPECT_EQ(code, 1) << bad;
+        EXPECT_FALSE(ran) << bad;
+        EXPECT_NE(err.find("could not start: bad --cpuset: invalid cpuset"), std::string::npos) << bad << ": " << err;
+        EXPECT_NE(err.find(expect), std::string::npos) << bad << ": " << err;
+    }
+}
+
+TEST(app_template, cpuset_pins_shard_0_to_its_first_cpu_and_restores_affinity) {
+    cpu_set_t before;
+    ASSERT_EQ(::sched_getaffinity(0, sizeof(before), &before), 0);
+    unsigned first = 0;
+    while (!CPU_ISSET(first, &before)) {
+        ++first;
+    }
+    int seen_cpu_count = -1;
+    bool on_first = false;
+    int code = run_app({"--cpuset=" + std::to_string(first)}, [&] {
+        cpu_set_t now;
+        if (::sched_getaffinity(0, sizeof(now), &now) == 0) {
+            seen_cpu_count = CPU_COUNT(&now);
+            on_first = CPU_ISSET(first, &now);
+        }
+        return make_ready_future<int>(0);
+    });
+    EXPECT_EQ(code, 0);
+    EXPECT_EQ(seen_cpu_count, 1);
+    EXPECT_TRUE(on_first);
+    cpu_set_t after;
+    ASSERT_EQ(::sched_getaffinity(0, sizeof(after), &after), 0);
+    EXPECT_TRUE(CPU_EQUAL(&before, &after));
 }
 
 TEST(app_template_parsing, flag_names_are_normalized_until_double_dash) {

@@ -19,9 +19,12 @@
 // - wait() allocates one waiter node when it has to wait; if that fails the future holds
 //   std::bad_alloc. Destroying the variable with waiters fails them with broken_promise.
 //
-// Timeouts: wait(time_point[, pred]) / wait(duration[, pred]) need timers and arrive with
-// the reactor; they expire a waiter through the same expiring_fifo path as an abort,
-// with condition_variable_timed_out.
+// - wait(time_point[, pred]) / wait(duration[, pred]) fail that waiter alone with
+//   condition_variable_timed_out (a timed_out_error) if no wake-up (that finds pred true)
+//   comes by the deadline; with a pred the deadline is one for the whole wait, not per
+//   wake-up. A remembered signal, or a pred already true, wins over a deadline already
+//   reached. The time_point may be of any clock timer<> supports; a duration counts on
+//   steady_clock (as in Seastar). A waiter woken in time cancels its timer.
 //
 // Example
 //   seastar::condition_variable cv;
@@ -33,7 +36,10 @@
 #include "seastar/core/abort_source.hh"
 #include "seastar/core/expiring_fifo.hh"
 #include "seastar/core/future.hh"
+#include "seastar/core/timed_out_error.hh"
+#include "seastar/core/timer.hh"
 
+#include <chrono>
 #include <exception>
 #include <optional>
 #include <type_traits>
@@ -46,8 +52,9 @@ public:
     const char* what() const noexcept override { return "Condition variable is broken"; }
 };
 
-/// The exception a timed-out wait will see (timed waits arrive with the reactor).
-class condition_variable_timed_out : public std::exception {
+/// The exception of a timed-out wait. (Seastar derives it from std::exception only; deriving
+/// from timed_out_error keeps that and lets one handler catch every timeout.)
+class condition_variable_timed_out : public timed_out_error {
 public:
     const char* what() const noexcept override { return "Condition variable timed out"; }
 };
@@ -57,14 +64,18 @@ class condition_variable {
         void operator()(promise<>& pr, const std::optional<std::exception_ptr>& reason) noexcept {
             pr.set_exception(reason ? *reason : std::make_exception_ptr(abort_requested_exception()));
         }
+        void operator()(promise<>& pr, expired_by_timeout) noexcept {
+            pr.set_exception(std::make_exception_ptr(condition_variable_timed_out()));
+        }
     };
 
     expiring_fifo<promise<>, expiry_handler> _waiters;
     std::exception_ptr _ex;
     bool _signalled = false; // signalled while nobody waited
 
-    template <typename... AbortSource>
-    future<> do_wait(AbortSource&... as) noexcept {
+    // `expiry`: nothing, an abort_source& or a time_point (see expiring_fifo::push_back).
+    template <typename... Expiry>
+    future<> do_wait(Expiry&&... expiry) noexcept {
         if (_ex) {
             return make_exception_future<>(_ex);
         }
@@ -74,15 +85,16 @@ class condition_variable {
         try {
             promise<> pr;
             auto f = pr.get_future();
-            _waiters.push_back(std::move(pr), as...);
+            _waiters.push_back(std::move(pr), std::forward<Expiry>(expiry)...);
             return f;
         } catch (...) {
             return make_exception_future<>(std::current_exception());
         }
     }
 
-    template <typename Pred, typename... AbortSource>
-    future<> do_wait_pred(Pred&& pred, AbortSource&... as) noexcept {
+    // Checks pred, and waits (through wait_once) until a wake-up finds it true.
+    template <typename Pred, typename WaitOnce>
+    future<> do_wait_pred(Pred&& pred, WaitOnce wait_once) noexcept {
         try {
             if (pred()) {
                 return make_ready_future<>();
@@ -90,8 +102,9 @@ class condition_variable {
         } catch (...) {
             return make_exception_future<>(std::current_exception());
         }
-        return do_wait(as...).then(
-            [this, pred = std::forward<Pred>(pred), &as...]() mutable { return do_wait_pred(std::move(pred), as...); });
+        return wait_once().then([this, pred = std::forward<Pred>(pred), wait_once]() mutable {
+            return do_wait_pred(std::move(pred), std::move(wait_once));
+        });
     }
 
 public:
@@ -115,7 +128,7 @@ public:
     template <typename Pred>
         requires std::is_invocable_r_v<bool, Pred&>
     future<> wait(Pred&& pred) noexcept {
-        return do_wait_pred(std::forward<Pred>(pred));
+        return do_wait_pred(std::forward<Pred>(pred), [this] { return do_wait(); });
     }
 
     /// Waits until pred() is true or `as` aborts.
@@ -125,7 +138,34 @@ public:
         if (as.abort_requested()) {
             return make_exception_future<>(as.abort_requested_exception_ptr());
         }
-        return do_wait_pred(std::forward<Pred>(pred), as);
+        return do_wait_pred(std::forward<Pred>(pred), [this, &as] { return do_wait(as); });
+    }
+
+    /// Waits for a signal until `timeout`, then fails with condition_variable_timed_out.
+    template <typename Clock = steady_clock_type, typename Duration = typename Clock::duration>
+    future<> wait(std::chrono::time_point<Clock, Duration> timeout) noexcept {
+        return do_wait(timeout);
+    }
+
+    /// wait(steady_clock::now() + timeout).
+    template <typename Rep, typename Period>
+    future<> wait(std::chrono::duration<Rep, Period> timeout) noexcept {
+        return wait(steady_clock_type::now() + timeout);
+    }
+
+    /// Waits until pred() is true; fails with condition_variable_timed_out if it is still
+    /// false (or no wake-up came) at `timeout`.
+    template <typename Clock, typename Duration, typename Pred>
+        requires std::is_invocable_r_v<bool, Pred&>
+    future<> wait(std::chrono::time_point<Clock, Duration> timeout, Pred&& pred) noexcept {
+        return do_wait_pred(std::forward<Pred>(pred), [this, timeout] { return do_wait(timeout); });
+    }
+
+    /// wait(steady_clock::now() + timeout, pred).
+    template <typename Rep, typename Period, typename Pred>
+        requires std::is_invocable_r_v<bool, Pred&>
+    future<> wait(std::chrono::duration<Rep, Period> timeout, Pred&& pred) noexcept {
+        return wait(steady_clock_type::now() + timeout, std::forward<Pred>(pred));
     }
 
     /// Wakes the longest waiting waiter, or remembers the signal if nobody waits.

@@ -20,11 +20,18 @@
 // - Entries leaving normally (pop_front, destruction of the fifo) drop their subscription,
 //   so an abort that comes later does not touch them. Destroying the fifo destroys the
 //   payloads still queued (promises among them report broken_promise).
-//
-// Timeouts: the reactor issue adds `push_back(T&&, time_point)`, storing a timer in the
-// node beside the subscription; its callback calls the same expire(node&, reason) path with
-// the owner's timeout exception (semaphore_timed_out, condition_variable_timed_out). An
-// abort_on_expiry (a timer that calls request_abort_ex) works through this header as is.
+// - An entry pushed with a deadline (push_back(T&&, time_point) of any clock timer<> supports:
+//   steady_clock, lowres_clock, manual_clock) is expired when that clock's timer fires: it
+//   leaves the fifo first, then `on_expiry(T& payload, expired_by_timeout) noexcept` is
+//   called, and the owner fails the waiter with its own timeout exception
+//   (semaphore_timed_out, condition_variable_timed_out). A deadline already reached at
+//   push_back() calls that handler at once and queues nothing. An entry that leaves
+//   normally cancels its timer. Timed entries allocate a second small object (the timer,
+//   whose clock is chosen per call); the last timer that fired is kept by the fifo until
+//   the next one fires or the fifo dies, because a timer must not be destroyed from its
+//   own callback. A handler running for a timeout must therefore not destroy the fifo.
+// - Timed entries are armed on the calling thread's timers (see timer.hh): push them, and
+//   destroy the fifo, on the shard that owns it.
 //
 // Example
 //   struct on_expiry {
@@ -36,20 +43,44 @@
 //   waiters.push_back(promise<>(), as);
 
 #include "seastar/core/abort_source.hh"
+#include "seastar/core/timer.hh"
 
 #include <cassert>
+#include <chrono>
 #include <cstddef>
 #include <exception>
+#include <memory>
 #include <optional>
+#include <type_traits>
 #include <utility>
 
 namespace seastar {
+
+/// What an expiry handler receives, instead of an abort's reason, when an entry's deadline passed.
+struct expired_by_timeout {};
 
 /// The default expiry handler: expired payloads are simply destroyed.
 template <typename T>
 struct dummy_expiry {
     void operator()(T&, const std::optional<std::exception_ptr>&) noexcept {}
+    void operator()(T&, expired_by_timeout) noexcept {}
 };
+
+namespace internal {
+
+// The timer of one timed entry, with its clock erased so that one fifo takes deadlines of
+// any clock.
+struct fifo_deadline {
+    virtual ~fifo_deadline() = default;
+};
+
+template <typename Clock>
+struct fifo_clock_deadline final : fifo_deadline {
+    timer<Clock> tmr;
+    explicit fifo_clock_deadline(typename timer<Clock>::callback_t cb) noexcept : tmr(std::move(cb)) {}
+};
+
+} // namespace internal
 
 template <typename T, typename OnExpiry = dummy_expiry<T>>
 class expiring_fifo {
@@ -58,6 +89,7 @@ class expiring_fifo {
         node* next = nullptr;
         T payload;
         std::optional<abort_source::subscription> sub;
+        std::unique_ptr<internal::fifo_deadline> deadline;
 
         template <typename... Args>
         explicit node(Args&&... args) : payload(std::forward<Args>(args)...) {}
@@ -66,6 +98,9 @@ class expiring_fifo {
     node* _head = nullptr;
     node* _tail = nullptr;
     size_t _size = 0;
+    // The timer that fired last: its callback may still be on the stack when the entry is
+    // freed, so it is destroyed at the next timeout (or with the fifo) instead.
+    std::unique_ptr<internal::fifo_deadline> _fired;
     [[no_unique_address]] OnExpiry _on_expiry;
 
     void link_back(node* n) noexcept {
@@ -91,6 +126,14 @@ class expiring_fifo {
         T payload(std::move(n->payload));
         delete n;
         _on_expiry(payload, reason);
+    }
+
+    void expire_on_timeout(node* n) noexcept {
+        unlink(n);
+        T payload(std::move(n->payload));
+        _fired = std::move(n->deadline); // frees the previous one, whose callback has returned
+        delete n;
+        _on_expiry(payload, expired_by_timeout{});
     }
 
 public:
@@ -149,6 +192,32 @@ public:
         node* n = new node(std::move(payload));
         // The callback holds only two pointers: it is stored inline and cannot throw.
         n->sub = as.subscribe([this, n](const std::optional<std::exception_ptr>& ex) noexcept { expire(n, ex); });
+        link_back(n);
+    }
+
+    /// Queues `payload`, expiring it when `Clock` reaches `timeout` (see the contract above).
+    /// Throws std::bad_alloc, leaving the fifo as it was (and `payload` too if T is nothrow
+    /// move-assignable).
+    template <typename Clock, typename Duration>
+    void push_back(T&& payload, std::chrono::time_point<Clock, Duration> timeout) {
+        const auto deadline = std::chrono::time_point_cast<typename Clock::duration>(timeout);
+        if (Clock::now() >= deadline) {
+            _on_expiry(payload, expired_by_timeout{});
+            return;
+        }
+        node* n = new node(std::move(payload));
+        try {
+            // The callback holds two pointers: std::function stores it inline.
+            auto d = std::make_unique<internal::fifo_clock_deadline<Clock>>([this, n] { expire_on_timeout(n); });
+            d->tmr.arm(deadline);
+            n->deadline = std::move(d);
+        } catch (...) {
+            if constexpr (std::is_nothrow_move_assignable_v<T>) {
+                payload = std::move(n->payload);
+            }
+            delete n;
+            throw;
+        }
         link_back(n);
     }
 };

@@ -21,6 +21,14 @@
 // - The _eventually forms taking an abort_source fail that waiter alone (with
 //   abort_requested_exception or the abort's exception); an abandoned push_eventually()
 //   drops its item.
+// - No timed forms (Seastar's queue has none either). To give up waiting at a deadline,
+//   pass an abort_source that a timer aborts, so the waiter leaves the queue:
+//       abort_source as;
+//       timer<> t([&] { as.request_abort_ex(timed_out_error()); });
+//       t.arm(deadline);
+//       auto item = co_await q.pop_eventually(as);
+//   Wrapping pop_eventually() in with_timeout() instead leaves the waiter queued, and the
+//   item it pops after the deadline is lost.
 // - T must be nothrow move constructible (as for any future<T>). Items live in a std::deque
 //   (push() may throw std::bad_alloc); each waiter allocates one node.
 //

@@ -34,6 +34,8 @@ struct reactor_config {
     unsigned shuffle_seed = 0;
     // Stall reports for tasks running longer than this (used by the stall detector).
     std::chrono::milliseconds blocked_reactor_notify = std::chrono::milliseconds(25);
+    // At most this many stall reports per minute (Seastar's --blocked-reactor-reports-per-minute).
+    unsigned blocked_reactor_reports_per_minute = 5;
     // SIGINT and SIGTERM start an orderly shutdown (exit code 0).
     bool handle_sigint_sigterm = true;
     // Shard number, for log prefixes and engine().id().

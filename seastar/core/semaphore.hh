@@ -22,10 +22,13 @@
 //   must outlive its semaphore_units.
 // - Destroying a semaphore with waiters fails them with broken_promise.
 //
-// Timeouts: wait(time_point, nr), wait(duration, nr) and get_units(sem, n, timeout) need
-// timers and arrive with the reactor. They will queue through expiring_fifo like
-// wait(abort_source&) does, failing with ExceptionFactory::timeout() (semaphore_timed_out);
-// the Clock parameter and the time typedefs below are there for them.
+// - wait(time_point timeout, nr) / wait(duration timeout, nr) fail that waiter alone with
+//   semaphore_timed_out (ExceptionFactory::timeout(); a timed_out_error) if the units are
+//   not granted by `timeout` on the semaphore's Clock; no units are taken, and waiters
+//   queued behind it are served if the units now suffice. A deadline already reached fails
+//   at once unless the units are available now. A waiter served in time cancels its timer.
+//   Timers fire on the calling shard (see timer.hh): with the default steady_clock this
+//   needs a reactor; manual_clock fires on manual_clock::advance().
 //
 // Example
 //   seastar::semaphore limit(10);
@@ -35,6 +38,7 @@
 #include "seastar/core/abort_source.hh"
 #include "seastar/core/expiring_fifo.hh"
 #include "seastar/core/future.hh"
+#include "seastar/core/timed_out_error.hh"
 
 #include <algorithm>
 #include <cassert>
@@ -57,8 +61,8 @@ public:
     const char* what() const noexcept override { return "Semaphore broken"; }
 };
 
-/// The exception a timed-out wait will see (timed waits arrive with the reactor).
-class semaphore_timed_out : public std::exception {
+/// The exception of a timed-out wait.
+class semaphore_timed_out : public timed_out_error {
 public:
     const char* what() const noexcept override { return "Semaphore timedout"; }
 };
@@ -137,6 +141,10 @@ private:
             // The expired waiter may have been the head that held the others back.
             sem->wake_waiters();
         }
+        void operator()(entry& e, expired_by_timeout) noexcept {
+            e.pr.set_exception(sem->make_timeout());
+            sem->wake_waiters();
+        }
     };
 
     expiring_fifo<entry, expiry_handler> _wait_list;
@@ -148,6 +156,14 @@ private:
             } else {
                 return std::make_exception_ptr(semaphore_aborted());
             }
+        } catch (...) {
+            return std::current_exception();
+        }
+    }
+
+    std::exception_ptr make_timeout() const noexcept {
+        try {
+            return std::make_exception_ptr(static_cast<const ExceptionFactory&>(*this).timeout());
         } catch (...) {
             return std::current_exception();
         }
@@ -165,8 +181,9 @@ private:
         }
     }
 
-    template <typename... AbortSource>
-    future<> do_wait(size_t nr, AbortSource&... as) noexcept {
+    // `expiry`: nothing, an abort_source& or a time_point (see expiring_fifo::push_back).
+    template <typename... Expiry>
+    future<> do_wait(size_t nr, Expiry&&... expiry) noexcept {
         if (may_proceed(nr)) {
             _count -= nr;
             return make_ready_future<>();
@@ -177,7 +194,7 @@ private:
         try {
             promise<> pr;
             auto fut = pr.get_future();
-            _wait_list.push_back(entry(std::move(pr), nr), as...);
+            _wait_list.push_back(entry(std::move(pr), nr), std::forward<Expiry>(expiry)...);
             return fut;
         } catch (...) {
             return make_exception_future<>(std::current_exception());
@@ -202,6 +219,13 @@ public:
     /// Like wait(nr), but the wait fails with semaphore_aborted (or the abort's exception)
     /// if `as` requests an abort before the units are granted; nothing is taken then.
     future<> wait(abort_source& as, size_t nr = 1) noexcept { return do_wait(nr, as); }
+
+    /// Like wait(nr), but the wait fails with semaphore_timed_out (from the factory) if the
+    /// units are not granted by `timeout`; nothing is taken then.
+    future<> wait(time_point timeout, size_t nr = 1) noexcept { return do_wait(nr, timeout); }
+
+    /// wait(Clock::now() + timeout, nr).
+    future<> wait(duration timeout, size_t nr = 1) noexcept { return wait(Clock::now() + timeout, nr); }
 
     /// Deposits `nr` units and serves waiters from the head while the units suffice.
     void signal(size_t nr = 1) noexcept {
@@ -351,6 +375,26 @@ future<semaphore_units<ExceptionFactory, Clock>> get_units(basic_semaphore<Excep
     return sem.wait(as, units).then([&sem, units] { return semaphore_units<ExceptionFactory, Clock>(sem, units); });
 }
 
+/// Like get_units(sem, units), failing with semaphore_timed_out if not granted by `timeout`.
+template <typename ExceptionFactory, typename Clock>
+future<semaphore_units<ExceptionFactory, Clock>>
+get_units(basic_semaphore<ExceptionFactory, Clock>& sem, size_t units,
+          typename basic_semaphore<ExceptionFactory, Clock>::time_point timeout) noexcept {
+    return sem.wait(timeout, units).then([&sem, units] {
+        return semaphore_units<ExceptionFactory, Clock>(sem, units);
+    });
+}
+
+/// get_units(sem, units, Clock::now() + timeout).
+template <typename ExceptionFactory, typename Clock>
+future<semaphore_units<ExceptionFactory, Clock>>
+get_units(basic_semaphore<ExceptionFactory, Clock>& sem, size_t units,
+          typename basic_semaphore<ExceptionFactory, Clock>::duration timeout) noexcept {
+    return sem.wait(timeout, units).then([&sem, units] {
+        return semaphore_units<ExceptionFactory, Clock>(sem, units);
+    });
+}
+
 /// Takes `units` now if try_wait() would; std::nullopt otherwise.
 template <typename ExceptionFactory, typename Clock>
 std::optional<semaphore_units<ExceptionFactory, Clock>> try_get_units(basic_semaphore<ExceptionFactory, Clock>& sem,
@@ -375,6 +419,17 @@ template <typename ExceptionFactory, typename Clock, typename Func>
 futurize_t<std::invoke_result_t<Func>> with_semaphore(basic_semaphore<ExceptionFactory, Clock>& sem, size_t units,
                                                       Func&& func) noexcept {
     return get_units(sem, units).then([func = std::forward<Func>(func)](auto u) mutable {
+        return futurize_invoke(std::move(func)).finally([u = std::move(u)] {});
+    });
+}
+
+/// Like with_semaphore(sem, units, func), but fails with semaphore_timed_out (without
+/// calling `func`) if the units are not granted within `timeout`.
+template <typename ExceptionFactory, typename Clock, typename Func>
+futurize_t<std::invoke_result_t<Func>>
+with_semaphore(basic_semaphore<ExceptionFactory, Clock>& sem, size_t units,
+               typename basic_semaphore<ExceptionFactory, Clock>::duration timeout, Func&& func) noexcept {
+    return get_units(sem, units, timeout).then([func = std::forward<Func>(func)](auto u) mutable {
         return futurize_invoke(std::move(func)).finally([u = std::move(u)] {});
     });
 }

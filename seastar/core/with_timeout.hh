@@ -17,14 +17,10 @@
 #include <utility>
 
 #include "seastar/core/future.hh"
+#include "seastar/core/timed_out_error.hh"
 #include "seastar/core/timer.hh"
 
 namespace seastar {
-
-class timed_out_error : public std::exception {
-public:
-    const char* what() const noexcept override { return "timedout"; }
-};
 
 template <typename Clock, typename Duration, typename T>
 future<T> with_timeout(std::chrono::time_point<Clock, Duration> deadline, future<T> f) {
