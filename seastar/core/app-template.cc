@@ -14,12 +14,12 @@
 #include <mutex>
 #include <stdexcept>
 
-#include "seastar/core/internal/reactor_stall_observer.hh"
 #include "seastar/core/reactor.hh"
+#include "seastar/core/smp.hh"
 #include "seastar/smp/internal/topology.hh"
 #include "seastar/util/log.hh"
 
-ABSL_FLAG(unsigned, smp, 1, "number of shards (threads); only 1 until the smp layer lands");
+ABSL_FLAG(unsigned, smp, 0, "number of shards (threads); 0: one per CPU the process may use");
 ABSL_FLAG(std::string, memory, "", "memory for the shards, e.g. 2G (also -m)");
 ABSL_FLAG(std::string, reactor_backend, "", "reactor backend: epoll, linux-aio or io_uring (default: best available)");
 ABSL_FLAG(double, task_quota_ms, 0.5, "how long tasks run before pollers and timers get a turn, in ms");
@@ -38,7 +38,7 @@ namespace {
 logger app_log("app");
 
 void reset_flags() {
-    absl::SetFlag(&FLAGS_smp, 1u);
+    absl::SetFlag(&FLAGS_smp, 0u);
     absl::SetFlag(&FLAGS_memory, "");
     absl::SetFlag(&FLAGS_reactor_backend, "");
     absl::SetFlag(&FLAGS_task_quota_ms, 0.5);
@@ -53,27 +53,6 @@ void reset_flags() {
     absl::flags_internal::SetFlagsHelpMode(absl::flags_internal::HelpMode::kNone);
     absl::flags_internal::SetFlagsHelpMatchSubstr("");
 }
-
-class affinity_guard {
-    cpu_set_t _old;
-    bool _changed = false;
-
-public:
-    void pin(unsigned cpu) {
-        if (::sched_getaffinity(0, sizeof(_old), &_old) != 0) {
-            throw std::runtime_error("sched_getaffinity failed");
-        }
-        if (auto st = internal::pin_this_thread(cpu); !st.ok()) {
-            throw std::runtime_error("cannot run on cpu " + std::to_string(cpu) + ": " + std::string(st.message()));
-        }
-        _changed = true;
-    }
-    ~affinity_guard() {
-        if (_changed) {
-            ::sched_setaffinity(0, sizeof(_old), &_old);
-        }
-    }
-};
 
 } // namespace
 
@@ -177,17 +156,13 @@ int app_template::run(int ac, char** av, std::function<future<int>()>&& func) no
         }
         _positional.assign(rest.begin() + (rest.empty() ? 0 : 1), rest.end());
 
-        unsigned smp = absl::GetFlag(FLAGS_smp);
-        if (smp != 1) {
-            std::cerr << _cfg.name << ": --smp " << smp
-                      << " is not supported yet: this build runs exactly 1 shard (multi-shard support comes with "
-                         "the smp layer)\n";
-            return 1;
-        }
         reactor_config rc;
+        smp_options so;
+        if (unsigned n = absl::GetFlag(FLAGS_smp); n > 0) {
+            so.smp = n;
+        }
         if (auto m = absl::GetFlag(FLAGS_memory); !m.empty()) {
-            auto bytes = internal::parse_memory_size(m);
-            app_log.debug("memory: {} bytes requested (limits are enforced by the memory layer)", bytes);
+            so.memory = internal::parse_memory_size(m);
         }
         rc.backend = absl::GetFlag(FLAGS_reactor_backend);
         double quota = absl::GetFlag(FLAGS_task_quota_ms);
@@ -216,22 +191,19 @@ int app_template::run(int ac, char** av, std::function<future<int>()>&& func) no
         if (overprovisioned) {
             rc.idle_poll_time = std::chrono::nanoseconds(0);
         }
-        affinity_guard affinity;
         if (auto cs = absl::GetFlag(FLAGS_cpuset); !cs.empty()) {
-            auto cpus = internal::parse_cpuset(cs);
-            if (!cpus.ok()) {
+            // Checked here for a clear message; the shards parse it again.
+            if (auto cpus = internal::parse_cpuset(cs); !cpus.ok()) {
                 throw std::invalid_argument("bad --cpuset: " + std::string(cpus.status().message()));
             }
-            if (!overprovisioned) {
-                affinity.pin(*cpus->begin());
-            }
+            so.cpuset = cs;
         }
+        so.overprovisioned = overprovisioned;
+        so.reactor = rc;
+        // Every shard reports tasks that run longer than --blocked-reactor-notify-ms.
+        so.detect_stalls = true;
         _reactor_cfg = rc;
-        reactor r(rc);
-        // Reports tasks that run longer than --blocked-reactor-notify-ms, while they run.
-        internal::reactor_stall_observer stalls(r);
-        app_log.debug("{} starting on the {} backend", _cfg.name, r.backend_name());
-        return r.run(std::move(func));
+        return smp::run(so, std::move(func));
     } catch (const std::exception& e) {
         std::cerr << _cfg.name << ": could not start: " << e.what() << "\n";
         return 1;

@@ -9,7 +9,7 @@
 // gives 1 (as in Seastar).
 //
 // Framework flags (dashes and underscores are interchangeable):
-//   --smp N                      shards (only 1 until the smp layer: larger values fail clearly)
+//   --smp N                      shards (default: one per CPU the process may use)
 //   -m / --memory SIZE           memory for the shards (e.g. 2G); checked, enforced by the memory layer
 //   --reactor-backend NAME       epoll | linux-aio | io_uring (default: the best available)
 //   --task-quota-ms MS           task quota (default 0.5)

@@ -1,4 +1,5 @@
 #include "seastar/core/app-template.hh"
+#include "seastar/core/smp.hh"
 
 #include <sched.h>
 
@@ -101,17 +102,35 @@ TEST(app_template, application_flags_are_parsed_too) {
     EXPECT_EQ(seen, 42);
 }
 
-TEST(app_template, smp_above_one_fails_clearly) {
+TEST(app_template, smp_starts_that_many_shards) {
+    unsigned shards = 0;
+    std::vector<unsigned> ran_on;
+    int code = run_app({"--smp=2", "--overprovisioned"}, [&]() -> future<int> {
+        shards = smp::count;
+        // Every shard answers, and main itself runs on shard 0.
+        ran_on.push_back(this_shard_id());
+        co_await smp::invoke_on_all([] {});
+        unsigned other = co_await smp::submit_to(1, [] { return this_shard_id(); });
+        ran_on.push_back(other);
+        co_return 7;
+    });
+    EXPECT_EQ(code, 7);
+    EXPECT_EQ(shards, 2u);
+    EXPECT_EQ(ran_on, (std::vector<unsigned>{0, 1}));
+}
+
+TEST(app_template, smp_beyond_the_cpus_fails_clearly) {
     ::testing::internal::CaptureStderr();
     bool ran = false;
-    int code = run_app({"--smp=2"}, [&] {
+    int code = run_app({"--smp=4096"}, [&] {
         ran = true;
         return make_ready_future<int>(0);
     });
     auto err = ::testing::internal::GetCapturedStderr();
     EXPECT_EQ(code, 1);
     EXPECT_FALSE(ran);
-    EXPECT_NE(err.find("--smp 2 is not supported yet"), std::string::npos) << err;
+    EXPECT_NE(err.find("could not start"), std::string::npos) << err;
+    EXPECT_NE(err.find("4096"), std::string::npos) << err;
 }
 
 TEST(app_template, bad_values_fail_start_up) {

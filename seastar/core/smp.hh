@@ -69,6 +69,9 @@ struct smp_options {
     // Settings for every shard's reactor (shard_id is set per shard; only shard 0 handles
     // SIGINT/SIGTERM).
     reactor_config reactor;
+    // Attach a stall detector to every shard's reactor (threshold and rate
+    // from `reactor`): what app_template does; tests usually leave it off.
+    bool detect_stalls = false;
 };
 
 namespace internal {

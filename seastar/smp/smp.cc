@@ -29,6 +29,7 @@
 
 #include "seastar/core/alien.hh"
 #include "seastar/core/coroutine.hh"
+#include "seastar/core/internal/reactor_stall_observer.hh"
 #include "seastar/core/reactor.hh"
 #include "seastar/memory/memory.hh"
 #include "seastar/smp/internal/topology.hh"
@@ -320,6 +321,7 @@ void run_shard(smp_state& st, shard_id id, std::function<future<int>()>* main, i
     local_is_shard = true;
     std::unique_ptr<reactor> r;
     std::unique_ptr<smp_poller> p;
+    std::unique_ptr<internal::reactor_stall_observer> stalls;
     try {
         if (!st.opts.overprovisioned) {
             auto status = internal::pin_this_thread(st.cpus[id]);
@@ -341,6 +343,9 @@ void run_shard(smp_state& st, shard_id id, std::function<future<int>()>* main, i
             cfg.poll_mode = false;
         }
         r = std::make_unique<reactor>(cfg);
+        if (st.opts.detect_stalls) {
+            stalls = std::make_unique<internal::reactor_stall_observer>(*r);
+        }
         p = std::make_unique<smp_poller>(st, id);
         r->register_poller(p.get());
         auto& me = st.shards[id];
@@ -377,6 +382,7 @@ void run_shard(smp_state& st, shard_id id, std::function<future<int>()>* main, i
     }
     // Nobody may wake a destroyed reactor: wait until every loop has stopped.
     st.stopped.arrive_and_wait();
+    stalls.reset();
     if (r) {
         r->unregister_poller(p.get());
         r.reset();
