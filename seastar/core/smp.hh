@@ -1,0 +1,276 @@
+// Shards and the messages between them: start-up, smp::count, this_shard_id(), submit_to().
+//
+// A program runs one reactor thread per selected CPU ("shard"); shard 0 is the thread that
+// called smp::run() (app_template calls it). Shards share nothing mutable; they cooperate by
+// sending each other functions to run. For each ordered pair of shards there is one request
+// queue and one reply queue (single-producer/single-consumer rings). A request is a
+// heap-allocated work item that carries the function there and its result back. Requests
+// and replies are batched: they collect in the sending shard and are published once per loop
+// turn, and the receiving shard is woken (through its reactor's wake-up fd) only if it sleeps.
+//
+// Contract:
+// - submit_to(), invoke_on_all(), invoke_on_others() are called on a shard thread (threads
+//   that are not shards use seastar/core/alien.hh). They allocate the work item on the
+//   calling shard; it is freed there when the reply arrives.
+// - The function runs on the target shard; its captures are destroyed on the calling shard
+//   (with the work item), after the result came back. It must not capture references to
+//   the caller's shard-local objects unless it only reads immutable data.
+// - Exceptions thrown by the function (or a failed future it returns) come back as a failed
+//   future. A target shard outside [0, smp::count) gives a failed future
+//   (std::invalid_argument). Submitting to the calling shard runs the function right away
+//   (as futurize_invoke does) without a message; the function object is kept alive until its
+//   future resolves, on both paths, so coroutine lambdas with captures are safe.
+// - smp::run() returns after shard 0's main function, every shard's at_exit() functions and
+//   every message in flight have finished, and after all shard threads were joined.
+//
+// Example:
+//
+//     seastar::future<int> twice_on(unsigned shard, int v) {
+//         return seastar::smp::submit_to(shard, [v] { return v * 2; });
+//     }
+//     co_await seastar::smp::invoke_on_all([] { local_counter = 0; });
+#pragma once
+
+#include <cstddef>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "seastar/core/future.hh"
+#include "seastar/core/reactor_config.hh"
+
+namespace seastar {
+
+using shard_id = unsigned;
+
+// The calling thread's shard number: 0 on shard 0 and on threads that are not shards (so
+// code running under a single reactor, as in tests, sees shard 0).
+shard_id this_shard_id() noexcept;
+
+// How smp::run() places shards. app_template fills it from --smp, --cpuset,
+// --overprovisioned, --memory and the reactor flags.
+struct smp_options {
+    // Number of shards; unset: one per allowed CPU.
+    std::optional<unsigned> smp;
+    // CPUs allowed, as "0-3,6"; empty: the process's affinity mask.
+    std::string cpuset;
+    // Shared machine: shards may share CPUs, threads are not pinned and reactors do not spin
+    // while idle (idle_poll_time = 0, poll_mode off).
+    bool overprovisioned = false;
+    // Memory for all shards together, handed to seastar::memory::configure() when the
+    // allocator is not configured yet; unset: physical memory less a reserve.
+    std::optional<size_t> memory;
+    // Settings for every shard's reactor (shard_id is set per shard; only shard 0 handles
+    // SIGINT/SIGTERM).
+    reactor_config reactor;
+};
+
+namespace internal {
+
+// A request travelling to another shard and, with its result, back. Created and destroyed
+// on the sending shard.
+class smp_message {
+public:
+    // On the target shard: run the work; when it is done, call smp_reply(this).
+    virtual void process() noexcept = 0;
+    // Back on the sending shard: deliver the result and delete this.
+    virtual void complete() noexcept = 0;
+
+    shard_id _from = 0;
+    // Not counted by the shutdown's quiescence check (the check's own messages).
+    bool _uncounted = false;
+
+protected:
+    ~smp_message() = default;
+};
+
+// Queues `m` for shard `to` (published at the end of this loop turn). On a shard thread.
+void smp_send(shard_id to, smp_message* m) noexcept;
+// On the target shard, when m's work is done: queues it back to m->_from.
+void smp_reply(smp_message* m) noexcept;
+// True on a thread that runs a shard of smp::run().
+bool smp_running_here() noexcept;
+
+template <typename Func>
+class smp_submit_item final : public smp_message {
+    using futurator = futurize<std::invoke_result_t<Func&>>;
+    using value_type = typename futurator::value_type;
+    using stored_type = std::conditional_t<std::is_void_v<value_type>, bool, value_type>;
+
+    Func _func;
+    promise<value_type> _pr;
+    std::optional<stored_type> _value;
+    std::exception_ptr _ex;
+
+public:
+    explicit smp_submit_item(Func&& f) : _func(std::move(f)) {}
+
+    typename futurator::type get_future() noexcept { return _pr.get_future(); }
+
+    void process() noexcept override {
+        auto f = futurator::invoke(_func);
+        if (f.available()) {
+            take(std::move(f));
+            smp_reply(this);
+            return;
+        }
+        (void)std::move(f).then_wrapped([this](typename futurator::type r) noexcept {
+            take(std::move(r));
+            smp_reply(this);
+        });
+    }
+
+    void complete() noexcept override {
+        if (_ex) {
+            _pr.set_exception(std::move(_ex));
+        } else if constexpr (std::is_void_v<value_type>) {
+            _pr.set_value();
+        } else {
+            _pr.set_value(std::move(*_value));
+        }
+        delete this;
+    }
+
+private:
+    void take(typename futurator::type&& f) noexcept {
+        if (f.failed()) {
+            _ex = f.get_exception();
+        } else if constexpr (std::is_void_v<value_type>) {
+            f.get();
+            _value.emplace(true);
+        } else {
+            _value.emplace(f.get());
+        }
+    }
+};
+
+} // namespace internal
+
+class smp {
+public:
+    // Number of shards; 1 outside smp::run(). Set before shard threads start.
+    static shard_id count;
+
+    // Runs func() on shard `t` and returns its result (a value or a future's value) or its
+    // exception as a future on the calling shard.
+    template <typename Func>
+    static futurize_t<std::invoke_result_t<std::decay_t<Func>&>> submit_to(shard_id t, Func&& func) noexcept {
+        using F = std::decay_t<Func>;
+        using futurator = futurize<std::invoke_result_t<F&>>;
+        if (t == this_shard_id()) {
+            // Kept alive until the future resolves, as on the remote path: a coroutine lambda
+            // refers to its captures for as long as it runs.
+            std::unique_ptr<F> held;
+            try {
+                held = std::make_unique<F>(std::forward<Func>(func));
+            } catch (...) {
+                return futurator::make_exception_future(std::current_exception());
+            }
+            auto f = futurator::invoke(*held);
+            if (f.available()) {
+                return f;
+            }
+            return std::move(f).finally([held = std::move(held)] {});
+        }
+        if (t >= count || !internal::smp_running_here()) {
+            return futurator::make_exception_future(
+                std::make_exception_ptr(std::invalid_argument("smp::submit_to: no such shard")));
+        }
+        internal::smp_submit_item<F>* item;
+        try {
+            item = new internal::smp_submit_item<F>(F(std::forward<Func>(func)));
+        } catch (...) {
+            return futurator::make_exception_future(std::current_exception());
+        }
+        auto f = item->get_future();
+        item->_from = this_shard_id();
+        internal::smp_send(t, item);
+        return f;
+    }
+
+    // Runs func() on every shard (the calling one included), concurrently; resolves when all
+    // are done; fails with one of the exceptions if any failed (after all finished).
+    template <typename Func>
+    static future<> invoke_on_all(Func&& func) noexcept {
+        return invoke_on_set(std::forward<Func>(func), shard_id(-1));
+    }
+
+    // Same, on every shard but `except`.
+    template <typename Func>
+    static future<> invoke_on_others(shard_id except, Func&& func) noexcept {
+        return invoke_on_set(std::forward<Func>(func), except);
+    }
+
+    // Same, on every shard but the calling one.
+    template <typename Func>
+    static future<> invoke_on_others(Func&& func) noexcept {
+        return invoke_on_set(std::forward<Func>(func), this_shard_id());
+    }
+
+    // Starts the shards described by `opts`, runs `main` on shard 0 (the calling thread) and
+    // shuts everything down when its future resolves (or on SIGINT/SIGTERM, or when shard 0's
+    // engine().exit() is called). Returns main's value (1 if it failed; the failure is
+    // logged). Throws std::invalid_argument for bad options (a malformed cpuset, more shards
+    // than CPUs without overprovisioned) and std::runtime_error when the machine's topology
+    // cannot be read or a shard cannot start. One run at a time per process.
+    static int run(const smp_options& opts, std::function<future<int>()> main);
+
+    // The CPU each shard was placed on (empty outside run()).
+    static const std::vector<unsigned>& shard_cpus() noexcept;
+
+private:
+    template <typename Func>
+    static future<> invoke_on_set(Func&& func, shard_id except) noexcept {
+        struct state {
+            std::decay_t<Func> func;
+            std::exception_ptr ex;
+            unsigned left = 0;
+            promise<> done;
+        };
+        state* st;
+        try {
+            st = new state{std::decay_t<Func>(std::forward<Func>(func)), {}, 0, {}};
+        } catch (...) {
+            return make_exception_future<>(std::current_exception());
+        }
+        auto result = st->done.get_future();
+        st->left = 1;  // held until every submission was made
+        auto finish = [st]() noexcept {
+            if (--st->left == 0) {
+                if (st->ex) {
+                    st->done.set_exception(std::move(st->ex));
+                } else {
+                    st->done.set_value();
+                }
+                delete st;
+            }
+        };
+        for (shard_id s = 0; s < count; ++s) {
+            if (s == except) {
+                continue;
+            }
+            ++st->left;
+            // A copy per shard: each runs on its own shard.
+            (void)submit_to(s, [f = st->func]() mutable { return futurize_invoke(f); })
+                    .then_wrapped([st, finish](auto r) noexcept {
+                        if (r.failed()) {
+                            auto e = r.get_exception();
+                            if (!st->ex) {
+                                st->ex = std::move(e);
+                            }
+                        }
+                        finish();
+                    });
+        }
+        finish();
+        return result;
+    }
+};
+
+} // namespace seastar
