@@ -58,6 +58,7 @@ class session_impl : public std::enable_shared_from_this<session_impl> {
     bool _shutdown_sent = false;
     bool _source_taken = false;
     bool _sink_taken = false;
+    bool _transport_sink_closed = false;
 
 public:
     session_impl(std::shared_ptr<credentials_impl> creds, data_source in, data_sink out, tls_options opts,
@@ -160,7 +161,10 @@ public:
         co_await _in.close();
     }
 
-    future<> close_sink();
+    // Sends close_notify (once), optionally waits for the peer's, then
+    // closes the transport's sink (once).
+    future<> close_sink(bool wait_for_peer);
+    future<> close_sink() { return close_sink(_opts.wait_for_eof_on_shutdown); }
 
     // ---- queries (after the handshake) ----
 
@@ -442,7 +446,7 @@ data_sink session_impl::take_sink() {
     return data_sink(std::make_unique<tls_sink>(shared_from_this()));
 }
 
-future<> session_impl::close_sink() {
+future<> session_impl::close_sink(bool wait_for_peer) {
     auto self = shared_from_this();
     // Only an established session has anything to close; a failed one has
     // already sent its alert.
@@ -459,7 +463,7 @@ future<> session_impl::close_sink() {
             std::exception_ptr err;
             try {
                 co_await flush_output();
-                if (_opts.wait_for_eof_on_shutdown) {
+                if (wait_for_peer) {
                     co_await with_timeout(std::chrono::steady_clock::now() + _opts.shutdown_timeout,
                                           wait_for_peer_close().finally([self] {}));
                 }
@@ -474,7 +478,13 @@ future<> session_impl::close_sink() {
     _shutdown_sent = true;
     // Let queued writes finish before closing the transport's sink.
     auto units = co_await get_units(_out_sem, 1);
-    co_await _out.close();
+    if (!std::exchange(_transport_sink_closed, true)) {
+        co_await _out.close();
+    }
+}
+
+future<> shutdown_output(const std::shared_ptr<session_impl>& s) {
+    return s->close_sink(false).finally([s] {});
 }
 
 } // namespace internal

@@ -70,6 +70,7 @@
 
 #include "seastar/core/future.hh"
 #include "seastar/core/iostream.hh"
+#include "seastar/net/api.hh"
 
 namespace seastar::tls {
 
@@ -192,5 +193,37 @@ session wrap_client(std::shared_ptr<certificate_credentials> creds, data_source 
 // A server session over `src`/`snk`.
 session wrap_server(std::shared_ptr<server_credentials> creds, data_source src, data_sink snk,
                     tls_options options = {.wait_for_eof_on_shutdown = false});
+
+// ---- sockets ----
+//
+// TLS connected_sockets behave like the sockets they wrap: input()/output()
+// carry plaintext; closing the output stream sends close_notify (and waits
+// for the peer's as tls_options say); shutdown_output() sends close_notify
+// without waiting; shutdown_input() and the socket options go to the
+// wrapped socket. The returned futures resolve before the handshake, which
+// runs on first use (as in Seastar); its failure fails that use. Keep the
+// connected_socket alive while its streams are in use.
+
+// TLS client over an established connection.
+future<connected_socket> wrap_client(std::shared_ptr<certificate_credentials> creds, connected_socket&& s,
+                                     tls_options options = {});
+// TLS server over an accepted connection.
+future<connected_socket> wrap_server(std::shared_ptr<server_credentials> creds, connected_socket&& s,
+                                     tls_options options = {.wait_for_eof_on_shutdown = false});
+// Connects and wraps. Fails as seastar::connect() does.
+future<connected_socket> connect(std::shared_ptr<certificate_credentials> creds, socket_address sa,
+                                 tls_options options = {});
+// A server socket whose accepted connections are TLS servers.
+server_socket listen(std::shared_ptr<server_credentials> creds, socket_address sa, listen_options opts = {});
+// Wraps any server socket.
+server_socket listen(std::shared_ptr<server_credentials> creds, server_socket ss);
+
+// Queries on a TLS connected_socket (they complete the handshake first).
+// On a socket that is not TLS they fail with std::invalid_argument.
+future<> check_handshake(connected_socket& s);
+future<std::optional<session_dn>> get_dn_information(connected_socket& s);
+future<std::optional<std::string>> get_selected_alpn_protocol(connected_socket& s);
+future<std::string> get_server_name(connected_socket& s);
+future<bool> check_session_is_resumed(connected_socket& s);
 
 } // namespace seastar::tls

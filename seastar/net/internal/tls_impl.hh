@@ -42,4 +42,8 @@ std::string drain_error_queue(uint32_t* first = nullptr);
 // an empty or over-long name.
 std::string alpn_wire(const std::vector<std::string>& protocols);
 
+// Sends close_notify without waiting for the peer's, then closes the
+// session's transport sink (connected_socket::shutdown_output()).
+future<> shutdown_output(const std::shared_ptr<session_impl>& s);
+
 } // namespace seastar::tls::internal
