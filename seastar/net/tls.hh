@@ -207,12 +207,17 @@ session wrap_server(std::shared_ptr<server_credentials> creds, data_source src, 
 // TLS client over an established connection.
 future<connected_socket> wrap_client(std::shared_ptr<certificate_credentials> creds, connected_socket&& s,
                                      tls_options options = {});
+// Older Seastar form: verify against and send `server_name`.
+future<connected_socket> wrap_client(std::shared_ptr<certificate_credentials> creds, connected_socket&& s,
+                                     std::string server_name);
 // TLS server over an accepted connection.
 future<connected_socket> wrap_server(std::shared_ptr<server_credentials> creds, connected_socket&& s,
                                      tls_options options = {.wait_for_eof_on_shutdown = false});
 // Connects and wraps. Fails as seastar::connect() does.
 future<connected_socket> connect(std::shared_ptr<certificate_credentials> creds, socket_address sa,
                                  tls_options options = {});
+future<connected_socket> connect(std::shared_ptr<certificate_credentials> creds, socket_address sa,
+                                 std::string server_name);
 // A server socket whose accepted connections are TLS servers.
 server_socket listen(std::shared_ptr<server_credentials> creds, socket_address sa, listen_options opts = {});
 // Wraps any server socket.

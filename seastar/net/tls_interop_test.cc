@@ -241,7 +241,8 @@ TLS_INTEROP_TEST(tls_openssl, our_client_rejects_hostname_mismatch, "openssl") {
     auto port = tls::testing::pick_free_port();
     auto srv = openssl_s_server(port, "server");
     EXPECT_TRUE(co_await srv.wait_for_output("ACCEPT", wait_limit)) << srv.output();
-    auto cs = co_await tls::wrap_client(client_creds(), co_await connect_retry(port), {.server_name = "db.example"});
+    // (The older overload that takes just the name.)
+    auto cs = co_await tls::wrap_client(client_creds(), co_await connect_retry(port), "db.example");
     auto in = cs.input();
     auto e = co_await failure_of(in.read());
     EXPECT_NE(message_of(e).find("Hostname mismatch"), std::string::npos) << message_of(e);
@@ -346,7 +347,7 @@ SEASTAR_TEST_CASE(tls_tcp, garbage_from_server) {
 SEASTAR_TEST_CASE(tls_tcp, server_closes_mid_handshake) {
     auto ss = seastar::listen(local(0));
     auto port = ss.local_address().port();
-    auto cs = co_await tls::connect(client_creds(), local(port), {.server_name = "localhost"});
+    auto cs = co_await tls::connect(client_creds(), local(port), "localhost");
     auto hs = tls::check_handshake(cs);
     {
         auto ar = co_await ss.accept();

@@ -117,6 +117,16 @@ future<connected_socket> connect(std::shared_ptr<certificate_credentials> creds,
     co_return co_await wrap_client(std::move(creds), std::move(s), std::move(options));
 }
 
+future<connected_socket> wrap_client(std::shared_ptr<certificate_credentials> creds, connected_socket&& s,
+                                     std::string server_name) {
+    return wrap_client(std::move(creds), std::move(s), tls_options{.server_name = std::move(server_name)});
+}
+
+future<connected_socket> connect(std::shared_ptr<certificate_credentials> creds, socket_address sa,
+                                 std::string server_name) {
+    return connect(std::move(creds), sa, tls_options{.server_name = std::move(server_name)});
+}
+
 server_socket listen(std::shared_ptr<server_credentials> creds, server_socket ss) {
     return server_socket(std::make_unique<tls_server_socket_impl>(std::move(creds), std::move(ss)));
 }
