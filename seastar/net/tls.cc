@@ -293,7 +293,41 @@ private:
         std::rethrow_exception(_error);
     }
 
+    // A transport failure, said to be one of this session's `what`.
+    std::exception_ptr with_context(std::exception_ptr e, const char* what) const {
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::system_error& x) {
+            std::string msg = x.what();
+            if (msg.starts_with("tls: ")) {
+                return e;
+            }
+            // system_error appends the code's message; it is added back.
+            auto suffix = ": " + x.code().message();
+            if (msg.size() >= suffix.size() && msg.compare(msg.size() - suffix.size(), suffix.size(), suffix) == 0) {
+                msg.resize(msg.size() - suffix.size());
+            }
+            return std::make_exception_ptr(std::system_error(
+                x.code(), std::string("tls: ") + what + " with " + peer_label() + " failed: transport: " + msg));
+        } catch (...) {
+            return e;
+        }
+    }
+
     future<> do_handshake() {
+        try {
+            co_await handshake_loop();
+        } catch (...) {
+            if (!_error) {
+                _error = with_context(std::current_exception(), "handshake");
+            }
+        }
+        if (_error) {
+            std::rethrow_exception(_error);
+        }
+    }
+
+    future<> handshake_loop() {
         auto units = co_await get_units(_in_sem, 1);
         for (;;) {
             ERR_clear_error();
@@ -306,12 +340,7 @@ private:
             if (err == SSL_ERROR_WANT_READ) {
                 co_await flush_output();
                 bool more = false;
-                try {
-                    more = co_await read_transport();
-                } catch (...) {
-                    _error = std::current_exception();
-                    throw;
-                }
+                more = co_await read_transport();
                 if (!more) {
                     co_await fail(std::make_exception_ptr(std::system_error(
                         ECONNRESET, std::system_category(),
@@ -350,8 +379,10 @@ private:
                 try {
                     more = co_await read_transport();
                 } catch (...) {
-                    _error = std::current_exception();
-                    throw;
+                    _error = with_context(std::current_exception(), "read");
+                }
+                if (_error) {
+                    std::rethrow_exception(_error);
                 }
                 if (!more) {
                     // End of the transport without close_notify: reported as

@@ -3,6 +3,8 @@
 // Tests skip, saying so, when a tool is missing.
 #include <gtest/gtest.h>
 
+#include <sys/socket.h>
+
 #include <iostream>
 #include <string>
 
@@ -359,6 +361,33 @@ SEASTAR_TEST_CASE(tls_tcp, server_closes_mid_handshake) {
     }
     auto e = co_await failure_of(std::move(hs));
     EXPECT_NE(message_of(e).find("handshake with server localhost failed"), std::string::npos) << message_of(e);
+    auto out = cs.output();
+    co_await out.close();
+    ss.abort_accept();
+}
+
+// A reset (not a close) from the server: the transport's error, with context.
+SEASTAR_TEST_CASE(tls_tcp, server_resets_mid_handshake) {
+    auto ss = seastar::listen(local(0));
+    auto port = ss.local_address().port();
+    auto cs = co_await tls::connect(client_creds(), local(port), "localhost");
+    auto hs = tls::check_handshake(cs);
+    {
+        auto ar = co_await ss.accept();
+        auto raw_in = ar.connection.input();
+        auto hello = co_await raw_in.read();
+        EXPECT_FALSE(hello.empty());
+        ::linger lg{1, 0}; // close() sends RST
+        ar.connection.set_sockopt(SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+    }
+    auto e = co_await failure_of(std::move(hs));
+    EXPECT_NE(message_of(e).find("handshake with server localhost failed"), std::string::npos) << message_of(e);
+    try {
+        std::rethrow_exception(e);
+    } catch (const std::system_error& x) {
+        EXPECT_EQ(x.code().value(), ECONNRESET) << x.what();
+    } catch (...) {
+    }
     auto out = cs.output();
     co_await out.close();
     ss.abort_accept();

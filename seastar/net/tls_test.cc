@@ -220,6 +220,18 @@ SEASTAR_TEST_CASE(tls_memory, close_notify_both_ways) {
     co_await p.server.in.close();
 }
 
+// A peer that never answers close_notify holds close() up to
+// shutdown_timeout only; the transport is closed after it.
+SEASTAR_TEST_CASE(tls_memory, close_bounded_when_peer_does_not_answer) {
+    auto p = make_pair(client_creds(), server_creds(), {.server_name = "localhost", .shutdown_timeout = 50ms});
+    auto [c, s] = co_await handshake_both(p);
+    EXPECT_FALSE(c);
+    co_await with_timeout(std::chrono::steady_clock::now() + 10s, p.client.out.close());
+    // The server still finds the close_notify, then the end of the transport.
+    EXPECT_TRUE((co_await p.server.in.get()).empty());
+    co_await close_both(p);
+}
+
 SEASTAR_TEST_CASE(tls_memory, alpn_negotiated) {
     auto p = make_pair(client_creds(), server_creds("server", tls::client_auth::NONE, {"h2", "http/1.1"}),
                        {.server_name = "localhost", .alpn_protocols = {"foo", "http/1.1", "h2"}});
