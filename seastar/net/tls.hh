@@ -4,9 +4,12 @@
 // with its private key, CA certificates to verify the peer with (PEM or DER,
 // from memory or files, or the system's store), the ALPN protocols to offer
 // or accept, and on a server whether clients must present a certificate.
-// A tls::session runs the protocol over a data_source/data_sink pair (the
-// two directions of a connection) and gives back a plaintext data_source and
-// data_sink, so input_stream/output_stream work on top unchanged.
+// tls::connect / tls::listen / tls::wrap_client / tls::wrap_server give TLS
+// connected_sockets and server_sockets over any stack's sockets. Underneath,
+// a tls::session runs the protocol over a data_source/data_sink pair (the
+// two directions of a connection) and gives back a plaintext data_source
+// and data_sink, so input_stream/output_stream work on top unchanged; it can
+// be used directly over any transport.
 //
 // Contract:
 //   * One shard. Credentials may be shared by many sessions of their shard
@@ -28,7 +31,10 @@
 //         its what() carrying BoringSSL's reason strings;
 //       - std::system_error(ECONNRESET) when the peer closes the transport
 //         during the handshake;
-//       - the transport's own error when the underlying source/sink fails.
+//       - the transport's error code when the underlying source/sink fails
+//         (a std::system_error gets the session's context in its what()).
+//     Messages start with "tls: " and name the operation and the peer
+//     ("tls: handshake with server example.com failed: ...").
 //     Once a session failed, every later read and write fails the same way.
 //     Credentials setters throw std::invalid_argument for unparsable input.
 //   * Reads: the plaintext source returns an empty buffer at the peer's
@@ -45,18 +51,24 @@
 //   * Allocation: sessions and buffers allocate; std::bad_alloc becomes a
 //     failed future.
 //
-// Example (a client over some transport's source and sink):
+// Example (a client, then a server):
 //
 //     auto creds = std::make_shared<seastar::tls::certificate_credentials>();
 //     co_await creds->set_x509_trust_file("ca.pem", seastar::tls::x509_crt_format::PEM);
-//     auto s = seastar::tls::wrap_client(creds, std::move(src), std::move(snk), {.server_name = "localhost"});
-//     seastar::input_stream<char> in(s.source());
-//     seastar::output_stream<char> out(s.sink(), 8192);
+//     auto s = co_await seastar::tls::connect(creds, seastar::ipv4_addr("127.0.0.1", 443), {.server_name = "localhost"});
+//     auto in = s.input();
+//     auto out = s.output();
 //     co_await out.write("ping");
 //     co_await out.flush();
-//     auto reply = co_await in.read();
-//     co_await out.close();   // close_notify
+//     auto reply = co_await in.read();   // a verification failure surfaces here
+//     co_await out.close();              // close_notify
 //     co_await in.close();
+//
+//     auto sc = std::make_shared<seastar::tls::server_credentials>();
+//     co_await sc->set_x509_key_file("cert.pem", "key.pem", seastar::tls::x509_crt_format::PEM);
+//     auto listener = seastar::tls::listen(sc, seastar::ipv4_addr("127.0.0.1", 8443));
+//     auto ar = co_await listener.accept();
+//     auto sni = co_await seastar::tls::get_server_name(ar.connection);
 #pragma once
 
 #include <chrono>
@@ -110,6 +122,8 @@ public:
     certificate_credentials(certificate_credentials&&) noexcept;
     certificate_credentials& operator=(certificate_credentials&&) noexcept;
 
+    // The *_file setters read on the syscall thread; keep the credentials
+    // alive until their future resolves.
     // Adds CA certificates to trust (a PEM blob may hold several).
     void set_x509_trust(const blob& b, x509_crt_format fmt);
     future<> set_x509_trust_file(const std::string& cafile, x509_crt_format fmt);
@@ -136,6 +150,37 @@ class server_credentials : public certificate_credentials {
 public:
     server_credentials();
     void set_client_auth(client_auth ca);
+};
+
+// Collects credentials settings (as values, file contents included) to
+// build any number of credentials from, e.g. one per shard: credentials are
+// shard-local, a builder may be copied to other shards.
+class credentials_builder {
+public:
+    void set_x509_trust(const blob& b, x509_crt_format fmt);
+    future<> set_x509_trust_file(const std::string& cafile, x509_crt_format fmt);
+    void set_x509_key(const blob& cert, const blob& key, x509_crt_format fmt);
+    future<> set_x509_key_file(const std::string& cf, const std::string& kf, x509_crt_format fmt);
+    future<> set_system_trust();
+    void set_alpn_protocols(std::vector<std::string> protocols);
+    void set_client_auth(client_auth ca) { _client_auth = ca; }
+
+    // Applies the settings; throws as the credentials' setters do.
+    void apply_to(certificate_credentials& c) const;
+    std::shared_ptr<certificate_credentials> build_certificate_credentials() const;
+    std::shared_ptr<server_credentials> build_server_credentials() const;
+
+private:
+    struct item {
+        std::string cert; // or trust
+        std::string key;  // empty for trust
+        x509_crt_format fmt;
+    };
+    std::vector<item> _trust;
+    std::optional<item> _key;
+    bool _system_trust = false;
+    std::vector<std::string> _alpn;
+    client_auth _client_auth = client_auth::NONE;
 };
 
 struct tls_options {
@@ -188,6 +233,8 @@ private:
 };
 
 // A client session over `src`/`snk` (the transport's two directions).
+// Throws std::invalid_argument for a server name or ALPN list BoringSSL
+// refuses, std::system_error if the credentials cannot make a context.
 session wrap_client(std::shared_ptr<certificate_credentials> creds, data_source src, data_sink snk,
                     tls_options options = {});
 // A server session over `src`/`snk`.

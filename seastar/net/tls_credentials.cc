@@ -288,4 +288,66 @@ void server_credentials::set_client_auth(client_auth ca) {
     _impl->changed();
 }
 
+void credentials_builder::set_x509_trust(const blob& b, x509_crt_format fmt) {
+    parse_certs(b, fmt, "trust certificate"); // fail here, not in build
+    _trust.push_back(item{std::string(b), "", fmt});
+}
+
+future<> credentials_builder::set_x509_trust_file(const std::string& cafile, x509_crt_format fmt) {
+    return engine().run_blocking([cafile] { return read_whole_file(cafile); }).then([this, fmt](std::string data) {
+        set_x509_trust(data, fmt);
+    });
+}
+
+void credentials_builder::set_x509_key(const blob& cert, const blob& key, x509_crt_format fmt) {
+    certificate_credentials check;
+    check.set_x509_key(cert, key, fmt);
+    _key = item{std::string(cert), std::string(key), fmt};
+}
+
+future<> credentials_builder::set_x509_key_file(const std::string& cf, const std::string& kf, x509_crt_format fmt) {
+    return engine()
+        .run_blocking([cf, kf] { return std::make_pair(read_whole_file(cf), read_whole_file(kf)); })
+        .then([this, fmt](std::pair<std::string, std::string> d) { set_x509_key(d.first, d.second, fmt); });
+}
+
+future<> credentials_builder::set_system_trust() {
+    _system_trust = true;
+    return make_ready_future<>();
+}
+
+void credentials_builder::set_alpn_protocols(std::vector<std::string> protocols) {
+    internal::alpn_wire(protocols);
+    _alpn = std::move(protocols);
+}
+
+void credentials_builder::apply_to(certificate_credentials& c) const {
+    for (auto& t : _trust) {
+        c.set_x509_trust(t.cert, t.fmt);
+    }
+    if (_key) {
+        c.set_x509_key(_key->cert, _key->key, _key->fmt);
+    }
+    if (_system_trust) {
+        c.impl().system_trust = true;
+        c.impl().changed();
+    }
+    if (!_alpn.empty()) {
+        c.set_alpn_protocols(_alpn);
+    }
+}
+
+std::shared_ptr<certificate_credentials> credentials_builder::build_certificate_credentials() const {
+    auto c = std::make_shared<certificate_credentials>();
+    apply_to(*c);
+    return c;
+}
+
+std::shared_ptr<server_credentials> credentials_builder::build_server_credentials() const {
+    auto c = std::make_shared<server_credentials>();
+    apply_to(*c);
+    c->set_client_auth(_client_auth);
+    return c;
+}
+
 } // namespace seastar::tls

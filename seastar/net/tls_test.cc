@@ -432,3 +432,27 @@ SEASTAR_TEST_CASE(tls_memory, system_trust_does_not_know_our_ca) {
     EXPECT_TRUE(is_verification_error(c)) << message_of(c);
     co_await close_both(p);
 }
+
+SEASTAR_TEST_CASE(tls_memory, credentials_builder_builds_both_sides) {
+    tls::credentials_builder sb;
+    co_await sb.set_x509_key_file(cert_path("server.pem"), cert_path("server.key"), PEM);
+    co_await sb.set_x509_trust_file(cert_path("ca.pem"), PEM);
+    sb.set_client_auth(tls::client_auth::REQUIRE);
+    sb.set_alpn_protocols({"h2"});
+    tls::credentials_builder cb;
+    cb.set_x509_trust(read_file(cert_path("ca.pem")), PEM);
+    cb.set_x509_key(read_file(cert_path("client.pem")), read_file(cert_path("client.key")), PEM);
+    cb.set_alpn_protocols({"h2"});
+    EXPECT_THROW(cb.set_x509_trust("junk", PEM), std::invalid_argument);
+    // Two independent sets built from the same builders.
+    for (int i = 0; i < 2; ++i) {
+        auto p = make_pair(cb.build_certificate_credentials(), sb.build_server_credentials());
+        auto [c, s] = co_await handshake_both(p);
+        EXPECT_FALSE(c) << message_of(c);
+        EXPECT_FALSE(s) << message_of(s);
+        auto dn = co_await p.server.s.get_dn_information();
+        EXPECT_TRUE(dn && dn->subject == "CN=client");
+        EXPECT_EQ(co_await p.client.s.get_selected_alpn_protocol(), std::optional<std::string>("h2"));
+        co_await close_both(p);
+    }
+}
