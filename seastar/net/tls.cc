@@ -61,10 +61,8 @@ class session_impl : public std::enable_shared_from_this<session_impl> {
     bool _transport_sink_closed = false;
 
 public:
-    session_impl(std::shared_ptr<credentials_impl> creds, data_source in, data_sink out, tls_options opts,
-                 bool client)
-        : _creds(std::move(creds)), _in(std::move(in)), _out(std::move(out)), _opts(std::move(opts)),
-          _client(client) {
+    session_impl(std::shared_ptr<credentials_impl> creds, data_source in, data_sink out, tls_options opts, bool client)
+        : _creds(std::move(creds)), _in(std::move(in)), _out(std::move(out)), _opts(std::move(opts)), _client(client) {
         ERR_clear_error();
         SSL_CTX* ctx = _creds->context();
         _ssl.reset(SSL_new(ctx));
@@ -157,9 +155,7 @@ public:
         }
     }
 
-    future<> close_source() {
-        co_await _in.close();
-    }
+    future<> close_source() { co_await _in.close(); }
 
     // Sends close_notify (once), optionally waits for the peer's, then
     // closes the transport's sink (once).
@@ -264,14 +260,12 @@ private:
         int reason = ERR_GET_REASON(code);
         if (ERR_GET_LIB(code) == ERR_LIB_SSL && reason == SSL_R_CERTIFICATE_VERIFY_FAILED && verify != X509_V_OK) {
             return std::make_exception_ptr(verification_error(
-                "tls: " + peer_label() + " certificate verification failed: " +
-                X509_verify_cert_error_string(verify) + " (X509 error " + std::to_string(verify) + "; " + reasons +
-                ")"));
+                "tls: " + peer_label() + " certificate verification failed: " + X509_verify_cert_error_string(verify) +
+                " (X509 error " + std::to_string(verify) + "; " + reasons + ")"));
         }
         if (ERR_GET_LIB(code) == ERR_LIB_SSL && reason == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE) {
-            return std::make_exception_ptr(
-                verification_error("tls: the " + peer_label() + " did not present a certificate, which is required (" +
-                                   reasons + ")"));
+            return std::make_exception_ptr(verification_error(
+                "tls: the " + peer_label() + " did not present a certificate, which is required (" + reasons + ")"));
         }
         // The category's message names the first reason; list any others.
         std::string msg = std::string("tls: ") + what + " with " + peer_label() + " failed";
@@ -555,15 +549,15 @@ future<bool> session::check_session_is_resumed() {
 
 session wrap_client(std::shared_ptr<certificate_credentials> creds, data_source src, data_sink snk,
                     tls_options options) {
-    return session(std::make_shared<internal::session_impl>(std::shared_ptr<internal::credentials_impl>(
-                                                                creds, &creds->impl()),
-                                                            std::move(src), std::move(snk), std::move(options), true));
+    return session(
+        std::make_shared<internal::session_impl>(std::shared_ptr<internal::credentials_impl>(creds, &creds->impl()),
+                                                 std::move(src), std::move(snk), std::move(options), true));
 }
 
 session wrap_server(std::shared_ptr<server_credentials> creds, data_source src, data_sink snk, tls_options options) {
-    return session(std::make_shared<internal::session_impl>(std::shared_ptr<internal::credentials_impl>(
-                                                                creds, &creds->impl()),
-                                                            std::move(src), std::move(snk), std::move(options), false));
+    return session(
+        std::make_shared<internal::session_impl>(std::shared_ptr<internal::credentials_impl>(creds, &creds->impl()),
+                                                 std::move(src), std::move(snk), std::move(options), false));
 }
 
 } // namespace seastar::tls

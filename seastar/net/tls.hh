@@ -55,14 +55,10 @@
 //
 //     auto creds = std::make_shared<seastar::tls::certificate_credentials>();
 //     co_await creds->set_x509_trust_file("ca.pem", seastar::tls::x509_crt_format::PEM);
-//     auto s = co_await seastar::tls::connect(creds, seastar::ipv4_addr("127.0.0.1", 443), {.server_name = "localhost"});
-//     auto in = s.input();
-//     auto out = s.output();
-//     co_await out.write("ping");
-//     co_await out.flush();
-//     auto reply = co_await in.read();   // a verification failure surfaces here
-//     co_await out.close();              // close_notify
-//     co_await in.close();
+//     auto s = co_await seastar::tls::connect(creds, seastar::ipv4_addr("127.0.0.1", 443), {.server_name =
+//     "localhost"}); auto in = s.input(); auto out = s.output(); co_await out.write("ping"); co_await out.flush(); auto
+//     reply = co_await in.read();   // a verification failure surfaces here co_await out.close();              //
+//     close_notify co_await in.close();
 //
 //     auto sc = std::make_shared<seastar::tls::server_credentials>();
 //     co_await sc->set_x509_key_file("cert.pem", "key.pem", seastar::tls::x509_crt_format::PEM);

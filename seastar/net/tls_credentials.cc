@@ -260,8 +260,7 @@ void certificate_credentials::set_x509_key(const blob& cert, const blob& key, x5
     _impl->changed();
 }
 
-future<> certificate_credentials::set_x509_key_file(const std::string& cf, const std::string& kf,
-                                                    x509_crt_format fmt) {
+future<> certificate_credentials::set_x509_key_file(const std::string& cf, const std::string& kf, x509_crt_format fmt) {
     return engine()
         .run_blocking([cf, kf] { return std::make_pair(read_whole_file(cf), read_whole_file(kf)); })
         .then([this, fmt](std::pair<std::string, std::string> d) { set_x509_key(d.first, d.second, fmt); });

@@ -141,9 +141,9 @@ process openssl_s_server(uint16_t port, const std::string& cert, std::vector<std
 }
 
 process bssl_s_server(uint16_t port, const std::string& cert, std::vector<std::string> extra = {}) {
-    std::vector<std::string> argv = {find_tool("bssl-tool"), "s_server",       "-accept",
-                                     std::to_string(port),   "-cert",          cert_path(cert + ".pem"),
-                                     "-key",                 cert_path(cert + ".key")};
+    std::vector<std::string> argv = {
+        find_tool("bssl-tool"),  "s_server", "-accept", std::to_string(port), "-cert", cert_path(cert + ".pem"), "-key",
+        cert_path(cert + ".key")};
     argv.insert(argv.end(), extra.begin(), extra.end());
     return process(argv, "bssl_s_server_" + std::to_string(port) + ".log");
 }

@@ -13,8 +13,7 @@ class tls_connected_socket_impl final : public net::connected_socket_impl {
     session _session;
 
 public:
-    tls_connected_socket_impl(connected_socket under, session s)
-        : _under(std::move(under)), _session(std::move(s)) {}
+    tls_connected_socket_impl(connected_socket under, session s) : _under(std::move(under)), _session(std::move(s)) {}
 
     session& get_session() noexcept { return _session; }
 

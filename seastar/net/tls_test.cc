@@ -188,9 +188,9 @@ SEASTAR_TEST_CASE(tls_memory, bulk_both_ways) {
         }
     };
     // Readers run beside the writers, as a transport's buffers are bounded.
-    auto [got_s, got_c] = co_await when_all_succeed(writer(p.client, big), writer(p.server, big),
-                                                          p.server.recv_exactly(big.size()),
-                                                          p.client.recv_exactly(big.size()));
+    auto [got_s, got_c] =
+        co_await when_all_succeed(writer(p.client, big), writer(p.server, big), p.server.recv_exactly(big.size()),
+                                  p.client.recv_exactly(big.size()));
     EXPECT_TRUE(got_s == big);
     EXPECT_TRUE(got_c == big);
     co_await close_both(p);
@@ -366,8 +366,7 @@ SEASTAR_TEST_CASE(tls_memory, garbage_from_server) {
         std::rethrow_exception(e);
     } catch (const std::system_error& x) {
         EXPECT_EQ(&x.code().category(), &tls::error_category());
-        EXPECT_NE(std::string(x.what()).find("handshake with server localhost failed"), std::string::npos)
-            << x.what();
+        EXPECT_NE(std::string(x.what()).find("handshake with server localhost failed"), std::string::npos) << x.what();
     } catch (...) {
         ADD_FAILURE() << "not a system_error: " << message_of(e);
     }

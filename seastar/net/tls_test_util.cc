@@ -100,9 +100,8 @@ public:
         if (!_r) {
             return make_ready_future<temporary_buffer<char>>();
         }
-        return _r->read().then([](std::optional<temporary_buffer<char>> b) {
-            return b ? std::move(*b) : temporary_buffer<char>();
-        });
+        return _r->read().then(
+            [](std::optional<temporary_buffer<char>> b) { return b ? std::move(*b) : temporary_buffer<char>(); });
     }
     future<> close() override {
         _r.reset();
