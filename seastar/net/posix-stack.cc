@@ -25,6 +25,7 @@
 #include "seastar/core/coroutine.hh"
 #include "seastar/core/internal/pollable_fd.hh"
 #include "seastar/core/posix.hh"
+#include "seastar/core/smp.hh"
 #include "seastar/net/internal/connection_balancer.hh"
 
 namespace seastar::net {
@@ -41,19 +42,19 @@ posix_stack_stats& posix_stats() noexcept {
 namespace {
 
 // ---- shards ----
-// The stack needs three things from the shard layer: how many shards there
-// are, which one runs, and a way to run a function on another one.
+
 unsigned shard_count() noexcept {
-    return 1;
+    return smp::count;
 }
 unsigned this_shard() noexcept {
-    return 0;
+    return this_shard_id();
 }
+// Fire and forget: what `f` needs travels in its captures. A failure (the
+// shards are shutting down) drops the message; captured descriptors close
+// with it.
 template <typename Func>
 void run_on_shard(unsigned shard, Func&& f) {
-    // Single shard until the shard layer is linked in: `shard` is always 0.
-    (void)shard;
-    std::forward<Func>(f)();
+    (void)smp::submit_to(shard, std::forward<Func>(f)).handle_exception([](std::exception_ptr) {});
 }
 
 // ---- errors ----
@@ -413,9 +414,10 @@ class posix_server_socket_impl final : public server_socket_impl {
     bool _aborted = false;
 
 public:
+    // A null balancer: every connection stays on this shard (reuse_port).
     posix_server_socket_impl(file_desc fd, socket_address key, std::shared_ptr<internal::connection_balancer> lb)
         : _fd(std::move(fd)), _key(key), _local(local_address_of(_fd.get_fd())), _lb(std::move(lb)),
-          _track(_lb->shard_count() > 1), _shard(this_shard()) {}
+          _track(_lb && _lb->shard_count() > 1), _shard(this_shard()) {}
 
     future<accept_result> accept() override {
         for (;;) {
@@ -446,7 +448,7 @@ public:
             ++internal::posix_stats().accepted;
             file_desc conn(fd);
             socket_address remote(reinterpret_cast<::sockaddr*>(&ss), len);
-            unsigned target = _lb->pick(remote.port());
+            unsigned target = _lb ? _lb->pick(remote.port()) : _shard;
             std::function<void()> on_close;
             if (_track) {
                 on_close = [lb = _lb, target, owner = _shard] {
@@ -805,8 +807,7 @@ server_socket posix_network_stack::listen(socket_address sa, listen_options opts
     unsigned count = shard_count();
     if (opts.reuse_port) {
         // Every shard has its own kernel socket; the kernel balances.
-        auto lb = std::make_shared<internal::connection_balancer>(server_socket::load_balancing_algorithm::fixed, 1, 0);
-        return server_socket(std::make_unique<posix_server_socket_impl>(make_listening_socket(sa, opts), sa, std::move(lb)));
+        return server_socket(std::make_unique<posix_server_socket_impl>(make_listening_socket(sa, opts), sa, nullptr));
     }
     // Validates fixed_cpu on every shard, not only the owner.
     auto lb = std::make_shared<internal::connection_balancer>(opts.lba, count, opts.fixed_cpu);
