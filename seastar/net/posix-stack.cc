@@ -85,24 +85,49 @@ socket_address local_address_of(int fd) noexcept {
 
 // ---- connections ----
 
+// Runs a function once, when destroyed: tells the accepting shard's balancer
+// that a connection is gone, whether it was served or dropped on the way.
+class close_notifier {
+    std::function<void()> _f;
+
+public:
+    close_notifier() noexcept = default;
+    explicit close_notifier(std::function<void()> f) noexcept : _f(std::move(f)) {}
+    close_notifier(close_notifier&& o) noexcept : _f(std::exchange(o._f, nullptr)) {}
+    close_notifier& operator=(close_notifier&& o) noexcept {
+        if (this != &o) {
+            notify();
+            _f = std::exchange(o._f, nullptr);
+        }
+        return *this;
+    }
+    ~close_notifier() { notify(); }
+
+private:
+    void notify() noexcept {
+        if (auto f = std::exchange(_f, nullptr)) {
+            try {
+                f();
+            } catch (...) {
+                // Only a failed allocation of the message: the count stays high.
+            }
+        }
+    }
+};
+
 // What a connection's socket object and its two streams share; the
 // descriptor closes with the last of them.
 struct conn_state {
+    // First, so it is destroyed last: notifies after the descriptor closed.
+    close_notifier on_close;
     pollable_fd fd;
     socket_address local;
     socket_address remote;
-    // Tells the accepting shard's balancer that the connection is gone.
-    std::function<void()> on_close;
     bool input_shut = false;
     std::vector<promise<>> input_shutdown_waiters;
 
-    conn_state(pollable_fd f, socket_address r, std::function<void()> oc)
-        : fd(std::move(f)), local(local_address_of(fd.get_fd())), remote(r), on_close(std::move(oc)) {}
-    ~conn_state() {
-        if (on_close) {
-            on_close();
-        }
-    }
+    conn_state(pollable_fd f, socket_address r, close_notifier oc)
+        : on_close(std::move(oc)), fd(std::move(f)), local(local_address_of(fd.get_fd())), remote(r) {}
     void mark_input_shutdown() noexcept {
         input_shut = true;
         for (auto& w : std::exchange(input_shutdown_waiters, {})) {
@@ -264,7 +289,7 @@ class posix_connected_socket_impl final : public connected_socket_impl {
     int fd() const noexcept { return _s->fd.get_fd(); }
 
 public:
-    posix_connected_socket_impl(pollable_fd fd, socket_address remote, std::function<void()> on_close = {})
+    posix_connected_socket_impl(pollable_fd fd, socket_address remote, close_notifier on_close = {})
         : _s(std::make_shared<conn_state>(std::move(fd), remote, std::move(on_close))) {}
 
     data_source source() override { return source(connected_socket_input_stream_config{}); }
@@ -342,7 +367,7 @@ public:
     }
 };
 
-accept_result make_accept_result(file_desc fd, socket_address remote, std::function<void()> on_close) {
+accept_result make_accept_result(file_desc fd, socket_address remote, close_notifier on_close) {
     pollable_fd pfd(std::move(fd));
     return accept_result{
         connected_socket(std::make_unique<posix_connected_socket_impl>(std::move(pfd), remote, std::move(on_close))),
@@ -355,7 +380,7 @@ accept_result make_accept_result(file_desc fd, socket_address remote, std::funct
 struct incoming_connection {
     file_desc fd;
     socket_address remote;
-    std::function<void()> on_close;
+    close_notifier on_close;
 };
 
 // Per shard: connections handed to this shard, by listening address, waiting
@@ -449,15 +474,15 @@ public:
             file_desc conn(fd);
             socket_address remote(reinterpret_cast<::sockaddr*>(&ss), len);
             unsigned target = _lb ? _lb->pick(remote.port()) : _shard;
-            std::function<void()> on_close;
+            close_notifier on_close;
             if (_track) {
-                on_close = [lb = _lb, target, owner = _shard] {
+                on_close = close_notifier([lb = _lb, target, owner = _shard] {
                     if (this_shard() == owner) {
                         lb->closed(target);
                     } else {
                         run_on_shard(owner, [lb, target] { lb->closed(target); });
                     }
-                };
+                });
             }
             if (target == _shard) {
                 co_return make_accept_result(std::move(conn), remote, std::move(on_close));

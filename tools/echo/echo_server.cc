@@ -10,7 +10,9 @@
 //
 // Binds to 127.0.0.1 unless told otherwise. Prints one line per shard at
 // exit: connections and bytes served.
+#include <csignal>
 #include <iostream>
+#include <utility>
 #include <memory>
 #include <stdexcept>
 
@@ -19,7 +21,7 @@
 #include "seastar/core/coroutine.hh"
 #include "seastar/core/gate.hh"
 #include "seastar/core/reactor.hh"
-#include "seastar/core/sleep.hh"
+#include "seastar/core/timer.hh"
 #include "seastar/core/smp.hh"
 #include "seastar/net/api.hh"
 #include "seastar/net/posix-stack.hh"
@@ -133,14 +135,24 @@ int main(int ac, char** av) {
         });
         std::cout << fmt::format("echo_server: {} shard(s) on {} ({})\n", smp::count, addr, engine().backend_name())
                   << std::flush;
-        if (duration > 0) {
-            co_await seastar::sleep(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                std::chrono::duration<double>(duration)));
-        } else {
-            // Until SIGINT/SIGTERM: the reactor's signal handling ends the run.
-            promise<> forever;
-            co_await forever.get_future();
+        // Until SIGINT/SIGTERM or --duration; main then returns and smp::run shuts down.
+        promise<> stop;
+        bool stopping = false;
+        auto stopped = stop.get_future();
+        auto trigger = [&stop, &stopping] {
+            if (!std::exchange(stopping, true)) {
+                stop.set_value();
+            }
+        };
+        for (int sig : {SIGINT, SIGTERM}) {
+            engine().handle_signal(sig, trigger);
         }
+        timer<> deadline(trigger);
+        if (duration > 0) {
+            deadline.arm(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                std::chrono::duration<double>(duration)));
+        }
+        co_await std::move(stopped);
         co_return 0;
     });
 }
