@@ -25,6 +25,7 @@
 #include "seastar/core/coroutine.hh"
 #include "seastar/core/internal/pollable_fd.hh"
 #include "seastar/core/posix.hh"
+#include "seastar/core/smp.hh"
 #include "seastar/net/internal/connection_balancer.hh"
 
 namespace seastar::net {
@@ -41,19 +42,19 @@ posix_stack_stats& posix_stats() noexcept {
 namespace {
 
 // ---- shards ----
-// The stack needs three things from the shard layer: how many shards there
-// are, which one runs, and a way to run a function on another one.
+
 unsigned shard_count() noexcept {
-    return 1;
+    return smp::count;
 }
 unsigned this_shard() noexcept {
-    return 0;
+    return this_shard_id();
 }
+// Fire and forget: what `f` needs travels in its captures. A failure (the
+// shards are shutting down) drops the message; captured descriptors close
+// with it.
 template <typename Func>
 void run_on_shard(unsigned shard, Func&& f) {
-    // Single shard until the shard layer is linked in: `shard` is always 0.
-    (void)shard;
-    std::forward<Func>(f)();
+    (void)smp::submit_to(shard, std::forward<Func>(f)).handle_exception([](std::exception_ptr) {});
 }
 
 // ---- errors ----
@@ -84,24 +85,49 @@ socket_address local_address_of(int fd) noexcept {
 
 // ---- connections ----
 
+// Runs a function once, when destroyed: tells the accepting shard's balancer
+// that a connection is gone, whether it was served or dropped on the way.
+class close_notifier {
+    std::function<void()> _f;
+
+public:
+    close_notifier() noexcept = default;
+    explicit close_notifier(std::function<void()> f) noexcept : _f(std::move(f)) {}
+    close_notifier(close_notifier&& o) noexcept : _f(std::exchange(o._f, nullptr)) {}
+    close_notifier& operator=(close_notifier&& o) noexcept {
+        if (this != &o) {
+            notify();
+            _f = std::exchange(o._f, nullptr);
+        }
+        return *this;
+    }
+    ~close_notifier() { notify(); }
+
+private:
+    void notify() noexcept {
+        if (auto f = std::exchange(_f, nullptr)) {
+            try {
+                f();
+            } catch (...) {
+                // Only a failed allocation of the message: the count stays high.
+            }
+        }
+    }
+};
+
 // What a connection's socket object and its two streams share; the
 // descriptor closes with the last of them.
 struct conn_state {
+    // First, so it is destroyed last: notifies after the descriptor closed.
+    close_notifier on_close;
     pollable_fd fd;
     socket_address local;
     socket_address remote;
-    // Tells the accepting shard's balancer that the connection is gone.
-    std::function<void()> on_close;
     bool input_shut = false;
     std::vector<promise<>> input_shutdown_waiters;
 
-    conn_state(pollable_fd f, socket_address r, std::function<void()> oc)
-        : fd(std::move(f)), local(local_address_of(fd.get_fd())), remote(r), on_close(std::move(oc)) {}
-    ~conn_state() {
-        if (on_close) {
-            on_close();
-        }
-    }
+    conn_state(pollable_fd f, socket_address r, close_notifier oc)
+        : on_close(std::move(oc)), fd(std::move(f)), local(local_address_of(fd.get_fd())), remote(r) {}
     void mark_input_shutdown() noexcept {
         input_shut = true;
         for (auto& w : std::exchange(input_shutdown_waiters, {})) {
@@ -263,7 +289,7 @@ class posix_connected_socket_impl final : public connected_socket_impl {
     int fd() const noexcept { return _s->fd.get_fd(); }
 
 public:
-    posix_connected_socket_impl(pollable_fd fd, socket_address remote, std::function<void()> on_close = {})
+    posix_connected_socket_impl(pollable_fd fd, socket_address remote, close_notifier on_close = {})
         : _s(std::make_shared<conn_state>(std::move(fd), remote, std::move(on_close))) {}
 
     data_source source() override { return source(connected_socket_input_stream_config{}); }
@@ -341,7 +367,7 @@ public:
     }
 };
 
-accept_result make_accept_result(file_desc fd, socket_address remote, std::function<void()> on_close) {
+accept_result make_accept_result(file_desc fd, socket_address remote, close_notifier on_close) {
     pollable_fd pfd(std::move(fd));
     return accept_result{
         connected_socket(std::make_unique<posix_connected_socket_impl>(std::move(pfd), remote, std::move(on_close))),
@@ -354,7 +380,7 @@ accept_result make_accept_result(file_desc fd, socket_address remote, std::funct
 struct incoming_connection {
     file_desc fd;
     socket_address remote;
-    std::function<void()> on_close;
+    close_notifier on_close;
 };
 
 // Per shard: connections handed to this shard, by listening address, waiting
@@ -413,9 +439,10 @@ class posix_server_socket_impl final : public server_socket_impl {
     bool _aborted = false;
 
 public:
+    // A null balancer: every connection stays on this shard (reuse_port).
     posix_server_socket_impl(file_desc fd, socket_address key, std::shared_ptr<internal::connection_balancer> lb)
         : _fd(std::move(fd)), _key(key), _local(local_address_of(_fd.get_fd())), _lb(std::move(lb)),
-          _track(_lb->shard_count() > 1), _shard(this_shard()) {}
+          _track(_lb && _lb->shard_count() > 1), _shard(this_shard()) {}
 
     future<accept_result> accept() override {
         for (;;) {
@@ -446,16 +473,16 @@ public:
             ++internal::posix_stats().accepted;
             file_desc conn(fd);
             socket_address remote(reinterpret_cast<::sockaddr*>(&ss), len);
-            unsigned target = _lb->pick(remote.port());
-            std::function<void()> on_close;
+            unsigned target = _lb ? _lb->pick(remote.port()) : _shard;
+            close_notifier on_close;
             if (_track) {
-                on_close = [lb = _lb, target, owner = _shard] {
+                on_close = close_notifier([lb = _lb, target, owner = _shard] {
                     if (this_shard() == owner) {
                         lb->closed(target);
                     } else {
                         run_on_shard(owner, [lb, target] { lb->closed(target); });
                     }
-                };
+                });
             }
             if (target == _shard) {
                 co_return make_accept_result(std::move(conn), remote, std::move(on_close));
@@ -805,8 +832,7 @@ server_socket posix_network_stack::listen(socket_address sa, listen_options opts
     unsigned count = shard_count();
     if (opts.reuse_port) {
         // Every shard has its own kernel socket; the kernel balances.
-        auto lb = std::make_shared<internal::connection_balancer>(server_socket::load_balancing_algorithm::fixed, 1, 0);
-        return server_socket(std::make_unique<posix_server_socket_impl>(make_listening_socket(sa, opts), sa, std::move(lb)));
+        return server_socket(std::make_unique<posix_server_socket_impl>(make_listening_socket(sa, opts), sa, nullptr));
     }
     // Validates fixed_cpu on every shard, not only the owner.
     auto lb = std::make_shared<internal::connection_balancer>(opts.lba, count, opts.fixed_cpu);
