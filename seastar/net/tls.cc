@@ -116,7 +116,9 @@ public:
 
     future<> handshake() {
         if (!_handshake) {
-            _handshake.emplace(do_handshake());
+            // The handshake may outlive every handle of the session (a
+            // query nobody waits for); it keeps the session alive.
+            _handshake.emplace(do_handshake().finally([self = shared_from_this()] {}));
         }
         return _handshake->get_future();
     }

@@ -455,3 +455,19 @@ SEASTAR_TEST_CASE(tls_memory, credentials_builder_builds_both_sides) {
         co_await close_both(p);
     }
 }
+
+// Dropping every handle of a session while its handshake waits is safe:
+// the handshake keeps the session alive and still reports its outcome.
+SEASTAR_TEST_CASE(tls_memory, dropped_mid_handshake_is_safe) {
+    auto [a, b] = tls::testing::memory_transport_pair();
+    auto hs = [&] {
+        auto s = tls::wrap_client(client_creds(), std::move(a.source), std::move(a.sink), {.server_name = "localhost"});
+        return s.handshake();
+    }();
+    auto hello = co_await b.source.get();
+    EXPECT_FALSE(hello.empty());
+    co_await b.sink.close();
+    auto e = co_await failure_of(std::move(hs));
+    EXPECT_NE(message_of(e).find("connection closed by the peer"), std::string::npos) << message_of(e);
+    co_await b.source.close();
+}
