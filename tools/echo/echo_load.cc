@@ -1,0 +1,121 @@
+// echo_load: a closed-loop load generator for echo_server (and the epoll
+// floor). Each of --conns connections sends a --size byte request, waits for
+// the whole echo, and repeats, for --duration seconds or until --requests
+// requests were answered in total (whichever comes first). Prints requests/s
+// and latency percentiles (p50, p99, max) over all requests, on one line
+// that bench.sh parses:
+//
+//   rps=123456 p50_us=41.2 p99_us=90.3 max_us=812.0 requests=617280 errors=0
+//
+//   echo_load [--address 127.0.0.1] [--port 10000] [--conns 32] [--size 64]
+//             [--duration 3] [--requests 0 (no limit)] [--reactor-backend epoll] [--smp 1]
+#include <algorithm>
+#include <chrono>
+#include <iostream>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "seastar/core/coroutine.hh"
+#include "seastar/core/loop.hh"
+#include "seastar/core/reactor.hh"
+#include "seastar/core/smp.hh"
+#include "seastar/net/api.hh"
+#include "seastar/net/posix-stack.hh"
+#include "tools/echo/args.hh"
+
+using namespace seastar;
+using clk = std::chrono::steady_clock;
+
+namespace {
+
+struct load_config {
+    socket_address addr;
+    unsigned conns = 32;
+    size_t size = 64;
+    double duration = 3;
+    uint64_t max_requests = 0;
+};
+
+struct load_state {
+    clk::time_point deadline;
+    uint64_t started = 0;
+    uint64_t errors = 0;
+    std::vector<uint32_t> latencies_ns;
+};
+
+future<> one_connection(const load_config& cfg, load_state& st) {
+    connected_socket c;
+    try {
+        c = co_await seastar::connect(cfg.addr);
+    } catch (const std::exception& e) {
+        ++st.errors;
+        std::cerr << "echo_load: " << e.what() << "\n";
+        co_return;
+    }
+    c.set_nodelay(true);
+    auto in = c.input();
+    auto out = c.output();
+    std::string req(cfg.size, 'r');
+    try {
+        while (clk::now() < st.deadline && (!cfg.max_requests || st.started < cfg.max_requests)) {
+            ++st.started;
+            auto t0 = clk::now();
+            co_await out.write(req);
+            co_await out.flush();
+            auto rep = co_await in.read_exactly(cfg.size);
+            if (rep.size() != cfg.size) {
+                ++st.errors;
+                break;
+            }
+            st.latencies_ns.push_back(uint32_t(std::min<int64_t>(
+                std::chrono::duration_cast<std::chrono::nanoseconds>(clk::now() - t0).count(), UINT32_MAX)));
+        }
+    } catch (const std::exception& e) {
+        ++st.errors;
+        std::cerr << "echo_load: " << e.what() << "\n";
+    }
+    try {
+        co_await out.close();
+    } catch (...) {
+    }
+    co_await in.close();
+}
+
+} // namespace
+
+int main(int ac, char** av) {
+    smp_options opts;
+    opts.smp = 1;
+    load_config cfg;
+    try {
+        tools::args a(ac, av, {"address", "port", "conns", "size", "duration", "requests", "reactor-backend", "cpuset"});
+        cfg.addr = socket_address(net::inet_address(a.get("address", "127.0.0.1")), uint16_t(a.get_unsigned("port", 10000)));
+        cfg.conns = unsigned(std::max(1ul, a.get_unsigned("conns", 32)));
+        cfg.size = std::max(1ul, a.get_unsigned("size", 64));
+        cfg.duration = std::min(a.get_double("duration", 3), 600.0);
+        cfg.max_requests = a.get_unsigned("requests", 0);
+        opts.reactor.backend = a.get("reactor-backend", "epoll");
+        opts.cpuset = a.get("cpuset", "");
+    } catch (const std::exception& e) {
+        std::cerr << "echo_load: " << e.what() << "\n";
+        return 2;
+    }
+    return smp::run(opts, [&]() -> future<int> {
+        load_state st;
+        st.latencies_ns.reserve(1 << 20);
+        auto start = clk::now();
+        st.deadline = start + std::chrono::duration_cast<clk::duration>(std::chrono::duration<double>(cfg.duration));
+        std::vector<unsigned> ids(cfg.conns);
+        co_await parallel_for_each(ids, [&](unsigned) { return one_connection(cfg, st); });
+        double secs = std::chrono::duration<double>(clk::now() - start).count();
+        auto& l = st.latencies_ns;
+        std::sort(l.begin(), l.end());
+        auto pct = [&](double p) { return l.empty() ? 0.0 : l[std::min(l.size() - 1, size_t(p * double(l.size())))] / 1e3; };
+        std::cout << fmt::format("rps={:.0f} p50_us={:.1f} p99_us={:.1f} max_us={:.1f} requests={} errors={}\n",
+                                 double(l.size()) / secs, pct(0.50), pct(0.99), l.empty() ? 0.0 : l.back() / 1e3,
+                                 l.size(), st.errors)
+                  << std::flush;
+        co_return st.errors ? 1 : 0;
+    });
+}

@@ -1,0 +1,158 @@
+// echo_server: a sharded TCP echo server. Every shard listens on the same
+// address; connections are spread by --lba (or by the kernel with
+// --reuse-port) and served entirely on the shard that gets them. Whatever a
+// client sends comes back, so a request of N bytes gets an N-byte response.
+//
+//   echo_server [--address 127.0.0.1] [--port 10000] [--smp N] [--cpuset 0-3]
+//               [--reactor-backend epoll|linux-aio|io_uring]
+//               [--lba distribution|port|fixed] [--fixed-cpu 0] [--reuse-port]
+//               [--duration SECONDS]   (0: until SIGINT/SIGTERM)
+//
+// Binds to 127.0.0.1 unless told otherwise. Prints one line per shard at
+// exit: connections and bytes served.
+#include <csignal>
+#include <iostream>
+#include <utility>
+#include <memory>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "seastar/core/coroutine.hh"
+#include "seastar/core/gate.hh"
+#include "seastar/core/reactor.hh"
+#include "seastar/core/timer.hh"
+#include "seastar/core/smp.hh"
+#include "seastar/net/api.hh"
+#include "seastar/net/posix-stack.hh"
+#include "tools/echo/args.hh"
+
+using namespace seastar;
+
+namespace {
+
+struct echo_shard {
+    server_socket ss;
+    gate conns;
+    future<> loop = make_ready_future<>();
+    uint64_t served = 0;
+    uint64_t bytes = 0;
+
+    future<> serve(connected_socket c) {
+        auto in = c.input();
+        auto out = c.output();
+        try {
+            for (;;) {
+                auto b = co_await in.read();
+                if (b.empty()) {
+                    break;
+                }
+                bytes += b.size();
+                co_await out.write(std::move(b));
+                co_await out.flush();
+            }
+        } catch (...) {
+            // A client that resets is its own business.
+        }
+        try {
+            co_await out.close();
+        } catch (...) {
+        }
+        co_await in.close();
+    }
+
+    future<> accept_loop() {
+        for (;;) {
+            accept_result ar;
+            try {
+                ar = co_await ss.accept();
+            } catch (...) {
+                co_return; // stopped
+            }
+            ++served;
+            ar.connection.set_nodelay(true);
+            (void)with_gate(conns, [this, c = std::move(ar.connection)]() mutable { return serve(std::move(c)); });
+        }
+    }
+};
+
+thread_local std::unique_ptr<echo_shard> shard;
+
+server_socket::load_balancing_algorithm parse_lba(const std::string& s) {
+    if (s == "distribution" || s == "connection_distribution") {
+        return server_socket::load_balancing_algorithm::connection_distribution;
+    }
+    if (s == "port") {
+        return server_socket::load_balancing_algorithm::port;
+    }
+    if (s == "fixed") {
+        return server_socket::load_balancing_algorithm::fixed;
+    }
+    throw std::invalid_argument("--lba wants distribution, port or fixed, got " + s);
+}
+
+} // namespace
+
+int main(int ac, char** av) {
+    smp_options opts;
+    socket_address addr;
+    listen_options lo;
+    double duration = 0;
+    try {
+        tools::args a(ac, av, {"address", "port", "smp", "cpuset", "reactor-backend", "lba", "fixed-cpu", "duration"},
+                      {"reuse-port", "overprovisioned"});
+        addr = socket_address(net::inet_address(a.get("address", "127.0.0.1")), uint16_t(a.get_unsigned("port", 10000)));
+        if (a.has("smp")) {
+            opts.smp = unsigned(a.get_unsigned("smp", 1));
+        }
+        opts.cpuset = a.get("cpuset", "");
+        opts.overprovisioned = a.get_bool("overprovisioned");
+        opts.reactor.backend = a.get("reactor-backend", "");
+        lo.lba = parse_lba(a.get("lba", "distribution"));
+        lo.fixed_cpu = unsigned(a.get_unsigned("fixed-cpu", 0));
+        lo.reuse_port = a.get_bool("reuse-port");
+        lo.reuse_address = true;
+        lo.listen_backlog = 1024;
+        duration = a.get_double("duration", 0);
+    } catch (const std::exception& e) {
+        std::cerr << "echo_server: " << e.what() << "\n";
+        return 2;
+    }
+    return smp::run(opts, [&]() -> future<int> {
+        co_await smp::invoke_on_all([addr, lo] {
+            shard = std::make_unique<echo_shard>();
+            shard->ss = seastar::listen(addr, lo);
+            shard->loop = shard->accept_loop();
+            engine().at_exit([]() -> future<> {
+                shard->ss.abort_accept();
+                co_await std::move(shard->loop);
+                co_await shard->conns.close();
+                std::cout << fmt::format("shard {}: {} connections, {} bytes echoed\n", this_shard_id(),
+                                         shard->served, shard->bytes)
+                          << std::flush;
+                shard.reset();
+            });
+        });
+        std::cout << fmt::format("echo_server: {} shard(s) on {} ({})\n", smp::count, addr, engine().backend_name())
+                  << std::flush;
+        // Until SIGINT/SIGTERM or --duration; main then returns and smp::run shuts down.
+        promise<> stop;
+        bool stopping = false;
+        auto stopped = stop.get_future();
+        auto trigger = [&stop, &stopping] {
+            if (!std::exchange(stopping, true)) {
+                stop.set_value();
+            }
+        };
+        for (int sig : {SIGINT, SIGTERM}) {
+            engine().handle_signal(sig, trigger);
+        }
+        timer<> deadline(trigger);
+        if (duration > 0) {
+            deadline.arm(std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                std::chrono::duration<double>(duration)));
+        }
+        co_await std::move(stopped);
+        co_return 0;
+    });
+}
