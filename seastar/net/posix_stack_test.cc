@@ -487,9 +487,9 @@ SEASTAR_TEST_CASE(posix_stack, unix_domain_sockets) {
     char dir[] = "/tmp/seastar-net-XXXXXX";
     EXPECT_NE(::mkdtemp(dir), nullptr);
     std::string path = std::string(dir) + "/s.sock";
-    std::vector<socket_address> addrs{socket_address(unix_domain_addr(path)),
-                                      socket_address(unix_domain_addr(std::string("\0seastar-test-", 14) +
-                                                                      std::to_string(::getpid())))};
+    std::vector<socket_address> addrs{
+        socket_address(unix_domain_addr(path)),
+        socket_address(unix_domain_addr(std::string("\0seastar-test-", 14) + std::to_string(::getpid())))};
     for (auto& addr : addrs) {
         auto ss = seastar::listen(addr);
         EXPECT_EQ(ss.local_address(), addr);
