@@ -149,28 +149,27 @@ public:
         temporary_buffer<char> buf(_size);
         auto p = buf.get_write();
         ++internal::posix_stats().recv_calls;
-        return _s->fd.read_some(p, buf.size())
-            .then_wrapped([this, buf = std::move(buf)](future<size_t> f) mutable {
-                if (f.failed()) {
-                    _s->mark_input_shutdown();
-                    return make_exception_future<temporary_buffer<char>>(
-                        with_address(f.get_exception(), "read from", _s->remote));
-                }
-                auto n = f.get();
-                if (n == 0) {
-                    _s->mark_input_shutdown();
-                    return make_ready_future<temporary_buffer<char>>();
-                }
-                // Adapt: a full buffer suggests more is waiting; a small
-                // read wastes most of a big buffer.
-                if (n == _size) {
-                    _size = std::min<size_t>(_size * 2, _cfg.max_buffer_size);
-                } else if (n < _size / 4) {
-                    _size = std::max<size_t>(_size / 2, _cfg.min_buffer_size);
-                }
-                buf.trim(n);
-                return make_ready_future<temporary_buffer<char>>(std::move(buf));
-            });
+        return _s->fd.read_some(p, buf.size()).then_wrapped([this, buf = std::move(buf)](future<size_t> f) mutable {
+            if (f.failed()) {
+                _s->mark_input_shutdown();
+                return make_exception_future<temporary_buffer<char>>(
+                    with_address(f.get_exception(), "read from", _s->remote));
+            }
+            auto n = f.get();
+            if (n == 0) {
+                _s->mark_input_shutdown();
+                return make_ready_future<temporary_buffer<char>>();
+            }
+            // Adapt: a full buffer suggests more is waiting; a small
+            // read wastes most of a big buffer.
+            if (n == _size) {
+                _size = std::min<size_t>(_size * 2, _cfg.max_buffer_size);
+            } else if (n < _size / 4) {
+                _size = std::max<size_t>(_size / 2, _cfg.min_buffer_size);
+            }
+            buf.trim(n);
+            return make_ready_future<temporary_buffer<char>>(std::move(buf));
+        });
     }
 
     future<> close() override {
@@ -487,9 +486,10 @@ public:
             if (target == _shard) {
                 co_return make_accept_result(std::move(conn), remote, std::move(on_close));
             }
-            run_on_shard(target, [key = _key, c = incoming_connection{std::move(conn), remote, std::move(on_close)}]() mutable {
-                deliver_here(key, std::move(c));
-            });
+            run_on_shard(target,
+                         [key = _key, c = incoming_connection{std::move(conn), remote, std::move(on_close)}]() mutable {
+                             deliver_here(key, std::move(c));
+                         });
         }
     }
 
@@ -575,10 +575,12 @@ public:
             }
             if (family != AF_UNIX) {
                 if (local.is_unspecified()) {
-                    local = family == AF_INET ? socket_address(ipv4_addr(0))
-                                              : socket_address(ipv6_addr(net::inet_address(net::inet_address::family::INET6), 0));
+                    local = family == AF_INET
+                                ? socket_address(ipv4_addr(0))
+                                : socket_address(ipv6_addr(net::inet_address(net::inet_address::family::INET6), 0));
                 } else if (local.family() != family) {
-                    throw std::invalid_argument(fmt::format("connect to {} from {}: address families differ", sa, local));
+                    throw std::invalid_argument(
+                        fmt::format("connect to {} from {}: address families differ", sa, local));
                 }
                 bool bound = false;
                 if (local.port() == 0) {
@@ -837,7 +839,8 @@ server_socket posix_network_stack::listen(socket_address sa, listen_options opts
     // Validates fixed_cpu on every shard, not only the owner.
     auto lb = std::make_shared<internal::connection_balancer>(opts.lba, count, opts.fixed_cpu);
     if (this_shard() == 0) {
-        return server_socket(std::make_unique<posix_server_socket_impl>(make_listening_socket(sa, opts), sa, std::move(lb)));
+        return server_socket(
+            std::make_unique<posix_server_socket_impl>(make_listening_socket(sa, opts), sa, std::move(lb)));
     }
     return server_socket(std::make_unique<posix_ap_server_socket_impl>(sa));
 }

@@ -287,7 +287,8 @@ TEST(posix_stack_smp, reuse_port_gives_each_shard_its_own_socket) {
         });
         auto clients = co_await open_connections(addr, 16);
         co_await wait_accepted(16);
-        auto received = co_await smp::submit_to(1, [] { return net::internal::posix_stats().received_from_other_shards; });
+        auto received =
+            co_await smp::submit_to(1, [] { return net::internal::posix_stats().received_from_other_shards; });
         EXPECT_EQ(received, 0u) << "with reuse_port no connection travels between shards";
         co_await stop_servers();
     });

@@ -487,9 +487,9 @@ SEASTAR_TEST_CASE(posix_stack, unix_domain_sockets) {
     char dir[] = "/tmp/seastar-net-XXXXXX";
     EXPECT_NE(::mkdtemp(dir), nullptr);
     std::string path = std::string(dir) + "/s.sock";
-    std::vector<socket_address> addrs{socket_address(unix_domain_addr(path)),
-                                      socket_address(unix_domain_addr(std::string("\0seastar-test-", 14) +
-                                                                      std::to_string(::getpid())))};
+    std::vector<socket_address> addrs{
+        socket_address(unix_domain_addr(path)),
+        socket_address(unix_domain_addr(std::string("\0seastar-test-", 14) + std::to_string(::getpid())))};
     for (auto& addr : addrs) {
         auto ss = seastar::listen(addr);
         EXPECT_EQ(ss.local_address(), addr);
@@ -576,4 +576,29 @@ TEST(posix_stack, wildcard_connect_ports_match_the_shard) {
     int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     EXPECT_EQ(net::internal::bind_to_shard_port(fd, loopback(0), 1, 0), 0);
     ::close(fd);
+}
+
+SEASTAR_TEST_CASE(posix_stack, ipv6_loopback) {
+    socket_address addr(net::inet_address("::1"), 0);
+    server_socket ss;
+    try {
+        ss = seastar::listen(addr);
+    } catch (const std::system_error& e) {
+        // A machine without IPv6 on loopback: nothing to test here.
+        EXPECT_TRUE(e.code().value() == EADDRNOTAVAIL || e.code().value() == EAFNOSUPPORT) << e.what();
+        co_return;
+    }
+    EXPECT_EQ(ss.local_address().family(), AF_INET6);
+    auto accepted = ss.accept();
+    auto c = co_await seastar::connect(ss.local_address());
+    auto ar = co_await std::move(accepted);
+    EXPECT_EQ(c.local_address().family(), AF_INET6);
+    EXPECT_EQ(ar.remote_address, c.local_address());
+    EXPECT_EQ(c.remote_address().to_string(), "[::1]:" + std::to_string(ss.local_address().port()));
+    auto out = c.output();
+    co_await out.write("v6");
+    co_await out.close();
+    auto in = ar.connection.input();
+    EXPECT_EQ(co_await read_all(in), "v6");
+    co_await in.close();
 }

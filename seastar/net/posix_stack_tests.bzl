@@ -9,7 +9,14 @@ BACKENDS = {
 }
 
 def posix_stack_tests(name, srcs, deps, **kwargs):
-    """`name`_epoll, `name`_aio, `name`_uring, and a test_suite `name` of all three."""
+    """`name`_epoll, `name`_aio, `name`_uring, and a test_suite `name` of all three.
+
+    Args:
+      name: the test_suite's name and the tests' prefix.
+      srcs: the suite's sources.
+      deps: its dependencies (googletest is added).
+      **kwargs: passed to each seastar_cc_test.
+    """
     tests = []
     for suffix, backend in BACKENDS.items():
         seastar_cc_test(

@@ -37,7 +37,8 @@ ipv4_addr::ipv4_addr(const std::string& addr) {
     ip = a.as_ipv4_host_order();
 }
 
-ipv4_addr::ipv4_addr(const std::string& addr, uint16_t port) : ip(net::inet_address(addr).as_ipv4_host_order()), port(port) {}
+ipv4_addr::ipv4_addr(const std::string& addr, uint16_t port)
+    : ip(net::inet_address(addr).as_ipv4_host_order()), port(port) {}
 
 ipv4_addr::ipv4_addr(const net::inet_address& a, uint16_t port) : ip(a.as_ipv4_host_order()), port(port) {}
 
@@ -173,8 +174,8 @@ net::inet_address socket_address::addr() const {
     case AF_INET:
         return net::inet_address(u.in.sin_addr);
     case AF_INET6:
-        return net::inet_address(u.in6.sin6_addr, u.in6.sin6_scope_id ? u.in6.sin6_scope_id
-                                                                        : net::inet_address::invalid_scope);
+        return net::inet_address(u.in6.sin6_addr,
+                                 u.in6.sin6_scope_id ? u.in6.sin6_scope_id : net::inet_address::invalid_scope);
     default:
         throw std::invalid_argument("not an IP socket address: " + to_string());
     }
@@ -188,8 +189,7 @@ bool socket_address::operator==(const socket_address& o) const noexcept {
     case AF_INET:
         return u.in.sin_port == o.u.in.sin_port && u.in.sin_addr.s_addr == o.u.in.sin_addr.s_addr;
     case AF_INET6:
-        return u.in6.sin6_port == o.u.in6.sin6_port &&
-               std::memcmp(&u.in6.sin6_addr, &o.u.in6.sin6_addr, 16) == 0 &&
+        return u.in6.sin6_port == o.u.in6.sin6_port && std::memcmp(&u.in6.sin6_addr, &o.u.in6.sin6_addr, 16) == 0 &&
                u.in6.sin6_scope_id == o.u.in6.sin6_scope_id;
     case AF_UNIX:
         return addr_length == o.addr_length &&
@@ -236,8 +236,7 @@ size_t std::hash<seastar::socket_address>::operator()(const seastar::socket_addr
     case AF_INET:
         return std::hash<uint64_t>()((uint64_t(a.u.in.sin_addr.s_addr) << 16) | a.u.in.sin_port);
     case AF_INET6:
-        return std::hash<std::string_view>()(
-                   std::string_view(reinterpret_cast<const char*>(&a.u.in6.sin6_addr), 16)) ^
+        return std::hash<std::string_view>()(std::string_view(reinterpret_cast<const char*>(&a.u.in6.sin6_addr), 16)) ^
                a.u.in6.sin6_port;
     case AF_UNIX:
         return std::hash<std::string_view>()(std::string_view(a.u.un.sun_path, a.addr_length - sizeof(sa_family_t)));

@@ -22,7 +22,8 @@ class args {
 
 public:
     // Flags listed in `booleans` take no value (present means "true").
-    args(int ac, char** av, std::initializer_list<const char*> known, std::initializer_list<const char*> booleans = {}) {
+    args(int ac, char** av, std::initializer_list<const char*> known,
+         std::initializer_list<const char*> booleans = {}) {
         std::set<std::string> k(known.begin(), known.end());
         std::set<std::string> b(booleans.begin(), booleans.end());
         for (int i = 1; i < ac; ++i) {

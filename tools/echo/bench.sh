@@ -35,9 +35,13 @@ wait_up() {
 run_one() { # name, server command...
     local name=$1
     shift
-    taskset -c 0 "$@" --port "$port" >/dev/null 2>&1 &
+    taskset -c 0 "$@" --port "$port" >"$tmp/server.log" 2>&1 &
     local pid=$!
-    wait_up
+    if ! wait_up; then
+        cat "$tmp/server.log" >&2
+        kill -INT "$pid" 2>/dev/null || true
+        exit 1
+    fi
     taskset -c 1 "$bin/echo_load" --port "$port" --conns "$conns" --size "$size" --duration "$secs" \
         --cpuset 1 >>"$tmp/$name"
     kill -INT "$pid"
@@ -61,12 +65,12 @@ field() { grep -o "$2=[0-9.]*" "$tmp/$1" | cut -d= -f2 | median; }
 echo
 echo "echo, $conns connections, $size-byte requests, ${secs}s per run, median of $rounds rounds"
 echo "server on core 0 (1 shard), load on core 1 (echo_load, epoll)"
-printf '%-28s %12s %10s %10s %8s\n' server requests/s p50_us p99_us vs_floor
+printf '%-40s %12s %10s %10s %8s\n' server requests/s p50_us p99_us vs_floor
 floor_rps=$(field floor rps)
 for s in "${servers[@]}"; do
     rps=$(field "$s" rps)
     name="echo_server --reactor-backend $s"
     [[ $s == floor ]] && name="epoll_echo_floor"
-    printf '%-28s %12s %10s %10s %8s\n' "$name" "$rps" "$(field "$s" p50_us)" "$(field "$s" p99_us)" \
+    printf '%-40s %12s %10s %10s %8s\n' "$name" "$rps" "$(field "$s" p50_us)" "$(field "$s" p99_us)" \
         "$(awk -v a="$rps" -v b="$floor_rps" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
 done

@@ -89,8 +89,10 @@ int main(int ac, char** av) {
     opts.smp = 1;
     load_config cfg;
     try {
-        tools::args a(ac, av, {"address", "port", "conns", "size", "duration", "requests", "reactor-backend", "cpuset"});
-        cfg.addr = socket_address(net::inet_address(a.get("address", "127.0.0.1")), uint16_t(a.get_unsigned("port", 10000)));
+        tools::args a(ac, av,
+                      {"address", "port", "conns", "size", "duration", "requests", "reactor-backend", "cpuset"});
+        cfg.addr =
+            socket_address(net::inet_address(a.get("address", "127.0.0.1")), uint16_t(a.get_unsigned("port", 10000)));
         cfg.conns = unsigned(std::max(1ul, a.get_unsigned("conns", 32)));
         cfg.size = std::max(1ul, a.get_unsigned("size", 64));
         cfg.duration = std::min(a.get_double("duration", 3), 600.0);
@@ -111,7 +113,9 @@ int main(int ac, char** av) {
         double secs = std::chrono::duration<double>(clk::now() - start).count();
         auto& l = st.latencies_ns;
         std::sort(l.begin(), l.end());
-        auto pct = [&](double p) { return l.empty() ? 0.0 : l[std::min(l.size() - 1, size_t(p * double(l.size())))] / 1e3; };
+        auto pct = [&](double p) {
+            return l.empty() ? 0.0 : l[std::min(l.size() - 1, size_t(p * double(l.size())))] / 1e3;
+        };
         std::cout << fmt::format("rps={:.0f} p50_us={:.1f} p99_us={:.1f} max_us={:.1f} requests={} errors={}\n",
                                  double(l.size()) / secs, pct(0.50), pct(0.99), l.empty() ? 0.0 : l.back() / 1e3,
                                  l.size(), st.errors)

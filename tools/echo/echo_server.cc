@@ -12,17 +12,17 @@
 // exit: connections and bytes served.
 #include <csignal>
 #include <iostream>
-#include <utility>
 #include <memory>
 #include <stdexcept>
+#include <utility>
 
 #include <fmt/format.h>
 
 #include "seastar/core/coroutine.hh"
 #include "seastar/core/gate.hh"
 #include "seastar/core/reactor.hh"
-#include "seastar/core/timer.hh"
 #include "seastar/core/smp.hh"
+#include "seastar/core/timer.hh"
 #include "seastar/net/api.hh"
 #include "seastar/net/posix-stack.hh"
 #include "tools/echo/args.hh"
@@ -101,7 +101,8 @@ int main(int ac, char** av) {
     try {
         tools::args a(ac, av, {"address", "port", "smp", "cpuset", "reactor-backend", "lba", "fixed-cpu", "duration"},
                       {"reuse-port", "overprovisioned"});
-        addr = socket_address(net::inet_address(a.get("address", "127.0.0.1")), uint16_t(a.get_unsigned("port", 10000)));
+        addr =
+            socket_address(net::inet_address(a.get("address", "127.0.0.1")), uint16_t(a.get_unsigned("port", 10000)));
         if (a.has("smp")) {
             opts.smp = unsigned(a.get_unsigned("smp", 1));
         }
@@ -127,8 +128,8 @@ int main(int ac, char** av) {
                 shard->ss.abort_accept();
                 co_await std::move(shard->loop);
                 co_await shard->conns.close();
-                std::cout << fmt::format("shard {}: {} connections, {} bytes echoed\n", this_shard_id(),
-                                         shard->served, shard->bytes)
+                std::cout << fmt::format("shard {}: {} connections, {} bytes echoed\n", this_shard_id(), shard->served,
+                                         shard->bytes)
                           << std::flush;
                 shard.reset();
             });

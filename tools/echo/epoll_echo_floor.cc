@@ -89,7 +89,7 @@ int main(int ac, char** av) {
     ::epoll_ctl(ep, EPOLL_CTL_ADD, ls, &ev);
     std::cout << "epoll_echo_floor: listening on " << address << ":" << port << std::endl;
     auto deadline = std::chrono::steady_clock::now() + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                                            std::chrono::duration<double>(duration));
+                                                           std::chrono::duration<double>(duration));
     static char buf[65536];
     epoll_event evs[256];
     unsigned long conns = 0;
