@@ -1,6 +1,7 @@
 #include "seastar/core/reactor.hh"
 
 #include <signal.h>
+#include <time.h>
 
 #include <algorithm>
 #include <cassert>
@@ -53,6 +54,12 @@ task* make_lambda_task(Func&& f) {
     return new lambda_task<std::decay_t<Func>>(std::forward<Func>(f));
 }
 
+std::chrono::nanoseconds thread_cpu_time() noexcept {
+    struct timespec ts;
+    ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return std::chrono::seconds(ts.tv_sec) + std::chrono::nanoseconds(ts.tv_nsec);
+}
+
 std::string describe(const std::exception_ptr& ex) {
     try {
         std::rethrow_exception(ex);
@@ -76,6 +83,7 @@ bool engine_is_ready() noexcept {
 
 reactor::reactor(reactor_config cfg)
     : _cfg(std::move(cfg)), _syscall_pool([this] { wakeup(); }),
+      _queues(std::chrono::duration_cast<std::chrono::nanoseconds>(_cfg.task_quota)),
       _rng(_cfg.shuffle_seed ? _cfg.shuffle_seed : std::random_device()()) {
     if (local_engine) {
         throw std::logic_error("a reactor already runs on this thread");
@@ -85,7 +93,9 @@ reactor::reactor(reactor_config cfg)
     auto sel = internal::select_reactor_backend(_cfg.backend, opts);
     _backend = std::move(sel.backend);
     _quota_timer = std::make_unique<internal::task_quota_timer>(_preempt);
-    _queues.resize(1);
+    if (_cfg.shuffle_tasks) {
+        _queues.set_shuffle(&_rng);
+    }
     local_engine = this;
     internal::set_log_shard_id(int(_cfg.shard_id));
     if (!sel.note.empty()) {
@@ -116,55 +126,23 @@ reactor::~reactor() {
     _backend.reset();
     drain_tasks();
     internal::set_task_scheduler(_prev_scheduler);
+    // Per-group values belong to the shard; a later reactor on this thread
+    // makes new ones on first use.
+    internal::destroy_all_scheduling_group_specific();
     local_engine = nullptr;
     internal::set_log_shard_id(-1);
 }
 
 void reactor::schedule(task* t) noexcept {
-    auto g = internal::scheduling_group_index(t->group());
-    if (g >= _queues.size()) [[unlikely]] {
-        _queues.resize(g + 1);
-    }
-    auto& q = _queues[g];
-    if (_cfg.shuffle_tasks && !q.empty()) {
-        std::uniform_int_distribution<size_t> dist(0, q.size());
-        size_t i = dist(_rng);
-        if (i < q.size()) {
-            std::swap(q[i], t);
-        }
-    }
-    q.push_back(t);
-    ++_tasks_queued;
+    _queues.push(t, false);
 }
 
 void reactor::schedule_urgent(task* t) noexcept {
-    auto g = internal::scheduling_group_index(t->group());
-    if (g >= _queues.size()) [[unlikely]] {
-        _queues.resize(g + 1);
-    }
-    _queues[g].push_front(t);
-    ++_tasks_queued;
-}
-
-task* reactor::pop_task() noexcept {
-    if (!_tasks_queued) {
-        return nullptr;
-    }
-    for (size_t n = 0; n < _queues.size(); ++n) {
-        auto& q = _queues[_next_group];
-        if (!q.empty()) {
-            auto t = q.front();
-            q.pop_front();
-            --_tasks_queued;
-            return t;
-        }
-        _next_group = unsigned((_next_group + 1) % _queues.size());
-    }
-    return nullptr;
+    _queues.push(t, true);
 }
 
 void reactor::run_tasks() noexcept {
-    if (!_tasks_queued) {
+    if (_queues.empty()) {
         return;
     }
     auto start = std::chrono::steady_clock::now();
@@ -174,27 +152,40 @@ void reactor::run_tasks() noexcept {
         _observer->start_task_run(start);
     }
     auto processed = _tasks_processed.load(std::memory_order_relaxed);
-    while (!need_preempt()) {
-        auto t = pop_task();
-        if (!t) {
+    // One group at a time: the one with the least virtual runtime keeps the
+    // shard until the quota ends or it runs out of tasks. Groups are charged
+    // the CPU time of this thread, not wall time: time the kernel gives the
+    // core to another process is nobody's fault here, and charging it to
+    // whichever group happened to run would skew the shares on a shared
+    // machine. (One clock_gettime per group switch.)
+    auto group_start = thread_cpu_time();
+    auto wall = start;
+    while (auto g = _queues.pick(wall)) {
+        while (auto t = _queues.pop(*g)) {
+            internal::run_task(t);
+            // A plain store: only this thread writes the counter.
+            _tasks_processed.store(++processed, std::memory_order_relaxed);
+            if (need_preempt()) {
+                break;
+            }
+        }
+        auto cpu = thread_cpu_time();
+        wall = std::chrono::steady_clock::now();
+        _queues.finish(*g, wall, cpu - group_start);
+        group_start = cpu;
+        if (need_preempt()) {
             break;
         }
-        internal::run_task(t);
-        // A plain store: only this thread writes the counter.
-        _tasks_processed.store(++processed, std::memory_order_relaxed);
     }
     if (_observer) {
         _observer->end_task_run();
-    }
-    if (_queues.size() > 1) {
-        _next_group = unsigned((_next_group + 1) % _queues.size());
     }
 }
 
 void reactor::drain_tasks() noexcept {
     // Bounded: tasks that keep rescheduling themselves forever are left.
     for (int i = 0; i < 1000000; ++i) {
-        auto t = pop_task();
+        auto t = _queues.pop_any();
         if (!t) {
             return;
         }
@@ -250,7 +241,7 @@ bool reactor::poll_once() noexcept {
 }
 
 bool reactor::work_pending() const noexcept {
-    return _tasks_queued || _syscall_pool.has_completions() || pending_signals.load() || _stopped;
+    return !_queues.empty() || _syscall_pool.has_completions() || pending_signals.load() || _stopped;
 }
 
 void reactor::sleep() noexcept {
@@ -294,7 +285,7 @@ int reactor::run() noexcept {
             break;
         }
         bool work = poll_once();
-        if (work || _tasks_queued) {
+        if (work || !_queues.empty()) {
             _idle_since.reset();
             continue;
         }
@@ -392,6 +383,24 @@ void reactor::register_poller(internal::poller* p) {
 
 void reactor::unregister_poller(internal::poller* p) noexcept {
     std::erase(_pollers, p);
+}
+
+scheduling_group_stats reactor::get_scheduling_group_stats(scheduling_group sg) const noexcept {
+    return _queues.stats(internal::scheduling_group_index(sg));
+}
+
+void reactor::init_scheduling_group(scheduling_group sg) noexcept {
+    _queues.init_group(internal::scheduling_group_index(sg));
+}
+
+void reactor::destroy_scheduling_group_queue(scheduling_group sg) noexcept {
+    // Tasks queued after destroy_scheduling_group() checked the queues still
+    // run, in the default group.
+    (void)_queues.drop_group(internal::scheduling_group_index(sg));
+}
+
+size_t reactor::scheduling_group_queue_length(scheduling_group sg) const noexcept {
+    return _queues.queue_length(internal::scheduling_group_index(sg));
 }
 
 reactor::stats reactor::get_stats() const noexcept {

@@ -16,8 +16,11 @@
 // Task order: tasks of one scheduling group run in the order they were
 // scheduled (FIFO), except that schedule_urgent() puts a task first and
 // reactor_config::shuffle_tasks (a debug aid) runs them in a random order.
-// Groups take turns: each loop turn starts with the group after the one
-// that started the previous turn (round robin, until shares arrive).
+// Groups share the CPU by their shares: the runnable group with the least
+// virtual runtime (time run / shares) runs until the task quota ends or it
+// has no more tasks, and a group waking from idle cannot bank credit
+// (internal/scheduler_queues.hh). get_scheduling_group_stats() reports each
+// group's runtime, tasks, queue length and starvation on this shard.
 //
 // Contract:
 //   * One reactor per thread; engine() is this thread's. Constructing a
@@ -57,8 +60,10 @@
 
 #include "seastar/core/future.hh"
 #include "seastar/core/internal/reactor_backend.hh"
+#include "seastar/core/internal/scheduler_queues.hh"
 #include "seastar/core/internal/syscall_pool.hh"
 #include "seastar/core/reactor_config.hh"
+#include "seastar/core/scheduling.hh"
 #include "seastar/core/task.hh"
 
 namespace seastar {
@@ -162,6 +167,15 @@ public:
     // Tasks run so far. Any thread (a relaxed load).
     uint64_t tasks_processed() const noexcept { return _tasks_processed.load(std::memory_order_relaxed); }
     stats get_stats() const noexcept;
+    // This shard's accounting for `sg`.
+    scheduling_group_stats get_scheduling_group_stats(scheduling_group sg) const noexcept;
+
+    // Per-shard side of create/destroy_scheduling_group (core/scheduling.hh);
+    // run on every shard by those functions.
+    void init_scheduling_group(scheduling_group sg) noexcept;
+    // Forgets the group's queue; tasks still queued move to the default group.
+    void destroy_scheduling_group_queue(scheduling_group sg) noexcept;
+    size_t scheduling_group_queue_length(scheduling_group sg) const noexcept;
 
 private:
     reactor_config _cfg;
@@ -169,9 +183,7 @@ private:
     std::atomic<bool> _preempt{false};
     std::unique_ptr<internal::task_quota_timer> _quota_timer;
     internal::syscall_pool _syscall_pool;
-    std::vector<std::deque<task*>> _queues; // one per scheduling group
-    size_t _tasks_queued = 0;
-    unsigned _next_group = 0;
+    internal::scheduler_queues _queues; // one per scheduling group
     std::mt19937 _rng;
     std::vector<internal::poller*> _pollers;
     internal::task_run_observer* _observer = nullptr;
@@ -193,7 +205,6 @@ private:
     internal::task_scheduler* _prev_scheduler = nullptr;
     const std::atomic<bool>* _prev_preempt = nullptr;
 
-    task* pop_task() noexcept;
     void run_tasks() noexcept;
     bool poll_once() noexcept;
     bool deliver_signals() noexcept;

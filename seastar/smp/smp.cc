@@ -30,6 +30,7 @@
 #include "seastar/core/alien.hh"
 #include "seastar/core/coroutine.hh"
 #include "seastar/core/internal/reactor_stall_observer.hh"
+#include "seastar/core/internal/scheduler_groups.hh"
 #include "seastar/core/reactor.hh"
 #include "seastar/memory/memory.hh"
 #include "seastar/smp/internal/topology.hh"
@@ -499,6 +500,10 @@ int smp::run(const smp_options& opts, std::function<future<int>()> main) {
 
     g_state = st.get();
     smp::count = n;
+    // Scheduling groups exist on every shard with the same identity: their
+    // per-shard steps (queues, per-group values) run on all shards.
+    internal::set_scheduling_group_broadcaster(
+        [](std::function<void()> step) { return smp::invoke_on_all([step = std::move(step)] { step(); }); });
     int code = 1;
     std::vector<std::thread> threads;
     for (shard_id id = 1; id < n; ++id) {
@@ -518,6 +523,7 @@ int smp::run(const smp_options& opts, std::function<future<int>()> main) {
     for (auto& t : threads) {
         t.join();
     }
+    internal::set_scheduling_group_broadcaster(nullptr);
     {
         std::lock_guard<std::mutex> g(g_alien_mutex);
         g_alien_open = false;

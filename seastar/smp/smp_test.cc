@@ -8,12 +8,15 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "seastar/core/coroutine.hh"
 #include "seastar/core/map_reduce.hh"
 #include "seastar/core/reactor.hh"
+#include "seastar/core/scheduling.hh"
 #include "seastar/core/sleep.hh"
+#include "seastar/core/with_scheduling_group.hh"
 #include "seastar/smp/smp_test_util.hh"
 #include "seastar/util/later.hh"
 
@@ -39,6 +42,28 @@ constexpr bool under_tsan = false;
 #else
 constexpr bool under_tsan = false;
 #endif
+
+TEST_P(smp_test, scheduling_groups_exist_on_every_shard) {
+    unsigned shards = GetParam().shards;
+    int code = run([shards]() -> future<> {
+        scheduling_group sg = co_await create_scheduling_group("smp-test-group", 300);
+        for (shard_id s = 0; s < shards; ++s) {
+            // Work sent to each shard in the group runs there in the group, which
+            // has the same name and shares everywhere.
+            auto [name, shares, in_group] = co_await smp::submit_to(s, [sg] {
+                return with_scheduling_group(sg, [sg] {
+                    return std::tuple(std::string(current_scheduling_group().name()), sg.get_shares(),
+                                      current_scheduling_group() == sg);
+                });
+            });
+            EXPECT_EQ(name, "smp-test-group") << "shard " << s;
+            EXPECT_EQ(shares, 300.0f) << "shard " << s;
+            EXPECT_TRUE(in_group) << "shard " << s;
+        }
+        co_await destroy_scheduling_group(sg);
+    });
+    EXPECT_EQ(code, 0);
+}
 
 TEST_P(smp_test, count_and_shard_ids) {
     EXPECT_EQ(smp::count, 1u);
