@@ -23,7 +23,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 wait_up() {
     for _ in $(seq 100); do
-        if taskset -c 1 "$bin/echo_load" --port "$port" --conns 1 --requests 1 --duration 1 >/dev/null 2>&1; then
+        if taskset -c 1 "$bin/echo_load" --smp 1 --reactor-backend epoll --port "$port" --conns 1 --requests 1 --duration 1 >/dev/null 2>&1; then
             return 0
         fi
         sleep 0.05
@@ -42,7 +42,7 @@ run_one() { # name, server command...
         kill -INT "$pid" 2>/dev/null || true
         exit 1
     fi
-    taskset -c 1 "$bin/echo_load" --port "$port" --conns "$conns" --size "$size" --duration "$secs" \
+    taskset -c 1 "$bin/echo_load" --smp 1 --reactor-backend epoll --port "$port" --conns "$conns" --size "$size" --duration "$secs" \
         --cpuset 1 >>"$tmp/$name"
     kill -INT "$pid"
     wait "$pid" || true

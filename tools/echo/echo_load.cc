@@ -8,7 +8,8 @@
 //   rps=123456 p50_us=41.2 p99_us=90.3 max_us=812.0 requests=617280 errors=0
 //
 //   echo_load [--address 127.0.0.1] [--port 10000] [--conns 32] [--size 64]
-//             [--duration 3] [--requests 0 (no limit)] [--reactor-backend epoll] [--smp 1]
+//             [--duration 3] [--requests 0 (no limit)]
+//             plus app_template's flags (--smp, --cpuset, --reactor-backend, --help ...)
 #include <algorithm>
 #include <chrono>
 #include <iostream>
@@ -16,15 +17,23 @@
 
 #include <fmt/format.h>
 
+#include "absl/flags/flag.h"
+#include "seastar/core/app-template.hh"
 #include "seastar/core/coroutine.hh"
 #include "seastar/core/loop.hh"
 #include "seastar/core/reactor.hh"
 #include "seastar/core/smp.hh"
 #include "seastar/net/api.hh"
 #include "seastar/net/posix-stack.hh"
-#include "tools/echo/args.hh"
 
 using namespace seastar;
+
+ABSL_FLAG(std::string, address, "127.0.0.1", "server address");
+ABSL_FLAG(uint16_t, port, 10000, "server port");
+ABSL_FLAG(unsigned, conns, 32, "connections, each with one request in flight");
+ABSL_FLAG(size_t, size, 64, "request (and response) size in bytes");
+ABSL_FLAG(double, duration, 3, "seconds to run (at most 600)");
+ABSL_FLAG(uint64_t, requests, 0, "stop after this many answered requests in total (0: no limit)");
 using clk = std::chrono::steady_clock;
 
 namespace {
@@ -85,25 +94,14 @@ future<> one_connection(const load_config& cfg, load_state& st) {
 } // namespace
 
 int main(int ac, char** av) {
-    smp_options opts;
-    opts.smp = 1;
-    load_config cfg;
-    try {
-        tools::args a(ac, av,
-                      {"address", "port", "conns", "size", "duration", "requests", "reactor-backend", "cpuset"});
-        cfg.addr =
-            socket_address(net::inet_address(a.get("address", "127.0.0.1")), uint16_t(a.get_unsigned("port", 10000)));
-        cfg.conns = unsigned(std::max(1ul, a.get_unsigned("conns", 32)));
-        cfg.size = std::max(1ul, a.get_unsigned("size", 64));
-        cfg.duration = std::min(a.get_double("duration", 3), 600.0);
-        cfg.max_requests = a.get_unsigned("requests", 0);
-        opts.reactor.backend = a.get("reactor-backend", "epoll");
-        opts.cpuset = a.get("cpuset", "");
-    } catch (const std::exception& e) {
-        std::cerr << "echo_load: " << e.what() << "\n";
-        return 2;
-    }
-    return smp::run(opts, [&]() -> future<int> {
+    app_template app({.name = "echo_load", .description = "a closed-loop load generator for echo servers"});
+    return app.run(ac, av, [&]() -> future<int> {
+        load_config cfg;
+        cfg.addr = socket_address(net::inet_address(absl::GetFlag(FLAGS_address)), uint16_t(absl::GetFlag(FLAGS_port)));
+        cfg.conns = std::max(1u, absl::GetFlag(FLAGS_conns));
+        cfg.size = std::max<size_t>(1, absl::GetFlag(FLAGS_size));
+        cfg.duration = std::clamp(absl::GetFlag(FLAGS_duration), 0.0, 600.0);
+        cfg.max_requests = absl::GetFlag(FLAGS_requests);
         load_state st;
         st.latencies_ns.reserve(1 << 20);
         auto start = clk::now();

@@ -3,10 +3,11 @@
 // --reuse-port) and served entirely on the shard that gets them. Whatever a
 // client sends comes back, so a request of N bytes gets an N-byte response.
 //
-//   echo_server [--address 127.0.0.1] [--port 10000] [--smp N] [--cpuset 0-3]
-//               [--reactor-backend epoll|linux-aio|io_uring]
+//   echo_server [--address 127.0.0.1] [--port 10000]
 //               [--lba distribution|port|fixed] [--fixed-cpu 0] [--reuse-port]
 //               [--duration SECONDS]   (0: until SIGINT/SIGTERM)
+//               plus app_template's flags: --smp N, --cpuset 0-3,
+//               --reactor-backend epoll|linux-aio|io_uring, --overprovisioned, --help ...
 //
 // Binds to 127.0.0.1 unless told otherwise. Prints one line per shard at
 // exit: connections and bytes served.
@@ -18,6 +19,8 @@
 
 #include <fmt/format.h>
 
+#include "absl/flags/flag.h"
+#include "seastar/core/app-template.hh"
 #include "seastar/core/coroutine.hh"
 #include "seastar/core/gate.hh"
 #include "seastar/core/reactor.hh"
@@ -25,9 +28,15 @@
 #include "seastar/core/timer.hh"
 #include "seastar/net/api.hh"
 #include "seastar/net/posix-stack.hh"
-#include "tools/echo/args.hh"
 
 using namespace seastar;
+
+ABSL_FLAG(std::string, address, "127.0.0.1", "address to listen on");
+ABSL_FLAG(uint16_t, port, 10000, "TCP port to listen on");
+ABSL_FLAG(std::string, lba, "distribution", "how connections are spread: distribution, port or fixed");
+ABSL_FLAG(unsigned, fixed_cpu, 0, "the shard that serves every connection with --lba=fixed");
+ABSL_FLAG(bool, reuse_port, false, "one socket per shard (SO_REUSEPORT): the kernel spreads connections");
+ABSL_FLAG(double, duration, 0, "stop after this many seconds (0: at SIGINT/SIGTERM)");
 
 namespace {
 
@@ -94,32 +103,17 @@ server_socket::load_balancing_algorithm parse_lba(const std::string& s) {
 } // namespace
 
 int main(int ac, char** av) {
-    smp_options opts;
-    socket_address addr;
-    listen_options lo;
-    double duration = 0;
-    try {
-        tools::args a(ac, av, {"address", "port", "smp", "cpuset", "reactor-backend", "lba", "fixed-cpu", "duration"},
-                      {"reuse-port", "overprovisioned"});
-        addr =
-            socket_address(net::inet_address(a.get("address", "127.0.0.1")), uint16_t(a.get_unsigned("port", 10000)));
-        if (a.has("smp")) {
-            opts.smp = unsigned(a.get_unsigned("smp", 1));
-        }
-        opts.cpuset = a.get("cpuset", "");
-        opts.overprovisioned = a.get_bool("overprovisioned");
-        opts.reactor.backend = a.get("reactor-backend", "");
-        lo.lba = parse_lba(a.get("lba", "distribution"));
-        lo.fixed_cpu = unsigned(a.get_unsigned("fixed-cpu", 0));
-        lo.reuse_port = a.get_bool("reuse-port");
+    app_template app({.name = "echo_server", .description = "a sharded TCP echo server"});
+    return app.run(ac, av, [&]() -> future<int> {
+        auto addr =
+            socket_address(net::inet_address(absl::GetFlag(FLAGS_address)), uint16_t(absl::GetFlag(FLAGS_port)));
+        listen_options lo;
+        lo.lba = parse_lba(absl::GetFlag(FLAGS_lba));
+        lo.fixed_cpu = absl::GetFlag(FLAGS_fixed_cpu);
+        lo.reuse_port = absl::GetFlag(FLAGS_reuse_port);
         lo.reuse_address = true;
         lo.listen_backlog = 1024;
-        duration = a.get_double("duration", 0);
-    } catch (const std::exception& e) {
-        std::cerr << "echo_server: " << e.what() << "\n";
-        return 2;
-    }
-    return smp::run(opts, [&]() -> future<int> {
+        double duration = absl::GetFlag(FLAGS_duration);
         co_await smp::invoke_on_all([addr, lo] {
             shard = std::make_unique<echo_shard>();
             shard->ss = seastar::listen(addr, lo);

@@ -13,7 +13,7 @@ free_port() {
 }
 
 check_load() { # port
-    out=$("$load" --port "$1" --conns 4 --size 100 --requests 400 --duration 20)
+    out=$("$load" --smp 1 --port "$1" --conns 4 --size 100 --requests 400 --duration 20)
     echo "$out"
     [[ "$out" == *"requests=400 errors=0"* ]] || { echo "FAIL: load did not complete"; exit 1; }
 }
@@ -23,7 +23,7 @@ for backend in epoll linux-aio io_uring; do
     "$server" --smp 2 --overprovisioned --reactor-backend "$backend" --port "$port" --duration 30 &
     pid=$!
     for _ in $(seq 100); do
-        if "$load" --port "$port" --conns 1 --requests 1 --duration 1 >/dev/null 2>&1; then break; fi
+        if "$load" --smp 1 --port "$port" --conns 1 --requests 1 --duration 1 >/dev/null 2>&1; then break; fi
         sleep 0.1
     done
     check_load "$port"
@@ -35,7 +35,7 @@ port=$(free_port)
 "$floor" --port "$port" --duration 30 &
 pid=$!
 for _ in $(seq 100); do
-    if "$load" --port "$port" --conns 1 --requests 1 --duration 1 >/dev/null 2>&1; then break; fi
+    if "$load" --smp 1 --port "$port" --conns 1 --requests 1 --duration 1 >/dev/null 2>&1; then break; fi
     sleep 0.1
 done
 check_load "$port"

@@ -23,7 +23,13 @@
 #include <cstring>
 #include <iostream>
 
-#include "tools/echo/args.hh"
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+
+ABSL_FLAG(std::string, address, "127.0.0.1", "address to listen on");
+ABSL_FLAG(uint16_t, port, 10000, "TCP port to listen on");
+ABSL_FLAG(double, duration, 0, "stop after this many seconds (0: at SIGINT/SIGTERM)");
 
 namespace {
 
@@ -57,18 +63,15 @@ bool write_all(int fd, const char* p, size_t n) {
 } // namespace
 
 int main(int ac, char** av) {
-    std::string address;
-    unsigned port;
-    double duration;
-    try {
-        tools::args a(ac, av, {"address", "port", "duration"});
-        address = a.get("address", "127.0.0.1");
-        port = unsigned(a.get_unsigned("port", 10000));
-        duration = a.get_double("duration", 0);
-    } catch (const std::exception& e) {
-        std::cerr << "epoll_echo_floor: " << e.what() << "\n";
+    absl::SetProgramUsageMessage("epoll_echo_floor: a plain single-threaded epoll echo server");
+    auto rest = absl::ParseCommandLine(ac, av);
+    if (rest.size() > 1) {
+        std::cerr << "epoll_echo_floor: unexpected argument: " << rest[1] << "\n";
         return 2;
     }
+    std::string address = absl::GetFlag(FLAGS_address);
+    unsigned port = absl::GetFlag(FLAGS_port);
+    double duration = absl::GetFlag(FLAGS_duration);
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
     int ls = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
