@@ -59,6 +59,7 @@ class session_impl : public std::enable_shared_from_this<session_impl> {
     bool _source_taken = false;
     bool _sink_taken = false;
     bool _transport_sink_closed = false;
+    bssl::UniquePtr<SSL_SESSION> _resumable; // the latest session with a ticket
 
 public:
     session_impl(std::shared_ptr<credentials_impl> creds, data_source in, data_sink out, tls_options opts, bool client)
@@ -77,6 +78,7 @@ public:
         BIO_set_mem_eof_return(_rbio, -1);
         BIO_set_mem_eof_return(_wbio, -1);
         SSL_set_bio(_ssl.get(), _rbio, _wbio);
+        SSL_set_app_data(_ssl.get(), this);
         if (_client) {
             SSL_set_connect_state(_ssl.get());
             if (!_opts.server_name.empty()) {
@@ -92,6 +94,14 @@ public:
                                                     drain_error_queue());
                     }
                 }
+            }
+            if (!_opts.session_resume_data.empty()) {
+                bssl::UniquePtr<SSL_SESSION> sess(
+                    SSL_SESSION_from_bytes(_opts.session_resume_data.data(), _opts.session_resume_data.size(), ctx));
+                if (sess) {
+                    SSL_set_session(_ssl.get(), sess.get());
+                }
+                ERR_clear_error();
             }
             if (!_opts.alpn_protocols.empty()) {
                 auto w = alpn_wire(_opts.alpn_protocols);
@@ -194,6 +204,24 @@ public:
     }
 
     bool resumed() const { return SSL_session_reused(_ssl.get()); }
+
+    void set_resumable(SSL_SESSION* s) noexcept { _resumable.reset(s); }
+
+    session_data resume_data() const {
+        SSL_SESSION* sess = _resumable ? _resumable.get() : SSL_get_session(_ssl.get());
+        if (!_client || !sess || !SSL_SESSION_is_resumable(sess)) {
+            return {};
+        }
+        uint8_t* p = nullptr;
+        size_t len = 0;
+        if (!SSL_SESSION_to_bytes(sess, &p, &len)) {
+            ERR_clear_error();
+            throw std::bad_alloc();
+        }
+        session_data out(p, p + len);
+        OPENSSL_free(p);
+        return out;
+    }
 
 private:
     static std::string name_string(X509_NAME* n) {
@@ -514,6 +542,15 @@ future<> shutdown_output(const std::shared_ptr<session_impl>& s) {
     return s->close_sink(false).finally([s] {});
 }
 
+int on_new_client_session(SSL* ssl, SSL_SESSION* session) {
+    auto* s = static_cast<session_impl*>(SSL_get_app_data(ssl));
+    if (!s) {
+        return 0;
+    }
+    s->set_resumable(session); // takes the reference
+    return 1;
+}
+
 } // namespace internal
 
 session::session(std::shared_ptr<internal::session_impl> s) noexcept : _s(std::move(s)) {}
@@ -547,6 +584,10 @@ future<std::string> session::get_server_name() {
 
 future<bool> session::check_session_is_resumed() {
     return _s->handshake().then([s = _s] { return s->resumed(); });
+}
+
+future<session_data> session::get_session_resume_data() {
+    return _s->handshake().then([s = _s] { return s->resume_data(); });
 }
 
 session wrap_client(std::shared_ptr<certificate_credentials> creds, data_source src, data_sink snk,

@@ -189,7 +189,13 @@ struct tls_options {
     // Client: ALPN protocols to offer instead of the credentials' list.
     std::vector<std::string> alpn_protocols = {};
     std::chrono::milliseconds shutdown_timeout = std::chrono::seconds(10);
+    // Client: a session to resume (from get_session_resume_data() of an
+    // earlier connection to the same server). Unusable data means a full
+    // handshake, not an error.
+    std::vector<uint8_t> session_resume_data = {};
 };
+
+using session_data = std::vector<uint8_t>;
 
 // The distinguished names of the peer's certificate (RFC 2253 form).
 struct session_dn {
@@ -220,6 +226,10 @@ public:
     // it sent.
     future<std::string> get_server_name();
     future<bool> check_session_is_resumed();
+    // Client: the session state to resume later with, or empty when there
+    // is none yet (in TLS 1.3 the server's ticket comes with its first data
+    // after the handshake, so read something first).
+    future<session_data> get_session_resume_data();
 
     explicit session(std::shared_ptr<internal::session_impl> s) noexcept;
     const std::shared_ptr<internal::session_impl>& impl() const noexcept { return _s; }
@@ -273,5 +283,6 @@ future<std::optional<session_dn>> get_dn_information(connected_socket& s);
 future<std::optional<std::string>> get_selected_alpn_protocol(connected_socket& s);
 future<std::string> get_server_name(connected_socket& s);
 future<bool> check_session_is_resumed(connected_socket& s);
+future<session_data> get_session_resume_data(connected_socket& s);
 
 } // namespace seastar::tls

@@ -213,8 +213,16 @@ SSL_CTX* credentials_impl::context() {
         if (!alpn.empty()) {
             SSL_CTX_set_alpn_select_cb(ctx.get(), select_alpn, this);
         }
+        // Resumption (tickets) with client certificates needs a session id
+        // context; all sessions of these credentials share one.
+        static const char sid_ctx[] = "seastar-tls";
+        SSL_CTX_set_session_id_context(ctx.get(), reinterpret_cast<const uint8_t*>(sid_ctx), sizeof(sid_ctx) - 1);
     } else {
         SSL_CTX_set_verify(ctx.get(), SSL_VERIFY_PEER, nullptr);
+        // Sessions (with tickets) reach the connection, not a shared cache:
+        // get_session_resume_data() hands them to the user.
+        SSL_CTX_set_session_cache_mode(ctx.get(), SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL);
+        SSL_CTX_sess_set_new_cb(ctx.get(), internal::on_new_client_session);
         if (!alpn.empty()) {
             auto w = alpn_wire(alpn);
             // Unusually, 0 means success here.

@@ -270,6 +270,40 @@ TLS_INTEROP_TEST(tls_openssl, renegotiation_refused, "openssl") {
     co_await in.close();
 }
 
+// A session from one connection resumes on the next (s_server issues
+// tickets; it takes two connections here).
+TLS_INTEROP_TEST(tls_openssl, session_resumed_with_s_server, "openssl") {
+    auto port = tls::testing::pick_free_port();
+    process srv({find_tool("openssl"), "s_server", "-accept", "127.0.0.1:" + std::to_string(port), "-cert",
+                 cert_path("server.pem"), "-key", cert_path("server.key"), "-naccept", "2"},
+                "s_server_resume_" + std::to_string(port) + ".log");
+    EXPECT_TRUE(co_await srv.wait_for_output("ACCEPT", wait_limit)) << srv.output();
+    tls::session_data data;
+    {
+        auto cs = co_await tls::wrap_client(client_creds(), co_await connect_retry(port), "localhost");
+        auto in = cs.input();
+        auto out = cs.output();
+        co_await out.write("first\n");
+        co_await out.flush();
+        EXPECT_TRUE(co_await srv.wait_for_output("first", wait_limit)) << srv.output();
+        srv.write_stdin("ticket?\n");
+        EXPECT_EQ(co_await read_until(in, "\n"), "ticket?\n");
+        EXPECT_FALSE(co_await tls::check_session_is_resumed(cs));
+        data = co_await tls::get_session_resume_data(cs);
+        EXPECT_FALSE(data.empty());
+        co_await out.close();
+        co_await in.close();
+    }
+    auto cs = co_await tls::wrap_client(client_creds(), co_await connect_retry(port),
+                                        {.server_name = "localhost", .session_resume_data = data});
+    auto out = cs.output();
+    co_await out.write("second\n");
+    co_await out.flush();
+    EXPECT_TRUE(co_await srv.wait_for_output("second", wait_limit)) << srv.output();
+    EXPECT_TRUE(co_await tls::check_session_is_resumed(cs));
+    co_await out.close();
+}
+
 // ---- BoringSSL's bssl tool ----
 
 TLS_INTEROP_TEST(tls_bssl, our_client_to_s_server, "bssl-tool") {

@@ -154,4 +154,8 @@ future<bool> check_session_is_resumed(connected_socket& s) {
     return with_session<bool>(s, [](session& ss) { return ss.check_session_is_resumed(); });
 }
 
+future<session_data> get_session_resume_data(connected_socket& s) {
+    return with_session<session_data>(s, [](session& ss) { return ss.get_session_resume_data(); });
+}
+
 } // namespace seastar::tls

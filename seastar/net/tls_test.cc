@@ -471,3 +471,33 @@ SEASTAR_TEST_CASE(tls_memory, dropped_mid_handshake_is_safe) {
     EXPECT_NE(message_of(e).find("connection closed by the peer"), std::string::npos) << message_of(e);
     co_await b.source.close();
 }
+
+SEASTAR_TEST_CASE(tls_memory, session_resumption) {
+    auto cc = client_creds();
+    auto sc = server_creds();
+    auto first = make_pair(cc, sc);
+    // The server speaks first; the client's read starts its handshake.
+    auto [got] = co_await when_all_succeed(first.server.send("ticket comes first"), first.client.recv_exactly(18));
+    EXPECT_EQ(got, "ticket comes first");
+    EXPECT_FALSE(co_await first.client.s.check_session_is_resumed());
+    auto data = co_await first.client.s.get_session_resume_data();
+    EXPECT_FALSE(data.empty());
+    co_await close_both(first);
+
+    auto second = make_pair(cc, sc, {.server_name = "localhost", .session_resume_data = data});
+    co_await second.client.send("again");
+    EXPECT_EQ(co_await second.server.recv_exactly(5), "again");
+    EXPECT_TRUE(co_await second.client.s.check_session_is_resumed());
+    EXPECT_TRUE(co_await second.server.s.check_session_is_resumed());
+    // The peer's identity is still known on a resumed session.
+    auto dn = co_await second.client.s.get_dn_information();
+    EXPECT_TRUE(dn && dn->subject == "CN=localhost");
+    co_await close_both(second);
+
+    // Garbage resume data: a full handshake.
+    auto third = make_pair(cc, sc, {.server_name = "localhost", .session_resume_data = {1, 2, 3}});
+    auto [c, s] = co_await handshake_both(third);
+    EXPECT_FALSE(c) << message_of(c);
+    EXPECT_FALSE(co_await third.client.s.check_session_is_resumed());
+    co_await close_both(third);
+}

@@ -34,6 +34,10 @@ private:
     bssl::UniquePtr<SSL_CTX> _ctx;
 };
 
+// BoringSSL's new-session callback for clients: hands a resumable session
+// (with the server's ticket) to the SSL's session_impl (its app data).
+int on_new_client_session(SSL* ssl, SSL_SESSION* session);
+
 // Drains this thread's BoringSSL error queue into "reason (library); ...".
 // Returns "" when it is empty; `first` gets the first packed code.
 std::string drain_error_queue(uint32_t* first = nullptr);
