@@ -1,6 +1,7 @@
 #include "seastar/core/gate.hh"
 
 #include "seastar/core/local_scheduler.hh"
+#include "seastar/testing/future_checks.hh"
 
 #include <gtest/gtest.h>
 
@@ -9,23 +10,8 @@
 namespace seastar {
 namespace {
 
-struct custom_error : std::runtime_error {
-    custom_error() : std::runtime_error("custom") {}
-};
-
-template <typename E, typename T>
-bool failed_with(future<T>& f) {
-    if (!f.available() || !f.failed()) {
-        return false;
-    }
-    try {
-        std::rethrow_exception(f.get_exception());
-    } catch (const E&) {
-        return true;
-    } catch (...) {
-        return false;
-    }
-}
+using custom_error = testing::test_error;
+using testing::failed_with;
 
 class gate_test : public ::testing::Test {
 protected:

@@ -1,6 +1,7 @@
 #include "seastar/core/pipe.hh"
 
 #include "seastar/core/local_scheduler.hh"
+#include "seastar/testing/future_checks.hh"
 
 #include <gtest/gtest.h>
 
@@ -11,19 +12,7 @@
 namespace seastar {
 namespace {
 
-template <typename E, typename T>
-bool failed_with(future<T>& f) {
-    if (!f.available() || !f.failed()) {
-        return false;
-    }
-    try {
-        std::rethrow_exception(f.get_exception());
-    } catch (const E&) {
-        return true;
-    } catch (...) {
-        return false;
-    }
-}
+using testing::failed_with;
 
 class pipe_test : public ::testing::Test {
 protected:
