@@ -32,9 +32,21 @@ wait_up() {
     return 1
 }
 
+# The previous server may hold the port for a moment after it exits (io_uring
+# tears its ring down asynchronously, and a pending accept keeps the socket).
+wait_port_free() {
+    for _ in $(seq 100); do
+        ss -Hltn "sport = :$port" | grep -q . || return 0
+        sleep 0.05
+    done
+    echo "port $port is still in use" >&2
+    return 1
+}
+
 run_one() { # name, server command...
     local name=$1
     shift
+    wait_port_free || exit 1
     taskset -c 0 "$@" --port "$port" >"$tmp/server.log" 2>&1 &
     local pid=$!
     if ! wait_up; then
