@@ -77,6 +77,13 @@ bool run_reclaimers(shard_heap& heap, size_t bytes) {
     return any;
 }
 
+void release_hook(void* addr, size_t bytes) noexcept {
+    // DONTNEED rather than FREE: the resident size drops at once, which is what users watch,
+    // and the pages read as zero when touched again. A failure (none is expected on our own
+    // anonymous mapping) only means the memory stays resident.
+    ::madvise(addr, bytes, MADV_DONTNEED);
+}
+
 bool pressure_hook(shard_heap& heap, size_t bytes) noexcept {
     try {
         return run_reclaimers(heap, bytes);
@@ -94,6 +101,7 @@ shard_heap* create_fallback_locked() noexcept {
         void* region = reserve(bytes);
         if (region) {
             shard_heap* h = shard_heap::create(region, bytes, limit);
+            h->set_release_hook(release_hook);
             g_fallback.store(h, std::memory_order_release);
             return h;
         }
@@ -218,6 +226,7 @@ void configure(size_t total_bytes, unsigned nr, std::vector<int> numa_nodes) {
         }
         shard_heap* h = shard_heap::create(r, region, limit);
         h->set_pressure_hook(pressure_hook);
+        h->set_release_hook(release_hook);
     }
     g_shards_base.store(uintptr_t(base), std::memory_order_relaxed);
     g_shard_shift.store(shift, std::memory_order_relaxed);
@@ -396,6 +405,15 @@ void drain_cross_shard_frees() noexcept {
     }
 }
 
+size_t release_free_memory() noexcept {
+    if (shard_heap* h = t_heap) {
+        return h->release_free_memory();
+    }
+    std::lock_guard<std::mutex> guard(g_fallback_mutex);
+    shard_heap* h = g_fallback.load(std::memory_order_relaxed);
+    return h ? h->release_free_memory() : 0;
+}
+
 void set_abort_on_allocation_failure(bool enabled) noexcept {
     g_abort_on_failure.store(enabled, std::memory_order_relaxed);
 }
@@ -406,17 +424,22 @@ static_assert(nr_size_classes == internal::nr_size_classes);
 
 statistics stats() noexcept {
     statistics s;
-    auto fill = [&s](const shard_heap& h) {
+    auto fill = [&s](shard_heap& h) {
+        s._largest_free_span = h.largest_free_span_bytes(); // flushes the cache: first
         s._total = h.limit_bytes();
         s._allocated = h.used_bytes();
         const auto& c = h.counters();
-        s._large_allocs = c.large_allocs;
+        s._large_allocs = c.large_allocs + c.cache_hits;
+        s._cache_hits = c.cache_hits;
+        s._cache_flushes = c.cache_flushes;
+        s._released = c.released_bytes;
+        s._releases = c.releases;
+        s._resident_free = h.resident_free_bytes();
         s._cross_cpu_frees = c.cross_frees_sent;
         s._cross_received = c.cross_frees_received;
         s._failed = c.failed;
         s._reclaims = c.reclaims;
-        s._largest_free_span = h.largest_free_span_bytes();
-        s._mallocs = c.large_allocs;
+        s._mallocs = c.large_allocs + c.cache_hits;
         s._frees = c.large_frees;
         for (unsigned i = 0; i < internal::nr_size_classes; ++i) {
             auto& k = s._classes[i];

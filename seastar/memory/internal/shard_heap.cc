@@ -20,7 +20,7 @@ unsigned bucket_of(size_t npages) noexcept {
 }
 
 size_t header_pages_for(size_t total_pages) noexcept {
-    size_t bytes = sizeof(shard_heap) + total_pages * sizeof(page_desc);
+    size_t bytes = sizeof(shard_heap) + total_pages * sizeof(page_desc) + (total_pages + 63) / 64 * 8;
     return (bytes + shard_heap::page - 1) >> shard_heap::page_shift;
 }
 
@@ -44,8 +44,8 @@ size_t shard_heap::region_bytes_for(size_t limit_bytes) noexcept {
 
 shard_heap::shard_heap(size_t region_bytes, size_t header_pages, size_t limit_pages) noexcept
     : _descs(reinterpret_cast<page_desc*>(reinterpret_cast<char*>(this) + sizeof(shard_heap))),
-      _region_bytes(region_bytes), _first_page(header_pages), _end_page(region_bytes >> page_shift),
-      _limit_pages(limit_pages) {
+      _dirty(reinterpret_cast<uint64_t*>(_descs + (region_bytes >> page_shift))), _region_bytes(region_bytes),
+      _first_page(header_pages), _end_page(region_bytes >> page_shift), _limit_pages(limit_pages) {
     for (unsigned c = 0; c < nr_size_classes; ++c) {
         _classes[c] = class_state{&_sentinel, 0, 0, nullptr, 0};
     }
@@ -54,8 +54,42 @@ shard_heap::shard_heap(size_t region_bytes, size_t header_pages, size_t limit_pa
     *guard = page_desc{};
     guard->kind = kind_reserved;
     if (_end_page > _first_page) {
+        // Fresh from mmap: nothing is resident yet.
+        clear_dirty(_first_page, _end_page - _first_page);
         insert_free(_first_page, _end_page - _first_page);
     }
+    set_default_thresholds();
+}
+
+void shard_heap::set_default_thresholds() noexcept {
+    // A sixteenth of the limit, at most 64 MiB, for the cache; the same share, between 4 and
+    // 64 MiB, of free memory kept resident before giving any back.
+    constexpr size_t mib_pages = (size_t(1) << 20) >> page_shift;
+    size_t share = _limit_pages / 16;
+    _cache_limit = share < 64 * mib_pages ? share : 64 * mib_pages;
+    _retain_pages = share < 4 * mib_pages ? 4 * mib_pages : (share > 64 * mib_pages ? 64 * mib_pages : share);
+    _next_sweep_pages = (_free_dirty_pages > _retain_pages ? _free_dirty_pages : _retain_pages) + _retain_pages / 2;
+    if (!_inject_armed) {
+        _cache_cap = _cache_limit;
+    }
+    if (_cache_pages > _cache_cap) {
+        flush_cache();
+    }
+}
+
+void shard_heap::set_cache_limit(size_t bytes) noexcept {
+    _cache_limit = bytes >> page_shift;
+    if (!_inject_armed) {
+        _cache_cap = _cache_limit;
+    }
+    if (_cache_pages > _cache_cap) {
+        flush_cache();
+    }
+}
+
+void shard_heap::set_retain_bytes(size_t bytes) noexcept {
+    _retain_pages = bytes >> page_shift;
+    _next_sweep_pages = (_free_dirty_pages > _retain_pages ? _free_dirty_pages : _retain_pages) + _retain_pages / 2;
 }
 
 shard_heap* shard_heap::create(void* region, size_t region_bytes, size_t limit_bytes) noexcept {
@@ -178,6 +212,7 @@ page_desc* shard_heap::alloc_span(size_t npages, size_t align_pages) noexcept {
                 if (tail_n > 0) {
                     insert_free(start + npages, tail_n);
                 }
+                _free_dirty_pages -= clear_dirty(start, npages);
                 _used_pages += npages;
                 page_desc* r = desc(start);
                 r->kind = kind_large; // the caller sets the final kind
@@ -193,6 +228,15 @@ page_desc* shard_heap::alloc_span(size_t npages, size_t align_pages) noexcept {
 
 void shard_heap::free_span(size_t start, size_t npages) noexcept {
     _used_pages -= npages;
+    // The pages were handed out, so they may all be resident. A long span freed while the
+    // heap already keeps enough resident free memory goes back to the OS now.
+    if (_release && npages >= giveback_min_pages && _free_dirty_pages + npages > _retain_pages) {
+        _release(address_of(start), npages << page_shift);
+        _counters.released_bytes += npages << page_shift;
+        ++_counters.releases;
+    } else {
+        _free_dirty_pages += set_dirty(start, npages);
+    }
     size_t end = start + npages;
     if (end < _end_page) {
         page_desc* r = desc(end);
@@ -215,12 +259,143 @@ void shard_heap::free_span(size_t start, size_t npages) noexcept {
             unlink_free(l);
             insert_free(index_of(l), total);
         }
-        return;
+    } else {
+        insert_free(start, npages);
     }
-    insert_free(start, npages);
+    if (__builtin_expect(_free_dirty_pages > _next_sweep_pages, 0)) {
+        sweep();
+    }
 }
 
-size_t shard_heap::largest_free_span_bytes() const noexcept {
+// ---- giving memory back --------------------------------------------------------------------
+
+namespace {
+
+uint64_t word_mask(size_t from, size_t to) noexcept { // bits [from, to) of one word, to <= 64
+    uint64_t hi = to == 64 ? ~uint64_t(0) : (uint64_t(1) << to) - 1;
+    return hi & ~((uint64_t(1) << from) - 1);
+}
+
+} // namespace
+
+// Sets the bits of [start, start + npages); returns how many were clear.
+size_t shard_heap::set_dirty(size_t start, size_t npages) noexcept {
+    size_t changed = 0;
+    for (size_t i = start, end = start + npages; i < end;) {
+        size_t w = i / 64, lo = i % 64, hi = (end - w * 64) < 64 ? end - w * 64 : 64;
+        uint64_t m = word_mask(lo, hi);
+        changed += size_t(__builtin_popcountll(m & ~_dirty[w]));
+        _dirty[w] |= m;
+        i = w * 64 + hi;
+    }
+    return changed;
+}
+
+// Clears the bits of [start, start + npages); returns how many were set.
+size_t shard_heap::clear_dirty(size_t start, size_t npages) noexcept {
+    size_t changed = 0;
+    for (size_t i = start, end = start + npages; i < end;) {
+        size_t w = i / 64, lo = i % 64, hi = (end - w * 64) < 64 ? end - w * 64 : 64;
+        uint64_t m = word_mask(lo, hi);
+        changed += size_t(__builtin_popcountll(m & _dirty[w]));
+        _dirty[w] &= ~m;
+        i = w * 64 + hi;
+    }
+    return changed;
+}
+
+// Gives back the dirty runs of the free range [start, start + npages), one call per run.
+void shard_heap::release_range(size_t start, size_t npages) noexcept {
+    size_t end = start + npages;
+    size_t i = start;
+    while (i < end) {
+        // Next set bit at or after i.
+        size_t w = i / 64;
+        uint64_t bits = _dirty[w] & ~((uint64_t(1) << (i % 64)) - 1);
+        while (!bits && (w + 1) * 64 < end) {
+            bits = _dirty[++w];
+        }
+        if (!bits) {
+            return;
+        }
+        size_t run = w * 64 + size_t(__builtin_ctzll(bits));
+        if (run >= end) {
+            return;
+        }
+        // Next clear bit after it.
+        size_t j = run;
+        w = j / 64;
+        uint64_t clear = ~_dirty[w] & ~((uint64_t(1) << (j % 64)) - 1);
+        while (!clear && (w + 1) * 64 < end) {
+            clear = ~_dirty[++w];
+        }
+        size_t run_end = clear ? w * 64 + size_t(__builtin_ctzll(clear)) : end;
+        run_end = run_end < end ? run_end : end;
+        size_t n = run_end - run;
+        _release(address_of(run), n << page_shift);
+        clear_dirty(run, n);
+        _free_dirty_pages -= n;
+        _counters.released_bytes += n << page_shift;
+        ++_counters.releases;
+        i = run_end;
+    }
+}
+
+// Runs when the resident free estimate has grown by half the retain threshold since the last
+// sweep: releases the longest free spans that may be resident until the estimate is at half
+// the threshold, or no span long enough is left. The next sweep waits for another half
+// threshold of growth, so the walk is paid for by that many pages freed.
+void shard_heap::sweep() noexcept {
+    if (_release) {
+        size_t target = _retain_pages / 2;
+        for (unsigned b = nr_buckets; b-- > bucket_of(sweep_min_pages) && _free_dirty_pages > target;) {
+            for (page_desc* d = _buckets[b]; d && _free_dirty_pages > target; d = d->next) {
+                if (d->npages >= sweep_min_pages) {
+                    release_range(index_of(d), d->npages);
+                }
+            }
+        }
+    }
+    size_t base = _free_dirty_pages > _retain_pages ? _free_dirty_pages : _retain_pages;
+    size_t slack = _retain_pages / 2 > sweep_min_pages ? _retain_pages / 2 : sweep_min_pages;
+    _next_sweep_pages = base + slack;
+}
+
+size_t shard_heap::release_free_memory() noexcept {
+    trim();
+    if (!_release) {
+        return 0;
+    }
+    uint64_t before = _counters.released_bytes;
+    for (unsigned b = 0; b < nr_buckets; ++b) {
+        for (page_desc* d = _buckets[b]; d && _free_dirty_pages; d = d->next) {
+            release_range(index_of(d), d->npages);
+        }
+    }
+    set_retain_bytes(_retain_pages << page_shift); // re-arms the sweep mark
+    return size_t(_counters.released_bytes - before);
+}
+
+// ---- the large-span cache ------------------------------------------------------------------
+
+bool shard_heap::flush_cache() noexcept {
+    if (_cache_pages == 0) {
+        return false;
+    }
+    for (size_t n = 1; n <= cache_max_pages; ++n) {
+        while (page_desc* d = _cache[n]) {
+            _cache[n] = d->next;
+            _cache_pages -= n;
+            d->kind = kind_reserved;
+            free_span(index_of(d), n);
+        }
+    }
+    ++_counters.cache_flushes;
+    return true;
+}
+
+size_t shard_heap::largest_free_span_bytes() noexcept {
+    flush_cache();
     if (!_nonempty) {
         return 0;
     }
@@ -248,6 +423,10 @@ bool shard_heap::release_empty_spans() noexcept {
 }
 
 bool shard_heap::relieve_pressure(size_t bytes) noexcept {
+    // Cached spans first: merged back, they may form the range this allocation needs.
+    if (flush_cache()) {
+        return true;
+    }
     if (has_remote()) {
         drain_remote();
         return true;
@@ -268,6 +447,7 @@ bool shard_heap::relieve_pressure(size_t bytes) noexcept {
 bool shard_heap::injected_failure() noexcept {
     if (--_fail_countdown == 0) {
         _inject_armed = false;
+        _cache_cap = _cache_limit;
         ++_counters.failed;
         return true;
     }
@@ -278,10 +458,15 @@ void shard_heap::fail_nth(uint64_t n) noexcept {
     _fail_countdown = n;
     _inject_armed = n != 0;
     if (_inject_armed) {
-        // Every small allocation must now reach the slow path, where the count is kept.
+        // Every allocation must now reach the slow path, where the count is kept: no current
+        // small spans, nothing in the large-span cache and nothing let into it.
         for (unsigned c = 0; c < nr_size_classes; ++c) {
             park_current(c);
         }
+        _cache_cap = 0;
+        flush_cache();
+    } else {
+        _cache_cap = _cache_limit;
     }
 }
 
@@ -291,6 +476,7 @@ bool shard_heap::set_limit(size_t bytes) noexcept {
         return false;
     }
     _limit_pages = pages;
+    set_default_thresholds();
     return true;
 }
 
@@ -446,9 +632,16 @@ void shard_heap::free_large(page_desc* d) noexcept {
         std::abort();
     }
     ++_counters.large_frees;
-    size_t start = index_of(d);
+    size_t n = d->npages;
+    if (n <= cache_max_pages && _cache_pages + n <= _cache_cap) {
+        d->kind = kind_cached; // a second free of the same pointer still aborts
+        d->next = _cache[n];
+        _cache[n] = d;
+        _cache_pages += n;
+        return;
+    }
     d->kind = kind_reserved; // catches a second free of the same pointer
-    free_span(start, d->npages);
+    free_span(index_of(d), n);
 }
 
 void* shard_heap::allocate_large(size_t size) noexcept {
@@ -480,8 +673,10 @@ void* shard_heap::allocate_aligned(size_t align, size_t size) noexcept {
         ++_counters.failed;
         return nullptr;
     }
-    size_t align_pages = align > page ? align >> page_shift : 1;
-    return allocate_pages((size + page - 1) >> page_shift, align_pages);
+    if (align <= page) {
+        return allocate(size); // spans are page aligned; this may come from the cache
+    }
+    return allocate_pages((size + page - 1) >> page_shift, align >> page_shift);
 }
 
 size_t shard_heap::usable_size(const void* p) const noexcept {
