@@ -43,11 +43,10 @@ size_t shard_heap::region_bytes_for(size_t limit_bytes) noexcept {
 }
 
 shard_heap::shard_heap(size_t region_bytes, size_t header_pages, size_t limit_pages) noexcept
-    : _descs(reinterpret_cast<page_desc*>(reinterpret_cast<char*>(this) + sizeof(shard_heap))),
-      _dirty(reinterpret_cast<uint64_t*>(_descs + (region_bytes >> page_shift))), _region_bytes(region_bytes),
+    : _dirty(reinterpret_cast<uint64_t*>(descs() + (region_bytes >> page_shift))), _region_bytes(region_bytes),
       _first_page(header_pages), _end_page(region_bytes >> page_shift), _limit_pages(limit_pages) {
     for (unsigned c = 0; c < nr_size_classes; ++c) {
-        _classes[c] = class_state{&_sentinel, 0, 0, nullptr, 0};
+        _classes[c] = class_state{&_sentinel, nullptr, 0};
     }
     // The page before the data is a boundary: never merged with.
     page_desc* guard = desc(_first_page - 1);
@@ -383,8 +382,9 @@ bool shard_heap::flush_cache() noexcept {
         return false;
     }
     for (size_t n = 1; n <= cache_max_pages; ++n) {
-        while (page_desc* d = _cache[n]) {
-            _cache[n] = d->next;
+        while (free_object* o = _cache[n]) {
+            _cache[n] = o->next;
+            page_desc* d = desc((uintptr_t(o) - uintptr_t(this)) >> page_shift);
             _cache_pages -= n;
             d->kind = kind_reserved;
             free_span(index_of(d), n);
@@ -564,7 +564,7 @@ void* shard_heap::allocate_small_slow(unsigned c) noexcept {
     free_object* o = d->free;
     d->free = o->next;
     ++d->used;
-    ++cs.allocs;
+    ++_class_allocs[c];
     if (_inject_armed) {
         // Keep the sentinel in place so the next allocation is counted too.
         if (d->free) {
@@ -626,7 +626,7 @@ void* shard_heap::allocate_pages(size_t npages, size_t align_pages) noexcept {
     return address_of(start);
 }
 
-void shard_heap::free_large(page_desc* d) noexcept {
+void shard_heap::free_large(void* p, page_desc* d) noexcept {
     if (__builtin_expect(d->kind != kind_large, 0)) {
         // Double free or a pointer this heap never handed out.
         std::abort();
@@ -635,8 +635,9 @@ void shard_heap::free_large(page_desc* d) noexcept {
     size_t n = d->npages;
     if (n <= cache_max_pages && _cache_pages + n <= _cache_cap) {
         d->kind = kind_cached; // a second free of the same pointer still aborts
-        d->next = _cache[n];
-        _cache[n] = d;
+        auto* o = static_cast<free_object*>(p);
+        o->next = _cache[n];
+        _cache[n] = o;
         _cache_pages += n;
         return;
     }
@@ -680,7 +681,7 @@ void* shard_heap::allocate_aligned(size_t align, size_t size) noexcept {
 }
 
 size_t shard_heap::usable_size(const void* p) const noexcept {
-    const page_desc* d = _descs + ((uintptr_t(p) - uintptr_t(this)) >> page_shift);
+    const page_desc* d = descs() + ((uintptr_t(p) - uintptr_t(this)) >> page_shift);
     d -= d->head_offset;
     if (d->kind == kind_small) {
         return class_size[d->cls];

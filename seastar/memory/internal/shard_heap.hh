@@ -153,8 +153,8 @@ public:
     // Largest allocation that can succeed now. Flushes the cache first, so that what
     // merging would form is counted.
     size_t largest_free_span_bytes() noexcept;
-    uint64_t class_allocs(unsigned c) const noexcept { return _classes[c].allocs; }
-    uint64_t class_frees(unsigned c) const noexcept { return _classes[c].frees; }
+    uint64_t class_allocs(unsigned c) const noexcept { return _class_allocs[c]; }
+    uint64_t class_frees(unsigned c) const noexcept { return _class_frees[c]; }
     size_t class_spans(unsigned c) const noexcept { return _classes[c].spans; }
     heap_counters& counters() noexcept { return _counters; }
     const heap_counters& counters() const noexcept { return _counters; }
@@ -162,16 +162,21 @@ public:
 private:
     struct class_state {
         page_desc* current;
-        uint64_t allocs;
-        uint64_t frees;
         page_desc* partial; // spans with free objects, not current
         size_t spans;
     };
 
     shard_heap(size_t region_bytes, size_t header_pages, size_t limit_pages) noexcept;
 
-    page_desc* desc(size_t page_index) noexcept { return _descs + page_index; }
-    size_t index_of(const page_desc* d) const noexcept { return size_t(d - _descs); }
+    // The descriptors follow the heap object: a constant offset from `this`, not a load.
+    page_desc* descs() noexcept {
+        return reinterpret_cast<page_desc*>(reinterpret_cast<char*>(this) + sizeof(shard_heap));
+    }
+    const page_desc* descs() const noexcept {
+        return reinterpret_cast<const page_desc*>(reinterpret_cast<const char*>(this) + sizeof(shard_heap));
+    }
+    page_desc* desc(size_t page_index) noexcept { return descs() + page_index; }
+    size_t index_of(const page_desc* d) const noexcept { return size_t(d - descs()); }
     char* address_of(size_t page_index) noexcept { return reinterpret_cast<char*>(this) + (page_index << page_shift); }
 
     void* allocate_class(unsigned c) noexcept;
@@ -180,7 +185,7 @@ private:
     void* allocate_large(size_t size) noexcept;
     void* cache_pop(size_t npages) noexcept;
     void small_free_slow(page_desc* d) noexcept;
-    void free_large(page_desc* d) noexcept;
+    void free_large(void* p, page_desc* d) noexcept;
     bool injected_failure() noexcept;
 
     page_desc* new_small_span(unsigned c) noexcept;
@@ -205,8 +210,10 @@ private:
     static void list_remove(page_desc*& head, page_desc* d) noexcept;
 
     class_state _classes[nr_size_classes];
+    // Apart from class_state so that the fast paths index them directly.
+    uint64_t _class_allocs[nr_size_classes] = {};
+    uint64_t _class_frees[nr_size_classes] = {};
     page_desc _sentinel{}; // an exhausted span: makes the fast path take the slow path
-    page_desc* _descs;
     uint64_t* _dirty;
     size_t _region_bytes;
     size_t _first_page;
@@ -220,11 +227,13 @@ private:
     release_hook _release = nullptr;
     uint64_t _nonempty = 0;               // bit b: _buckets[b] not empty
     page_desc* _buckets[nr_buckets] = {}; // free spans of [2^b, 2^(b+1)) pages
-    // The large-span cache: _cache[n] lists (through page_desc::next) cached spans of n pages.
+    // The large-span cache: _cache[n] lists cached spans of n pages, linked through their
+    // first word, so that the pointer handed out is the one loaded (no address arithmetic
+    // on the path from a free to the next allocation).
     size_t _cache_pages = 0;
     size_t _cache_cap = 0;   // bound in force (0 while failure injection is armed)
     size_t _cache_limit = 0; // bound configured
-    page_desc* _cache[cache_max_pages + 1] = {};
+    free_object* _cache[cache_max_pages + 1] = {};
     // Give-back: the resident free page estimate, the threshold and the next sweep mark.
     size_t _free_dirty_pages = 0;
     size_t _retain_pages = 0;
@@ -235,26 +244,25 @@ private:
 };
 
 inline void* shard_heap::allocate_class(unsigned c) noexcept {
-    class_state& cs = _classes[c];
-    page_desc* d = cs.current;
+    page_desc* d = _classes[c].current;
     free_object* o = d->free;
     if (__builtin_expect(o != nullptr, 1)) {
         d->free = o->next;
         ++d->used;
-        ++cs.allocs;
+        ++_class_allocs[c];
         return o;
     }
     return allocate_small_slow(c);
 }
 
-inline void* shard_heap::cache_pop(size_t npages) noexcept {
-    page_desc* d = _cache[npages];
-    if (__builtin_expect(d != nullptr, 1)) {
-        _cache[npages] = d->next;
+__attribute__((always_inline)) inline void* shard_heap::cache_pop(size_t npages) noexcept {
+    free_object* o = _cache[npages];
+    if (__builtin_expect(o != nullptr, 1)) {
+        _cache[npages] = o->next;
         _cache_pages -= npages;
-        d->kind = kind_large;
+        desc((uintptr_t(o) - uintptr_t(this)) >> page_shift)->kind = kind_large;
         ++_counters.cache_hits;
-        return address_of(index_of(d));
+        return o;
     }
     return allocate_large(npages << page_shift);
 }
@@ -277,14 +285,14 @@ inline void shard_heap::free_local(void* p) noexcept {
         free_object* f = d->free;
         o->next = f;
         d->free = o;
-        ++_classes[d->cls].frees;
+        ++_class_frees[d->cls];
         uint32_t u = --d->used;
         if (__builtin_expect(f == nullptr || u == 0, 0)) {
             small_free_slow(d);
         }
         return;
     }
-    free_large(d);
+    free_large(p, d);
 }
 
 } // namespace seastar::memory::internal
