@@ -46,7 +46,7 @@ shard_heap::shard_heap(size_t region_bytes, size_t header_pages, size_t limit_pa
     : _dirty(reinterpret_cast<uint64_t*>(descs() + (region_bytes >> page_shift))), _region_bytes(region_bytes),
       _first_page(header_pages), _end_page(region_bytes >> page_shift), _limit_pages(limit_pages) {
     for (unsigned c = 0; c < nr_size_classes; ++c) {
-        _classes[c] = class_state{&_sentinel, nullptr, 0};
+        _classes[c] = class_state{&_sentinel, nullptr, 0, 0};
     }
     // The page before the data is a boundary: never merged with.
     page_desc* guard = desc(_first_page - 1);
@@ -414,9 +414,20 @@ bool shard_heap::release_empty_spans() noexcept {
     bool any = false;
     for (unsigned c = 0; c < nr_size_classes; ++c) {
         page_desc* d = _classes[c].current;
-        if (d != &_sentinel && d->used == 0) {
+        if (d != &_sentinel && d->used == 1) { // only the pin: empty
             park_current(c);
             any = true;
+        }
+        class_state& cs = _classes[c];
+        for (page_desc* e = cs.partial; e && cs.empty > 0;) {
+            page_desc* next = e->next;
+            if (e->used == 0) {
+                list_remove(cs.partial, e);
+                --cs.empty;
+                release_small_span(e);
+                any = true;
+            }
+            e = next;
         }
     }
     return any;
@@ -521,7 +532,9 @@ void shard_heap::release_small_span(page_desc* d) noexcept {
 }
 
 // Takes the class's current span out of service: back to the partial list, or to the
-// page allocator if empty.
+// page allocator if empty. The current span's `used` carries one extra count, a pin, so that
+// the free fast path never sees it drop to zero (the pair loop would otherwise take the slow
+// path on every free); parking removes the pin.
 void shard_heap::park_current(unsigned c) noexcept {
     class_state& cs = _classes[c];
     page_desc* d = cs.current;
@@ -529,7 +542,7 @@ void shard_heap::park_current(unsigned c) noexcept {
         return;
     }
     cs.current = &_sentinel;
-    if (d->used == 0) {
+    if (--d->used == 0) {
         release_small_span(d);
     } else if (d->free) {
         d->state = span_partial;
@@ -554,6 +567,9 @@ void* shard_heap::allocate_small_slow(unsigned c) noexcept {
     page_desc* d = cs.partial;
     if (d) {
         list_remove(cs.partial, d);
+        if (d->used == 0) {
+            --cs.empty;
+        }
     } else {
         d = new_small_span(c);
         if (!d) {
@@ -575,6 +591,7 @@ void* shard_heap::allocate_small_slow(unsigned c) noexcept {
         }
     } else {
         d->state = span_current;
+        ++d->used; // the pin
         cs.current = d;
     }
     return o;
@@ -582,20 +599,20 @@ void* shard_heap::allocate_small_slow(unsigned c) noexcept {
 
 void shard_heap::small_free_slow(page_desc* d) noexcept {
     if (d->state == span_current) {
-        return;
+        return; // it was exhausted; its pin keeps it from being empty
     }
     class_state& cs = _classes[d->cls];
-    if (d->state == span_partial) {
-        if (d->used == 0) {
+    if (d->used == 0 && cs.empty >= max_empty_spans) {
+        if (d->state == span_partial) {
             list_remove(cs.partial, d);
-            release_small_span(d);
         }
+        release_small_span(d);
         return;
     }
-    // Was full: it has room again.
     if (d->used == 0) {
-        release_small_span(d);
-    } else {
+        ++cs.empty;
+    }
+    if (d->state == span_full) { // it has room again
         d->state = span_partial;
         list_push(cs.partial, d);
     }

@@ -90,6 +90,10 @@ public:
     // retain threshold; the sweep releases spans from sweep_min_pages up.
     static constexpr size_t giveback_min_pages = 256;
     static constexpr size_t sweep_min_pages = 16;
+    // Empty spans a class keeps on its partial list rather than giving them back to the span
+    // allocator at once, so that a burst that allocates and frees a few spans' worth of
+    // objects does not rebuild them every time. trim() and memory pressure release them.
+    static constexpr size_t max_empty_spans = 4;
 
     // Called under memory pressure with the bytes wanted; returns true if it freed something.
     using pressure_hook = bool (*)(shard_heap& heap, size_t bytes);
@@ -162,8 +166,9 @@ public:
 private:
     struct class_state {
         page_desc* current;
-        page_desc* partial; // spans with free objects, not current
+        page_desc* partial; // spans with free objects, not current (empty ones too)
         size_t spans;
+        size_t empty; // spans on the partial list with no object in use
     };
 
     shard_heap(size_t region_bytes, size_t header_pages, size_t limit_pages) noexcept;

@@ -314,6 +314,39 @@ TEST(shard_heap, randomized_stress_keeps_contents) {
     EXPECT_EQ(f.heap->used_bytes(), 0u);
 }
 
+TEST(shard_heap, empty_small_spans_kept_for_reuse_give_way_under_pressure) {
+    constexpr size_t limit = 4 << 20;
+    heap_fixture f(limit);
+    std::vector<void*> v;
+    for (int i = 0; i < 80; ++i) { // five spans of sixteen 4 KiB objects
+        v.push_back(f.heap->allocate(4096));
+        ASSERT_NE(v.back(), nullptr);
+    }
+    size_t spans = f.heap->class_spans(size_class_of(4096));
+    EXPECT_EQ(spans, 5u);
+    for (void* p : v) {
+        f.heap->free_local(p);
+    }
+    // The current span and up to max_empty_spans empty ones stay with the class.
+    EXPECT_EQ(f.heap->class_spans(size_class_of(4096)), 1 + shard_heap::max_empty_spans);
+    EXPECT_GT(f.heap->used_bytes(), 0u);
+    // Allocating again reuses them rather than building new spans.
+    for (int i = 0; i < 80; ++i) {
+        v[i] = f.heap->allocate(4096);
+    }
+    EXPECT_EQ(f.heap->class_spans(size_class_of(4096)), 5u);
+    for (void* p : v) {
+        f.heap->free_local(p);
+    }
+    // The whole limit in one block: the kept spans must give way.
+    void* all = f.heap->allocate(limit);
+    ASSERT_NE(all, nullptr);
+    EXPECT_EQ(f.heap->class_spans(size_class_of(4096)), 0u);
+    f.heap->free_local(all);
+    f.heap->trim();
+    EXPECT_EQ(f.heap->used_bytes(), 0u);
+}
+
 // ---- the large-span cache --------------------------------------------------------------------
 
 TEST(shard_heap, freed_large_spans_are_reused_from_the_cache_by_page_count) {
