@@ -53,8 +53,8 @@ shard_heap::shard_heap(size_t region_bytes, size_t header_pages, size_t limit_pa
     *guard = page_desc{};
     guard->kind = kind_reserved;
     if (_end_page > _first_page) {
-        // Fresh from mmap: nothing is resident yet.
-        clear_dirty(_first_page, _end_page - _first_page);
+        // Fresh from mmap: nothing is resident, and the dirty bitmap is already zero (not
+        // cleared here: that would make a 64 GiB reservation touch 2 MiB of it at once).
         insert_free(_first_page, _end_page - _first_page);
     }
     set_default_thresholds();

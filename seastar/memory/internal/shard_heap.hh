@@ -104,7 +104,7 @@ public:
     // Bytes of region needed to give `limit_bytes` of data pages.
     static size_t region_bytes_for(size_t limit_bytes) noexcept;
     // Builds a heap at the start of `region` (page aligned, `region_bytes` long, readable and
-    // writable, zero or not). `limit_bytes` caps the data pages in use.
+    // writable, zero-filled: a fresh anonymous mapping). `limit_bytes` caps the data pages in use.
     static shard_heap* create(void* region, size_t region_bytes, size_t limit_bytes) noexcept;
 
     void* allocate(size_t size) noexcept;
