@@ -10,19 +10,22 @@
 //   BM_pair   allocate then free one object, repeatedly (the toy loop).
 //   BM_batch  allocate 64 objects, then free them in allocation order; time is per batch.
 //   BM_cross  producer/consumer: the benchmark thread (shard 0) allocates 64-byte objects
-//             and hands them in batches to another thread (shard 1) that frees them; for the
-//             shard allocator each free is a cross-shard return, drained by the producer
-//             every 64 allocations as a reactor poller would. Each iteration moves a fixed
-//             number of objects; its time is the CPU time of both threads (waiting blocks
-//             and costs none); five repetitions, median reported.
+//             and hands them in batches of 4096 to another thread (shard 1) that frees
+//             them; for the shard allocator each free is a cross-shard return, drained by
+//             the producer after each batch as a reactor poller would. The threads take
+//             turns and are pinned to different CPUs. Each iteration moves a fixed number of
+//             objects; its time is the CPU time of both threads (waiting blocks and costs
+//             none); five repetitions, median reported.
 
 #include <benchmark/benchmark.h>
 
 #include <pthread.h>
+#include <sched.h>
 #include <time.h>
 
 #include <atomic>
 #include <cstdlib>
+#include <memory>
 #include <thread>
 
 #include "seastar/memory/memory.hh"
@@ -74,66 +77,64 @@ void BM_batch(benchmark::State& state) {
 }
 
 // BM_cross: a fixed number of objects per iteration go from the producer (the benchmark
-// thread) to the consumer in batches through a small queue. A side that finds the queue full
-// or empty blocks (futex) instead of spinning, so that waiting costs no CPU, and the time
-// reported for the iteration is the CPU time both threads spent (manual time), divided per
-// object by the script. Wall time on a shared two-core machine depends on when the kernel
-// runs the second thread; the CPU both threads need for the same work does not, much.
-constexpr size_t cross_batch = 256;
-constexpr size_t cross_queue_batches = 8;
+// thread) to the consumer in large batches, and the two threads take turns: the producer
+// allocates a batch and hands it over, the consumer frees it and hands the (empty) slot
+// back, the producer drains the returned memory. The side not working blocks (futex), so
+// waiting costs no CPU, and the time reported for the iteration is the CPU time both threads
+// spent (manual time), divided per object by the script. The threads are pinned to two
+// different CPUs when there are two, so each object really crosses cores. Wall time on a
+// shared machine depends on when the kernel runs each thread, and when two threads run at
+// once their contention depends on the same; the CPU that this fixed sequence of work needs
+// does not, much.
+constexpr size_t cross_batch = 4096;
 constexpr size_t cross_messages = size_t(1) << 16; // per iteration
 
-class batch_queue {
+class handoff {
 public:
-    // Producer: the slot for the next batch, after waiting for room.
-    void** begin_push() noexcept {
-        uint64_t p = _produced.load(std::memory_order_relaxed);
-        for (;;) {
-            uint64_t c = _consumed.load(std::memory_order_acquire);
-            if (p - c < cross_queue_batches) {
-                break;
-            }
-            _consumed.wait(c, std::memory_order_acquire);
-        }
-        return _slots[p % cross_queue_batches];
-    }
-    void end_push() noexcept {
-        _produced.fetch_add(1, std::memory_order_release);
-        _produced.notify_one();
-    }
-    // Consumer: the next batch, after waiting for one. A batch starting with nullptr is
-    // the producer's stop message.
-    void** begin_pop() noexcept {
-        uint64_t c = _consumed.load(std::memory_order_relaxed);
-        for (;;) {
-            uint64_t p = _produced.load(std::memory_order_acquire);
-            if (p != c) {
-                return _slots[c % cross_queue_batches];
-            }
-            _produced.wait(p, std::memory_order_acquire);
+    // Producer: publishes the batch in slots() and waits until the consumer has freed it.
+    void post_and_wait() noexcept {
+        uint64_t r = _posted.load(std::memory_order_relaxed) + 1;
+        _posted.store(r, std::memory_order_release);
+        _posted.notify_one();
+        for (uint64_t d; (d = _done.load(std::memory_order_acquire)) != r;) {
+            _done.wait(d, std::memory_order_acquire);
         }
     }
-    void end_pop() noexcept {
-        _consumed.fetch_add(1, std::memory_order_release);
-        _consumed.notify_one();
-    }
-    // Producer: waits until the consumer has taken everything pushed so far.
-    void wait_drained() noexcept {
-        uint64_t p = _produced.load(std::memory_order_relaxed);
-        for (uint64_t c; (c = _consumed.load(std::memory_order_acquire)) != p;) {
-            _consumed.wait(c, std::memory_order_acquire);
+    // Consumer: waits for the next batch. False once the producer posted stop().
+    bool wait_batch() noexcept {
+        uint64_t d = _done.load(std::memory_order_relaxed);
+        for (uint64_t p; (p = _posted.load(std::memory_order_acquire)) == d;) {
+            _posted.wait(p, std::memory_order_acquire);
         }
+        return !_stop.load(std::memory_order_acquire);
+    }
+    void batch_done() noexcept {
+        _done.fetch_add(1, std::memory_order_release);
+        _done.notify_one();
     }
     void stop() noexcept {
-        begin_push()[0] = nullptr;
-        end_push();
+        _stop.store(true, std::memory_order_release);
+        _posted.fetch_add(1, std::memory_order_release);
+        _posted.notify_one();
     }
+    void** slots() noexcept { return _slots; }
 
 private:
-    alignas(64) std::atomic<uint64_t> _produced{0};
-    alignas(64) std::atomic<uint64_t> _consumed{0};
-    void* _slots[cross_queue_batches][cross_batch];
+    alignas(64) std::atomic<uint64_t> _posted{0};
+    alignas(64) std::atomic<uint64_t> _done{0};
+    std::atomic<bool> _stop{false};
+    void* _slots[cross_batch];
 };
+
+void pin_to_cpu(pthread_t thread, unsigned cpu) noexcept {
+    if (std::thread::hardware_concurrency() < 2) {
+        return;
+    }
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    ::pthread_setaffinity_np(thread, sizeof(set), &set); // best effort
+}
 
 double thread_cpu_seconds(clockid_t clock) noexcept {
     timespec ts{};
@@ -144,17 +145,21 @@ double thread_cpu_seconds(clockid_t clock) noexcept {
 template <typename Api>
 void BM_cross(benchmark::State& state) {
     size_t size = size_t(state.range(0));
-    batch_queue q;
+    auto q = std::make_unique<handoff>();
     std::thread consumer([&] {
         Api::enter_consumer();
-        for (void** batch; (batch = q.begin_pop())[0] != nullptr;) {
+        while (q->wait_batch()) {
+            void** slots = q->slots();
             for (size_t i = 0; i < cross_batch; ++i) {
-                Api::release(batch[i]);
+                Api::release(slots[i]);
             }
-            q.end_pop();
+            q->batch_done();
         }
-        q.end_pop();
     });
+    cpu_set_t saved;
+    ::pthread_getaffinity_np(::pthread_self(), sizeof(saved), &saved);
+    pin_to_cpu(::pthread_self(), 0);
+    pin_to_cpu(consumer.native_handle(), 1);
     clockid_t consumer_clock;
     clockid_t producer_clock;
     ::pthread_getcpuclockid(consumer.native_handle(), &consumer_clock);
@@ -163,24 +168,20 @@ void BM_cross(benchmark::State& state) {
         double p0 = thread_cpu_seconds(producer_clock);
         double c0 = thread_cpu_seconds(consumer_clock);
         for (size_t sent = 0; sent < cross_messages; sent += cross_batch) {
-            void** batch = q.begin_push();
+            void** slots = q->slots();
             for (size_t i = 0; i < cross_batch; ++i) {
-                batch[i] = Api::alloc(size);
-                benchmark::DoNotOptimize(batch[i]);
-                if (i % 64 == 63) {
-                    Api::poll(); // as a reactor poller would, between bursts of work
-                }
+                slots[i] = Api::alloc(size);
+                benchmark::DoNotOptimize(slots[i]);
             }
-            q.end_push();
+            q->post_and_wait();
+            Api::poll(); // the owner's poller takes back what the consumer freed
         }
-        q.wait_drained();
-        Api::poll();
         double cpu = (thread_cpu_seconds(producer_clock) - p0) + (thread_cpu_seconds(consumer_clock) - c0);
         state.SetIterationTime(cpu);
     }
-    q.stop();
+    q->stop();
     consumer.join();
-    Api::poll();
+    ::pthread_setaffinity_np(::pthread_self(), sizeof(saved), &saved);
     state.SetItemsProcessed(int64_t(state.iterations() * cross_messages));
     state.counters["messages_per_iteration"] = double(cross_messages);
 }
