@@ -317,8 +317,10 @@ TEST(shard_heap, randomized_stress_keeps_contents) {
 TEST(shard_heap, empty_small_spans_kept_for_reuse_give_way_under_pressure) {
     constexpr size_t limit = 4 << 20;
     heap_fixture f(limit);
+    const size_t per_span = class_pages[size_class_of(4096)] * class_page_size / 4096;
+    const size_t n = 5 * per_span; // five spans' worth of 4 KiB objects
     std::vector<void*> v;
-    for (int i = 0; i < 80; ++i) { // five spans of sixteen 4 KiB objects
+    for (size_t i = 0; i < n; ++i) {
         v.push_back(f.heap->allocate(4096));
         ASSERT_NE(v.back(), nullptr);
     }
@@ -331,7 +333,7 @@ TEST(shard_heap, empty_small_spans_kept_for_reuse_give_way_under_pressure) {
     EXPECT_EQ(f.heap->class_spans(size_class_of(4096)), 1 + shard_heap::max_empty_spans);
     EXPECT_GT(f.heap->used_bytes(), 0u);
     // Allocating again reuses them rather than building new spans.
-    for (int i = 0; i < 80; ++i) {
+    for (size_t i = 0; i < n; ++i) {
         v[i] = f.heap->allocate(4096);
     }
     EXPECT_EQ(f.heap->class_spans(size_class_of(4096)), 5u);
