@@ -49,6 +49,58 @@ std::atomic<bool> g_abort_on_failure{false};
 thread_local shard_heap* t_heap __attribute__((tls_model("initial-exec"))) = nullptr;
 thread_local int t_shard __attribute__((tls_model("initial-exec"))) = -1;
 
+// A shard returns other shards' memory in batches: objects freed for one owner are chained
+// here and pushed with a single atomic operation once `outgoing_batch` of them are waiting,
+// or when the shard next drains its own returns (its poller, every loop turn), or when it
+// stops being a shard. Direct-mapped by owner; a collision pushes the older batch first.
+// Bounded: at most outgoing_slots * outgoing_batch objects wait, for one loop turn at most.
+constexpr unsigned outgoing_slots = 8;
+constexpr uint32_t outgoing_batch = 32;
+
+struct outgoing {
+    shard_heap* owner;
+    internal::free_object* head;
+    internal::free_object* tail;
+    uint32_t count;
+};
+
+thread_local outgoing t_outgoing[outgoing_slots] __attribute__((tls_model("initial-exec"))) = {};
+thread_local unsigned t_outgoing_mask __attribute__((tls_model("initial-exec"))) = 0; // bit i: slot i in use
+
+void flush_slot(unsigned i) noexcept {
+    outgoing& o = t_outgoing[i];
+    o.owner->push_remote_chain(o.head, o.tail);
+    o.owner = nullptr;
+    o.count = 0;
+    t_outgoing_mask &= ~(1u << i);
+}
+
+void flush_outgoing() noexcept {
+    for (unsigned m = t_outgoing_mask; m; m &= m - 1) {
+        flush_slot(unsigned(__builtin_ctz(m)));
+    }
+}
+
+void send_to_owner(shard_heap* owner, size_t owner_index, void* p) noexcept {
+    unsigned i = unsigned(owner_index) % outgoing_slots;
+    outgoing& o = t_outgoing[i];
+    auto* obj = static_cast<internal::free_object*>(p);
+    if (o.owner != owner) {
+        if (o.owner) {
+            flush_slot(i);
+        }
+        o.owner = owner;
+        o.tail = obj;
+        o.head = nullptr;
+        t_outgoing_mask |= 1u << i;
+    }
+    obj->next = o.head;
+    o.head = obj;
+    if (++o.count == outgoing_batch) {
+        flush_slot(i);
+    }
+}
+
 void write_stderr(const char* msg) noexcept {
     size_t len = std::strlen(msg);
     while (len > 0) {
@@ -181,10 +233,13 @@ void free_slow(void* p) noexcept {
         return;
     }
     // Another shard's memory: never touch its structures, return it through its stack.
-    owner->push_remote(p);
     if (mine) {
+        size_t index = (uintptr_t(p) - g_shards_base.load(std::memory_order_relaxed)) >>
+                       g_shard_shift.load(std::memory_order_relaxed);
+        send_to_owner(owner, index, p);
         ++mine->counters().cross_frees_sent;
     } else {
+        owner->push_remote(p);
         g_nonshard_cross_frees.fetch_add(1, std::memory_order_relaxed);
     }
 }
@@ -278,6 +333,7 @@ void release_shard() noexcept {
         return;
     }
     unsigned id = unsigned(t_shard);
+    flush_outgoing(); // nothing may stay behind with a thread that is no longer a shard
     t_heap = nullptr;
     t_shard = -1;
     g_bound[id].store(false, std::memory_order_release);
@@ -401,6 +457,9 @@ int owner_shard(const void* p) noexcept {
 
 void drain_cross_shard_frees() noexcept {
     if (shard_heap* h = t_heap) {
+        if (t_outgoing_mask) {
+            flush_outgoing();
+        }
         h->drain_remote();
     }
 }

@@ -4,6 +4,9 @@
 // locks or atomic read-modify-write operations. Memory freed by a thread that does not own
 // it is pushed onto the owner's lock-free return stack and reclaimed by the owner when it
 // next calls drain_cross_shard_frees() (the reactor does so from a poller every loop turn).
+// A shard thread sends such memory in batches (one atomic operation per batch of up to 32
+// objects per owner); a batch leaves at the latest on that shard's own next
+// drain_cross_shard_frees() or when the thread stops being a shard.
 //
 // Contract:
 // - configure() is called once per process, before any shard starts, by the code that
@@ -91,8 +94,9 @@ size_t usable_size(void* ptr) noexcept;
 // memory this allocator did not hand out.
 int owner_shard(const void* ptr) noexcept;
 
-// Frees everything other threads returned to the calling shard. Cheap (one relaxed load)
-// when nothing is pending. A no-op on non-shard threads.
+// Sends the calling shard's pending batches of other shards' memory to their owners, then
+// frees everything other threads returned to the calling shard. Cheap (a thread-local test
+// and one relaxed load) when nothing is pending. A no-op on non-shard threads.
 void drain_cross_shard_frees() noexcept;
 
 // Gives every free page of the calling thread's heap (its shard, or the shared heap) back to

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <deque>
+#include <future>
 #include <mutex>
 #include <random>
 #include <stdexcept>
@@ -276,6 +277,51 @@ TEST(memory, cross_shard_frees_under_load_return_to_their_owner) {
     for (auto& t : threads) {
         t.join();
     }
+}
+
+TEST(memory, a_shard_sends_other_shards_memory_in_batches_flushed_by_its_poller) {
+    ensure_configured();
+    // Shard 4 owns the objects; a thread bound to shard 0 frees them.
+    on_shard(4, [] {
+        std::vector<void*> objs;
+        for (int i = 0; i < 100; ++i) {
+            objs.push_back(allocate(64));
+        }
+        auto received = [] {
+            drain_cross_shard_frees();
+            return stats().cross_cpu_frees_received();
+        };
+        size_t base = received();
+        std::promise<void> freed_few, checked_few, flushed, checked_flush, freed_many, checked_many;
+        std::thread sender([&] {
+            internal::init_shard(0);
+            for (int i = 0; i < 10; ++i) {
+                free(objs[i]);
+            }
+            freed_few.set_value();
+            checked_few.get_future().wait();
+            drain_cross_shard_frees(); // the sender's poller sends its pending batch
+            flushed.set_value();
+            checked_flush.get_future().wait();
+            for (int i = 10; i < 100; ++i) { // 90 more: two full batches leave on their own
+                free(objs[i]);
+            }
+            freed_many.set_value();
+            checked_many.get_future().wait();
+            // The thread ends with 26 still pending: leaving the shard sends them.
+        });
+        freed_few.get_future().wait();
+        EXPECT_EQ(received(), base) << "a partial batch waits for the sender's poller";
+        checked_few.set_value();
+        flushed.get_future().wait();
+        EXPECT_EQ(received(), base + 10);
+        checked_flush.set_value();
+        freed_many.get_future().wait();
+        EXPECT_EQ(received(), base + 10 + 64) << "full batches are sent at once";
+        checked_many.set_value();
+        sender.join();
+        EXPECT_EQ(received(), base + 100) << "nothing stays behind with a thread that leaves its shard";
+    });
 }
 
 TEST(memory, exhausting_the_limit_fails_allocations_then_recovers) {

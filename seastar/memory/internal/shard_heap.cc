@@ -716,6 +716,13 @@ void shard_heap::push_remote(void* p) noexcept {
     } while (!_remote.compare_exchange_weak(head, o, std::memory_order_release, std::memory_order_relaxed));
 }
 
+void shard_heap::push_remote_chain(free_object* head, free_object* tail) noexcept {
+    free_object* old = _remote.load(std::memory_order_relaxed);
+    do {
+        tail->next = old;
+    } while (!_remote.compare_exchange_weak(old, head, std::memory_order_release, std::memory_order_relaxed));
+}
+
 size_t shard_heap::drain_remote() noexcept {
     if (!has_remote()) {
         return 0;

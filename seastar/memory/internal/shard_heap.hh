@@ -116,6 +116,9 @@ public:
 
     // Any thread: hand `p` (owned by this heap) back to the owner.
     void push_remote(void* p) noexcept;
+    // Any thread: the same for a chain of objects linked through free_object::next, from
+    // `head` to `tail`, with one atomic operation.
+    void push_remote_chain(free_object* head, free_object* tail) noexcept;
     bool has_remote() const noexcept { return _remote.load(std::memory_order_relaxed) != nullptr; }
     // Owner: free everything pushed so far. Returns how many objects.
     size_t drain_remote() noexcept;
