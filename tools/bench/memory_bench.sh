@@ -11,6 +11,11 @@
 # Each round runs every allocator once, one after the other, so that load from elsewhere on
 # a shared machine falls on all of them alike; the median over rounds is reported. Run from
 # the workspace root.
+#
+# The cross-shard row is CPU time (both threads, per object) for a fixed number of objects,
+# the median of 5 repetitions inside each round (see BM_cross in memory_bench.cc). In the
+# override column its consumer is a plain thread (not a shard), so its frees take the
+# unbatched path of non-shard threads; in the shard column the consumer is shard 1.
 set -euo pipefail
 
 MIN_TIME="${1:-0.2}"
