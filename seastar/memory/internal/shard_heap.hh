@@ -2,13 +2,13 @@
 // and the lock-free stack through which other threads return memory to it.
 //
 // The heap lives at the start of the region it manages: [shard_heap | page descriptors |
-// dirty-page bitmap | data pages]. A set bit marks a free page that may be resident. It knows nothing of threads,
-// shards, locks or the operating system; the caller (memory.cc) decides which thread owns it and serializes access
-// where it must.
+// dirty-page bitmap | data pages]; a set bit marks a free page that may be resident. It
+// knows nothing of threads, shards, locks or the operating system; the caller (memory.cc)
+// decides which thread owns it, serializes access where it must and supplies the hooks.
 //
 // Contract:
-// - Everything except push_remote() and has_remote() must be called by the owning thread
-//   only (or under the caller's lock). push_remote() may be called from any thread.
+// - Everything except push_remote(), push_remote_chain() and has_remote() must be called by
+//   the owning thread only (or under the caller's lock); those three, from any thread.
 // - Nothing allocates or throws; failures return nullptr.
 // - Free spans are merged with their free neighbours at once, so any contiguous free range
 //   is one span and an allocation of n pages succeeds whenever n contiguous free pages
@@ -20,11 +20,12 @@
 //   fail, before the pressure hook runs, by trim() and by largest_free_span_bytes(), so the
 //   guarantee above still holds.
 // - Free pages go back to the operating system lazily, through the release hook (madvise),
-//   never on the allocation path: a freed span of at least giveback_min_pages is released
-//   at once when the heap already holds more than its retain threshold of free resident
-//   pages, and a sweep of the free spans runs when that estimate grows well beyond the
-//   threshold. Memory handed out again after a release reads as zero (MADV_DONTNEED on a
-//   private anonymous mapping); callers must not rely on any content either way.
+//   only when spans are freed (never on an allocation's fast path; an allocation under
+//   pressure may flush the cache and so free spans): a freed span of at least
+//   giveback_min_pages is released at once when the heap already holds more than its retain
+//   threshold of free resident pages, and a sweep of the free spans runs when that count
+//   grows well beyond the threshold. Memory handed out again after a release reads as zero
+//   (MADV_DONTNEED on a private anonymous mapping); callers must not rely on any content.
 //
 // Example:
 //     size_t bytes = shard_heap::region_bytes_for(64 << 20);
