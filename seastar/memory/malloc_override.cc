@@ -140,6 +140,12 @@ size_t malloc_usable_size(void* p) {
     return mem::usable_size(p);
 }
 
+// glibc's meaning: give free memory back to the system; 1 if any was. Applies to the calling
+// thread's heap (its shard's, or the shared heap of non-shard threads); `pad` is ignored.
+int malloc_trim(size_t) {
+    return mem::release_free_memory() > 0 ? 1 : 0;
+}
+
 } // extern "C"
 
 // ---- operator new / delete -----------------------------------------------------------------

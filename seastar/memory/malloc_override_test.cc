@@ -204,6 +204,20 @@ TEST(malloc_override, every_operator_new_and_delete_goes_to_the_shard) {
     });
 }
 
+TEST(malloc_override, malloc_trim_gives_free_memory_back) {
+    on_shard(1, [] {
+        void* p = escape(::malloc(512 << 10)); // small enough to wait in the large-block cache
+        ASSERT_NE(p, nullptr);
+        std::memset(p, 1, 512 << 10);
+        ::free(p);
+        size_t released = stats().released_memory();
+        EXPECT_EQ(::malloc_trim(0), 1);
+        EXPECT_GE(stats().released_memory(), released + (512 << 10));
+        EXPECT_EQ(stats().resident_free_memory(), 0u);
+        EXPECT_EQ(::malloc_trim(0), 0) << "nothing left";
+    });
+}
+
 TEST(malloc_override, non_shard_threads_and_cross_thread_frees) {
     ensure_configured();
     std::vector<std::thread> threads;

@@ -49,6 +49,58 @@ std::atomic<bool> g_abort_on_failure{false};
 thread_local shard_heap* t_heap __attribute__((tls_model("initial-exec"))) = nullptr;
 thread_local int t_shard __attribute__((tls_model("initial-exec"))) = -1;
 
+// A shard returns other shards' memory in batches: objects freed for one owner are chained
+// here and pushed with a single atomic operation once `outgoing_batch` of them are waiting,
+// or when the shard next drains its own returns (its poller, every loop turn), or when it
+// stops being a shard. Direct-mapped by owner; a collision pushes the older batch first.
+// Bounded: at most outgoing_slots * outgoing_batch objects wait, for one loop turn at most.
+constexpr unsigned outgoing_slots = 8;
+constexpr uint32_t outgoing_batch = 32;
+
+struct outgoing {
+    shard_heap* owner;
+    internal::free_object* head;
+    internal::free_object* tail;
+    uint32_t count;
+};
+
+thread_local outgoing t_outgoing[outgoing_slots] __attribute__((tls_model("initial-exec"))) = {};
+thread_local unsigned t_outgoing_mask __attribute__((tls_model("initial-exec"))) = 0; // bit i: slot i in use
+
+void flush_slot(unsigned i) noexcept {
+    outgoing& o = t_outgoing[i];
+    o.owner->push_remote_chain(o.head, o.tail);
+    o.owner = nullptr;
+    o.count = 0;
+    t_outgoing_mask &= ~(1u << i);
+}
+
+void flush_outgoing() noexcept {
+    for (unsigned m = t_outgoing_mask; m; m &= m - 1) {
+        flush_slot(unsigned(__builtin_ctz(m)));
+    }
+}
+
+void send_to_owner(shard_heap* owner, size_t owner_index, void* p) noexcept {
+    unsigned i = unsigned(owner_index) % outgoing_slots;
+    outgoing& o = t_outgoing[i];
+    auto* obj = static_cast<internal::free_object*>(p);
+    if (o.owner != owner) {
+        if (o.owner) {
+            flush_slot(i);
+        }
+        o.owner = owner;
+        o.tail = obj;
+        o.head = nullptr;
+        t_outgoing_mask |= 1u << i;
+    }
+    obj->next = o.head;
+    o.head = obj;
+    if (++o.count == outgoing_batch) {
+        flush_slot(i);
+    }
+}
+
 void write_stderr(const char* msg) noexcept {
     size_t len = std::strlen(msg);
     while (len > 0) {
@@ -77,6 +129,13 @@ bool run_reclaimers(shard_heap& heap, size_t bytes) {
     return any;
 }
 
+void release_hook(void* addr, size_t bytes) noexcept {
+    // DONTNEED rather than FREE: the resident size drops at once, which is what users watch,
+    // and the pages read as zero when touched again. A failure (none is expected on our own
+    // anonymous mapping) only means the memory stays resident.
+    ::madvise(addr, bytes, MADV_DONTNEED);
+}
+
 bool pressure_hook(shard_heap& heap, size_t bytes) noexcept {
     try {
         return run_reclaimers(heap, bytes);
@@ -94,6 +153,7 @@ shard_heap* create_fallback_locked() noexcept {
         void* region = reserve(bytes);
         if (region) {
             shard_heap* h = shard_heap::create(region, bytes, limit);
+            h->set_release_hook(release_hook);
             g_fallback.store(h, std::memory_order_release);
             return h;
         }
@@ -173,10 +233,13 @@ void free_slow(void* p) noexcept {
         return;
     }
     // Another shard's memory: never touch its structures, return it through its stack.
-    owner->push_remote(p);
     if (mine) {
+        size_t index = (uintptr_t(p) - g_shards_base.load(std::memory_order_relaxed)) >>
+                       g_shard_shift.load(std::memory_order_relaxed);
+        send_to_owner(owner, index, p);
         ++mine->counters().cross_frees_sent;
     } else {
+        owner->push_remote(p);
         g_nonshard_cross_frees.fetch_add(1, std::memory_order_relaxed);
     }
 }
@@ -218,6 +281,7 @@ void configure(size_t total_bytes, unsigned nr, std::vector<int> numa_nodes) {
         }
         shard_heap* h = shard_heap::create(r, region, limit);
         h->set_pressure_hook(pressure_hook);
+        h->set_release_hook(release_hook);
     }
     g_shards_base.store(uintptr_t(base), std::memory_order_relaxed);
     g_shard_shift.store(shift, std::memory_order_relaxed);
@@ -269,6 +333,7 @@ void release_shard() noexcept {
         return;
     }
     unsigned id = unsigned(t_shard);
+    flush_outgoing(); // nothing may stay behind with a thread that is no longer a shard
     t_heap = nullptr;
     t_shard = -1;
     g_bound[id].store(false, std::memory_order_release);
@@ -392,8 +457,20 @@ int owner_shard(const void* p) noexcept {
 
 void drain_cross_shard_frees() noexcept {
     if (shard_heap* h = t_heap) {
+        if (t_outgoing_mask) {
+            flush_outgoing();
+        }
         h->drain_remote();
     }
+}
+
+size_t release_free_memory() noexcept {
+    if (shard_heap* h = t_heap) {
+        return h->release_free_memory();
+    }
+    std::lock_guard<std::mutex> guard(g_fallback_mutex);
+    shard_heap* h = g_fallback.load(std::memory_order_relaxed);
+    return h ? h->release_free_memory() : 0;
 }
 
 void set_abort_on_allocation_failure(bool enabled) noexcept {
@@ -406,17 +483,22 @@ static_assert(nr_size_classes == internal::nr_size_classes);
 
 statistics stats() noexcept {
     statistics s;
-    auto fill = [&s](const shard_heap& h) {
+    auto fill = [&s](shard_heap& h) {
+        s._largest_free_span = h.largest_free_span_bytes(); // flushes the cache: first
         s._total = h.limit_bytes();
         s._allocated = h.used_bytes();
         const auto& c = h.counters();
-        s._large_allocs = c.large_allocs;
+        s._large_allocs = c.large_allocs + c.cache_hits;
+        s._cache_hits = c.cache_hits;
+        s._cache_flushes = c.cache_flushes;
+        s._released = c.released_bytes;
+        s._releases = c.releases;
+        s._resident_free = h.resident_free_bytes();
         s._cross_cpu_frees = c.cross_frees_sent;
         s._cross_received = c.cross_frees_received;
         s._failed = c.failed;
         s._reclaims = c.reclaims;
-        s._largest_free_span = h.largest_free_span_bytes();
-        s._mallocs = c.large_allocs;
+        s._mallocs = c.large_allocs + c.cache_hits;
         s._frees = c.large_frees;
         for (unsigned i = 0; i < internal::nr_size_classes; ++i) {
             auto& k = s._classes[i];

@@ -4,6 +4,9 @@
 // locks or atomic read-modify-write operations. Memory freed by a thread that does not own
 // it is pushed onto the owner's lock-free return stack and reclaimed by the owner when it
 // next calls drain_cross_shard_frees() (the reactor does so from a poller every loop turn).
+// A shard thread sends such memory in batches (one atomic operation per batch of up to 32
+// objects per owner); a batch leaves at the latest on that shard's own next
+// drain_cross_shard_frees() or when the thread stops being a shard.
 //
 // Contract:
 // - configure() is called once per process, before any shard starts, by the code that
@@ -17,6 +20,13 @@
 //   set_abort_on_allocation_failure(true)). Nothing here throws except configure(),
 //   init_shard() (usage errors) and reclaimer's constructor (never, in practice).
 // - stats() describes the calling thread's heap (its shard, or the shared heap).
+// - Freed large blocks (up to 1 MiB) wait in a small per-shard cache for reuse by an
+//   allocation of the same page count; the cache is merged back into the free space before
+//   any allocation is allowed to fail, so an allocation still succeeds whenever enough
+//   contiguous memory can be formed within the limit.
+// - Free memory is given back to the operating system lazily (madvise(MADV_DONTNEED)), when a
+//   heap keeps more than a few MiB of it resident, and on release_free_memory(). Memory is
+//   handed out with unspecified contents, as malloc does: after a give-back it reads as zero.
 //
 // Example (what seastar/smp does):
 //
@@ -84,9 +94,15 @@ size_t usable_size(void* ptr) noexcept;
 // memory this allocator did not hand out.
 int owner_shard(const void* ptr) noexcept;
 
-// Frees everything other threads returned to the calling shard. Cheap (one relaxed load)
-// when nothing is pending. A no-op on non-shard threads.
+// Sends the calling shard's pending batches of other shards' memory to their owners, then
+// frees everything other threads returned to the calling shard. Cheap (a thread-local test
+// and one relaxed load) when nothing is pending. A no-op on non-shard threads.
 void drain_cross_shard_frees() noexcept;
+
+// Gives every free page of the calling thread's heap (its shard, or the shared heap) back to
+// the operating system now, after flushing the large-block cache and the size classes' empty
+// spans. Returns the bytes released. Costs a walk of the free spans and madvise calls.
+size_t release_free_memory() noexcept;
 
 // When set, an allocation failure calls std::abort() after printing a message, instead of
 // returning nullptr. Off by default. Process-wide.
@@ -104,7 +120,8 @@ public:
 
     size_t total_memory() const noexcept { return _total; }
     size_t free_memory() const noexcept { return _total - _allocated; }
-    // Pages handed out by the span allocator (small-object spans and large allocations).
+    // Pages in use: small-object spans and large allocations (not the large-block cache,
+    // which stats() flushes before taking the snapshot).
     size_t allocated_memory() const noexcept { return _allocated; }
     size_t mallocs() const noexcept { return _mallocs; }
     size_t frees() const noexcept { return _frees; }
@@ -117,6 +134,16 @@ public:
     // Largest contiguous free range, i.e. the largest allocation that can succeed now.
     size_t largest_free_span() const noexcept { return _largest_free_span; }
     size_t reclaims() const noexcept { return _reclaims; }
+    // Large allocations served by the large-block cache (included in large_allocations()).
+    size_t large_cache_hits() const noexcept { return _cache_hits; }
+    // Times the large-block cache was merged back into the free space (pressure, stats()).
+    size_t large_cache_flushes() const noexcept { return _cache_flushes; }
+    // Bytes of free memory given back to the operating system so far (each counted as it
+    // was believed resident when given back), and how many madvise calls did it.
+    size_t released_memory() const noexcept { return _released; }
+    size_t releases() const noexcept { return _releases; }
+    // Upper bound of the free memory still resident (not given back).
+    size_t resident_free_memory() const noexcept { return _resident_free; }
     const std::array<size_class_stats, nr_size_classes>& size_classes() const noexcept { return _classes; }
 
     // Filled by the allocator.
@@ -130,6 +157,11 @@ public:
     size_t _large_allocs = 0;
     size_t _largest_free_span = 0;
     size_t _reclaims = 0;
+    size_t _cache_hits = 0;
+    size_t _cache_flushes = 0;
+    size_t _released = 0;
+    size_t _releases = 0;
+    size_t _resident_free = 0;
     std::array<size_class_stats, nr_size_classes> _classes{};
 };
 

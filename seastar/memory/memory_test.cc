@@ -2,10 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 #include <atomic>
 #include <condition_variable>
+#include <cstdio>
 #include <cstring>
 #include <deque>
+#include <future>
 #include <mutex>
 #include <random>
 #include <stdexcept>
@@ -275,6 +279,51 @@ TEST(memory, cross_shard_frees_under_load_return_to_their_owner) {
     }
 }
 
+TEST(memory, a_shard_sends_other_shards_memory_in_batches_flushed_by_its_poller) {
+    ensure_configured();
+    // Shard 4 owns the objects; a thread bound to shard 0 frees them.
+    on_shard(4, [] {
+        std::vector<void*> objs;
+        for (int i = 0; i < 100; ++i) {
+            objs.push_back(allocate(64));
+        }
+        auto received = [] {
+            drain_cross_shard_frees();
+            return stats().cross_cpu_frees_received();
+        };
+        size_t base = received();
+        std::promise<void> freed_few, checked_few, flushed, checked_flush, freed_many, checked_many;
+        std::thread sender([&] {
+            internal::init_shard(0);
+            for (int i = 0; i < 10; ++i) {
+                free(objs[i]);
+            }
+            freed_few.set_value();
+            checked_few.get_future().wait();
+            drain_cross_shard_frees(); // the sender's poller sends its pending batch
+            flushed.set_value();
+            checked_flush.get_future().wait();
+            for (int i = 10; i < 100; ++i) { // 90 more: two full batches leave on their own
+                free(objs[i]);
+            }
+            freed_many.set_value();
+            checked_many.get_future().wait();
+            // The thread ends with 26 still pending: leaving the shard sends them.
+        });
+        freed_few.get_future().wait();
+        EXPECT_EQ(received(), base) << "a partial batch waits for the sender's poller";
+        checked_few.set_value();
+        flushed.get_future().wait();
+        EXPECT_EQ(received(), base + 10);
+        checked_flush.set_value();
+        freed_many.get_future().wait();
+        EXPECT_EQ(received(), base + 10 + 64) << "full batches are sent at once";
+        checked_many.set_value();
+        sender.join();
+        EXPECT_EQ(received(), base + 100) << "nothing stays behind with a thread that leaves its shard";
+    });
+}
+
 TEST(memory, exhausting_the_limit_fails_allocations_then_recovers) {
     on_shard(1, [] {
         ASSERT_TRUE(internal::set_shard_limit(8 << 20));
@@ -431,6 +480,62 @@ TEST(memory, randomized_stress_with_shadow_contents) {
             check(b);
             free(b.p);
         }
+    });
+}
+
+size_t resident_bytes() {
+    FILE* f = std::fopen("/proc/self/statm", "r");
+    size_t size = 0, resident = 0;
+    if (!f || std::fscanf(f, "%zu %zu", &size, &resident) != 2) {
+        ADD_FAILURE() << "cannot read /proc/self/statm";
+    }
+    if (f) {
+        std::fclose(f);
+    }
+    return resident * size_t(::sysconf(_SC_PAGESIZE));
+}
+
+TEST(memory, large_blocks_are_reused_and_free_memory_goes_back_to_the_os) {
+    on_shard(3, [] {
+        auto base = stats();
+        void* a = allocate(64 << 10);
+        ASSERT_NE(a, nullptr);
+        free(a);
+        EXPECT_EQ(allocate(64 << 10), a) << "served by the large-block cache";
+        EXPECT_EQ(stats().large_cache_hits(), base.large_cache_hits() + 1);
+        EXPECT_EQ(stats().large_allocations(), base.large_allocations() + 2);
+        free(a);
+
+        constexpr size_t big = size_t(24) << 20;
+        size_t rss0 = resident_bytes();
+        auto* p = static_cast<unsigned char*>(allocate(big));
+        ASSERT_NE(p, nullptr);
+        std::memset(p, 0xab, big);
+        size_t rss1 = resident_bytes();
+        EXPECT_GE(rss1, rss0 + big * 3 / 4) << "the block was touched";
+        size_t released = stats().released_memory();
+        free(p);
+        size_t rss2 = resident_bytes();
+        EXPECT_LE(rss2 + big * 3 / 4, rss1) << "freeing a large block gave it back";
+        EXPECT_GE(stats().released_memory(), released + big);
+        // Memory handed out again after a give-back reads as zero, and is usable. (Other
+        // pages of the new block may hold anything earlier tests left: contents are
+        // unspecified, as with malloc.)
+        auto* q = static_cast<unsigned char*>(allocate(big));
+        ASSERT_NE(q, nullptr);
+        size_t overlap = 0;
+        for (size_t i = 0; i < big; i += 4096) {
+            if (q + i >= p && q + i < p + big) {
+                ASSERT_EQ(q[i], 0) << i;
+                ++overlap;
+            }
+        }
+        EXPECT_GT(overlap, 0u) << "the block reuses the range given back";
+        std::memset(q, 1, big);
+        free(q);
+        release_free_memory();
+        EXPECT_EQ(stats().resident_free_memory(), 0u);
+        EXPECT_EQ(stats().large_cache_hits(), base.large_cache_hits() + 1);
     });
 }
 

@@ -20,7 +20,7 @@ unsigned bucket_of(size_t npages) noexcept {
 }
 
 size_t header_pages_for(size_t total_pages) noexcept {
-    size_t bytes = sizeof(shard_heap) + total_pages * sizeof(page_desc);
+    size_t bytes = sizeof(shard_heap) + total_pages * sizeof(page_desc) + (total_pages + 63) / 64 * 8;
     return (bytes + shard_heap::page - 1) >> shard_heap::page_shift;
 }
 
@@ -43,19 +43,52 @@ size_t shard_heap::region_bytes_for(size_t limit_bytes) noexcept {
 }
 
 shard_heap::shard_heap(size_t region_bytes, size_t header_pages, size_t limit_pages) noexcept
-    : _descs(reinterpret_cast<page_desc*>(reinterpret_cast<char*>(this) + sizeof(shard_heap))),
-      _region_bytes(region_bytes), _first_page(header_pages), _end_page(region_bytes >> page_shift),
-      _limit_pages(limit_pages) {
+    : _dirty(reinterpret_cast<uint64_t*>(descs() + (region_bytes >> page_shift))), _region_bytes(region_bytes),
+      _first_page(header_pages), _end_page(region_bytes >> page_shift), _limit_pages(limit_pages) {
     for (unsigned c = 0; c < nr_size_classes; ++c) {
-        _classes[c] = class_state{&_sentinel, 0, 0, nullptr, 0};
+        _classes[c] = class_state{&_sentinel, nullptr, 0, 0};
     }
     // The page before the data is a boundary: never merged with.
     page_desc* guard = desc(_first_page - 1);
     *guard = page_desc{};
     guard->kind = kind_reserved;
     if (_end_page > _first_page) {
+        // Fresh from mmap: nothing is resident, and the dirty bitmap is already zero (not
+        // cleared here: that would make a 64 GiB reservation touch 2 MiB of it at once).
         insert_free(_first_page, _end_page - _first_page);
     }
+    set_default_thresholds();
+}
+
+void shard_heap::set_default_thresholds() noexcept {
+    // A sixteenth of the limit, at most 64 MiB, for the cache; the same share, between 4 and
+    // 64 MiB, of free memory kept resident before giving any back.
+    constexpr size_t mib_pages = (size_t(1) << 20) >> page_shift;
+    size_t share = _limit_pages / 16;
+    _cache_limit = share < 64 * mib_pages ? share : 64 * mib_pages;
+    _retain_pages = share < 4 * mib_pages ? 4 * mib_pages : (share > 64 * mib_pages ? 64 * mib_pages : share);
+    _next_sweep_pages = (_free_dirty_pages > _retain_pages ? _free_dirty_pages : _retain_pages) + _retain_pages / 2;
+    if (!_inject_armed) {
+        _cache_cap = _cache_limit;
+    }
+    if (_cache_pages > _cache_cap) {
+        flush_cache();
+    }
+}
+
+void shard_heap::set_cache_limit(size_t bytes) noexcept {
+    _cache_limit = bytes >> page_shift;
+    if (!_inject_armed) {
+        _cache_cap = _cache_limit;
+    }
+    if (_cache_pages > _cache_cap) {
+        flush_cache();
+    }
+}
+
+void shard_heap::set_retain_bytes(size_t bytes) noexcept {
+    _retain_pages = bytes >> page_shift;
+    _next_sweep_pages = (_free_dirty_pages > _retain_pages ? _free_dirty_pages : _retain_pages) + _retain_pages / 2;
 }
 
 shard_heap* shard_heap::create(void* region, size_t region_bytes, size_t limit_bytes) noexcept {
@@ -178,6 +211,7 @@ page_desc* shard_heap::alloc_span(size_t npages, size_t align_pages) noexcept {
                 if (tail_n > 0) {
                     insert_free(start + npages, tail_n);
                 }
+                _free_dirty_pages -= clear_dirty(start, npages);
                 _used_pages += npages;
                 page_desc* r = desc(start);
                 r->kind = kind_large; // the caller sets the final kind
@@ -193,6 +227,15 @@ page_desc* shard_heap::alloc_span(size_t npages, size_t align_pages) noexcept {
 
 void shard_heap::free_span(size_t start, size_t npages) noexcept {
     _used_pages -= npages;
+    // The pages were handed out, so they may all be resident. A long span freed while the
+    // heap already keeps enough resident free memory goes back to the OS now.
+    if (_release && npages >= giveback_min_pages && _free_dirty_pages + npages > _retain_pages) {
+        _release(address_of(start), npages << page_shift);
+        _counters.released_bytes += npages << page_shift;
+        ++_counters.releases;
+    } else {
+        _free_dirty_pages += set_dirty(start, npages);
+    }
     size_t end = start + npages;
     if (end < _end_page) {
         page_desc* r = desc(end);
@@ -215,12 +258,144 @@ void shard_heap::free_span(size_t start, size_t npages) noexcept {
             unlink_free(l);
             insert_free(index_of(l), total);
         }
-        return;
+    } else {
+        insert_free(start, npages);
     }
-    insert_free(start, npages);
+    if (__builtin_expect(_free_dirty_pages > _next_sweep_pages, 0)) {
+        sweep();
+    }
 }
 
-size_t shard_heap::largest_free_span_bytes() const noexcept {
+// ---- giving memory back --------------------------------------------------------------------
+
+namespace {
+
+uint64_t word_mask(size_t from, size_t to) noexcept { // bits [from, to) of one word, to <= 64
+    uint64_t hi = to == 64 ? ~uint64_t(0) : (uint64_t(1) << to) - 1;
+    return hi & ~((uint64_t(1) << from) - 1);
+}
+
+} // namespace
+
+// Sets the bits of [start, start + npages); returns how many were clear.
+size_t shard_heap::set_dirty(size_t start, size_t npages) noexcept {
+    size_t changed = 0;
+    for (size_t i = start, end = start + npages; i < end;) {
+        size_t w = i / 64, lo = i % 64, hi = (end - w * 64) < 64 ? end - w * 64 : 64;
+        uint64_t m = word_mask(lo, hi);
+        changed += size_t(__builtin_popcountll(m & ~_dirty[w]));
+        _dirty[w] |= m;
+        i = w * 64 + hi;
+    }
+    return changed;
+}
+
+// Clears the bits of [start, start + npages); returns how many were set.
+size_t shard_heap::clear_dirty(size_t start, size_t npages) noexcept {
+    size_t changed = 0;
+    for (size_t i = start, end = start + npages; i < end;) {
+        size_t w = i / 64, lo = i % 64, hi = (end - w * 64) < 64 ? end - w * 64 : 64;
+        uint64_t m = word_mask(lo, hi);
+        changed += size_t(__builtin_popcountll(m & _dirty[w]));
+        _dirty[w] &= ~m;
+        i = w * 64 + hi;
+    }
+    return changed;
+}
+
+// Gives back the dirty runs of the free range [start, start + npages), one call per run.
+void shard_heap::release_range(size_t start, size_t npages) noexcept {
+    size_t end = start + npages;
+    size_t i = start;
+    while (i < end) {
+        // Next set bit at or after i.
+        size_t w = i / 64;
+        uint64_t bits = _dirty[w] & ~((uint64_t(1) << (i % 64)) - 1);
+        while (!bits && (w + 1) * 64 < end) {
+            bits = _dirty[++w];
+        }
+        if (!bits) {
+            return;
+        }
+        size_t run = w * 64 + size_t(__builtin_ctzll(bits));
+        if (run >= end) {
+            return;
+        }
+        // Next clear bit after it.
+        size_t j = run;
+        w = j / 64;
+        uint64_t clear = ~_dirty[w] & ~((uint64_t(1) << (j % 64)) - 1);
+        while (!clear && (w + 1) * 64 < end) {
+            clear = ~_dirty[++w];
+        }
+        size_t run_end = clear ? w * 64 + size_t(__builtin_ctzll(clear)) : end;
+        run_end = run_end < end ? run_end : end;
+        size_t n = run_end - run;
+        _release(address_of(run), n << page_shift);
+        clear_dirty(run, n);
+        _free_dirty_pages -= n;
+        _counters.released_bytes += n << page_shift;
+        ++_counters.releases;
+        i = run_end;
+    }
+}
+
+// Runs when the resident free estimate has grown by half the retain threshold since the last
+// sweep: releases the longest free spans that may be resident until the estimate is at half
+// the threshold, or no span long enough is left. The next sweep waits for another half
+// threshold of growth, so the walk is paid for by that many pages freed.
+void shard_heap::sweep() noexcept {
+    if (_release) {
+        size_t target = _retain_pages / 2;
+        for (unsigned b = nr_buckets; b-- > bucket_of(sweep_min_pages) && _free_dirty_pages > target;) {
+            for (page_desc* d = _buckets[b]; d && _free_dirty_pages > target; d = d->next) {
+                if (d->npages >= sweep_min_pages) {
+                    release_range(index_of(d), d->npages);
+                }
+            }
+        }
+    }
+    size_t base = _free_dirty_pages > _retain_pages ? _free_dirty_pages : _retain_pages;
+    size_t slack = _retain_pages / 2 > sweep_min_pages ? _retain_pages / 2 : sweep_min_pages;
+    _next_sweep_pages = base + slack;
+}
+
+size_t shard_heap::release_free_memory() noexcept {
+    trim();
+    if (!_release) {
+        return 0;
+    }
+    uint64_t before = _counters.released_bytes;
+    for (unsigned b = 0; b < nr_buckets; ++b) {
+        for (page_desc* d = _buckets[b]; d && _free_dirty_pages; d = d->next) {
+            release_range(index_of(d), d->npages);
+        }
+    }
+    set_retain_bytes(_retain_pages << page_shift); // re-arms the sweep mark
+    return size_t(_counters.released_bytes - before);
+}
+
+// ---- the large-span cache ------------------------------------------------------------------
+
+bool shard_heap::flush_cache() noexcept {
+    if (_cache_pages == 0) {
+        return false;
+    }
+    for (size_t n = 1; n <= cache_max_pages; ++n) {
+        while (free_object* o = _cache[n]) {
+            _cache[n] = o->next;
+            page_desc* d = desc((uintptr_t(o) - uintptr_t(this)) >> page_shift);
+            _cache_pages -= n;
+            d->kind = kind_reserved;
+            free_span(index_of(d), n);
+        }
+    }
+    ++_counters.cache_flushes;
+    return true;
+}
+
+size_t shard_heap::largest_free_span_bytes() noexcept {
+    flush_cache();
     if (!_nonempty) {
         return 0;
     }
@@ -239,15 +414,30 @@ bool shard_heap::release_empty_spans() noexcept {
     bool any = false;
     for (unsigned c = 0; c < nr_size_classes; ++c) {
         page_desc* d = _classes[c].current;
-        if (d != &_sentinel && d->used == 0) {
+        if (d != &_sentinel && d->used == 1) { // only the pin: empty
             park_current(c);
             any = true;
+        }
+        class_state& cs = _classes[c];
+        for (page_desc* e = cs.partial; e && cs.empty > 0;) {
+            page_desc* next = e->next;
+            if (e->used == 0) {
+                list_remove(cs.partial, e);
+                --cs.empty;
+                release_small_span(e);
+                any = true;
+            }
+            e = next;
         }
     }
     return any;
 }
 
 bool shard_heap::relieve_pressure(size_t bytes) noexcept {
+    // Cached spans first: merged back, they may form the range this allocation needs.
+    if (flush_cache()) {
+        return true;
+    }
     if (has_remote()) {
         drain_remote();
         return true;
@@ -268,6 +458,7 @@ bool shard_heap::relieve_pressure(size_t bytes) noexcept {
 bool shard_heap::injected_failure() noexcept {
     if (--_fail_countdown == 0) {
         _inject_armed = false;
+        _cache_cap = _cache_limit;
         ++_counters.failed;
         return true;
     }
@@ -278,10 +469,15 @@ void shard_heap::fail_nth(uint64_t n) noexcept {
     _fail_countdown = n;
     _inject_armed = n != 0;
     if (_inject_armed) {
-        // Every small allocation must now reach the slow path, where the count is kept.
+        // Every allocation must now reach the slow path, where the count is kept: no current
+        // small spans, nothing in the large-span cache and nothing let into it.
         for (unsigned c = 0; c < nr_size_classes; ++c) {
             park_current(c);
         }
+        _cache_cap = 0;
+        flush_cache();
+    } else {
+        _cache_cap = _cache_limit;
     }
 }
 
@@ -291,6 +487,7 @@ bool shard_heap::set_limit(size_t bytes) noexcept {
         return false;
     }
     _limit_pages = pages;
+    set_default_thresholds();
     return true;
 }
 
@@ -335,7 +532,9 @@ void shard_heap::release_small_span(page_desc* d) noexcept {
 }
 
 // Takes the class's current span out of service: back to the partial list, or to the
-// page allocator if empty.
+// page allocator if empty. The current span's `used` carries one extra count, a pin, so that
+// the free fast path never sees it drop to zero (the pair loop would otherwise take the slow
+// path on every free); parking removes the pin.
 void shard_heap::park_current(unsigned c) noexcept {
     class_state& cs = _classes[c];
     page_desc* d = cs.current;
@@ -343,7 +542,7 @@ void shard_heap::park_current(unsigned c) noexcept {
         return;
     }
     cs.current = &_sentinel;
-    if (d->used == 0) {
+    if (--d->used == 0) {
         release_small_span(d);
     } else if (d->free) {
         d->state = span_partial;
@@ -368,6 +567,9 @@ void* shard_heap::allocate_small_slow(unsigned c) noexcept {
     page_desc* d = cs.partial;
     if (d) {
         list_remove(cs.partial, d);
+        if (d->used == 0) {
+            --cs.empty;
+        }
     } else {
         d = new_small_span(c);
         if (!d) {
@@ -378,7 +580,7 @@ void* shard_heap::allocate_small_slow(unsigned c) noexcept {
     free_object* o = d->free;
     d->free = o->next;
     ++d->used;
-    ++cs.allocs;
+    ++_class_allocs[c];
     if (_inject_armed) {
         // Keep the sentinel in place so the next allocation is counted too.
         if (d->free) {
@@ -389,6 +591,7 @@ void* shard_heap::allocate_small_slow(unsigned c) noexcept {
         }
     } else {
         d->state = span_current;
+        ++d->used; // the pin
         cs.current = d;
     }
     return o;
@@ -396,20 +599,20 @@ void* shard_heap::allocate_small_slow(unsigned c) noexcept {
 
 void shard_heap::small_free_slow(page_desc* d) noexcept {
     if (d->state == span_current) {
-        return;
+        return; // it was exhausted; its pin keeps it from being empty
     }
     class_state& cs = _classes[d->cls];
-    if (d->state == span_partial) {
-        if (d->used == 0) {
+    if (d->used == 0 && cs.empty >= max_empty_spans) {
+        if (d->state == span_partial) {
             list_remove(cs.partial, d);
-            release_small_span(d);
         }
+        release_small_span(d);
         return;
     }
-    // Was full: it has room again.
     if (d->used == 0) {
-        release_small_span(d);
-    } else {
+        ++cs.empty;
+    }
+    if (d->state == span_full) { // it has room again
         d->state = span_partial;
         list_push(cs.partial, d);
     }
@@ -440,15 +643,23 @@ void* shard_heap::allocate_pages(size_t npages, size_t align_pages) noexcept {
     return address_of(start);
 }
 
-void shard_heap::free_large(page_desc* d) noexcept {
+void shard_heap::free_large(void* p, page_desc* d) noexcept {
     if (__builtin_expect(d->kind != kind_large, 0)) {
         // Double free or a pointer this heap never handed out.
         std::abort();
     }
     ++_counters.large_frees;
-    size_t start = index_of(d);
+    size_t n = d->npages;
+    if (n <= cache_max_pages && _cache_pages + n <= _cache_cap) {
+        d->kind = kind_cached; // a second free of the same pointer still aborts
+        auto* o = static_cast<free_object*>(p);
+        o->next = _cache[n];
+        _cache[n] = o;
+        _cache_pages += n;
+        return;
+    }
     d->kind = kind_reserved; // catches a second free of the same pointer
-    free_span(start, d->npages);
+    free_span(index_of(d), n);
 }
 
 void* shard_heap::allocate_large(size_t size) noexcept {
@@ -480,12 +691,14 @@ void* shard_heap::allocate_aligned(size_t align, size_t size) noexcept {
         ++_counters.failed;
         return nullptr;
     }
-    size_t align_pages = align > page ? align >> page_shift : 1;
-    return allocate_pages((size + page - 1) >> page_shift, align_pages);
+    if (align <= page) {
+        return allocate(size); // spans are page aligned; this may come from the cache
+    }
+    return allocate_pages((size + page - 1) >> page_shift, align >> page_shift);
 }
 
 size_t shard_heap::usable_size(const void* p) const noexcept {
-    const page_desc* d = _descs + ((uintptr_t(p) - uintptr_t(this)) >> page_shift);
+    const page_desc* d = descs() + ((uintptr_t(p) - uintptr_t(this)) >> page_shift);
     d -= d->head_offset;
     if (d->kind == kind_small) {
         return class_size[d->cls];
@@ -501,6 +714,13 @@ void shard_heap::push_remote(void* p) noexcept {
     do {
         o->next = head;
     } while (!_remote.compare_exchange_weak(head, o, std::memory_order_release, std::memory_order_relaxed));
+}
+
+void shard_heap::push_remote_chain(free_object* head, free_object* tail) noexcept {
+    free_object* old = _remote.load(std::memory_order_relaxed);
+    do {
+        tail->next = old;
+    } while (!_remote.compare_exchange_weak(old, head, std::memory_order_release, std::memory_order_relaxed));
 }
 
 size_t shard_heap::drain_remote() noexcept {

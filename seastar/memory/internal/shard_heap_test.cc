@@ -314,5 +314,250 @@ TEST(shard_heap, randomized_stress_keeps_contents) {
     EXPECT_EQ(f.heap->used_bytes(), 0u);
 }
 
+TEST(shard_heap, empty_small_spans_kept_for_reuse_give_way_under_pressure) {
+    constexpr size_t limit = 4 << 20;
+    heap_fixture f(limit);
+    const size_t per_span = class_pages[size_class_of(4096)] * class_page_size / 4096;
+    const size_t n = 5 * per_span; // five spans' worth of 4 KiB objects
+    std::vector<void*> v;
+    for (size_t i = 0; i < n; ++i) {
+        v.push_back(f.heap->allocate(4096));
+        ASSERT_NE(v.back(), nullptr);
+    }
+    size_t spans = f.heap->class_spans(size_class_of(4096));
+    EXPECT_EQ(spans, 5u);
+    for (void* p : v) {
+        f.heap->free_local(p);
+    }
+    // The current span and up to max_empty_spans empty ones stay with the class.
+    EXPECT_EQ(f.heap->class_spans(size_class_of(4096)), 1 + shard_heap::max_empty_spans);
+    EXPECT_GT(f.heap->used_bytes(), 0u);
+    // Allocating again reuses them rather than building new spans.
+    for (size_t i = 0; i < n; ++i) {
+        v[i] = f.heap->allocate(4096);
+    }
+    EXPECT_EQ(f.heap->class_spans(size_class_of(4096)), 5u);
+    for (void* p : v) {
+        f.heap->free_local(p);
+    }
+    // The whole limit in one block: the kept spans must give way.
+    void* all = f.heap->allocate(limit);
+    ASSERT_NE(all, nullptr);
+    EXPECT_EQ(f.heap->class_spans(size_class_of(4096)), 0u);
+    f.heap->free_local(all);
+    f.heap->trim();
+    EXPECT_EQ(f.heap->used_bytes(), 0u);
+}
+
+// ---- the large-span cache --------------------------------------------------------------------
+
+TEST(shard_heap, freed_large_spans_are_reused_from_the_cache_by_page_count) {
+    heap_fixture f(16 << 20); // a sixteenth, 1 MiB, may be cached
+    void* a = f.heap->allocate(64 << 10);
+    ASSERT_NE(a, nullptr);
+    f.heap->free_local(a);
+    EXPECT_EQ(f.heap->cached_bytes(), size_t(64) << 10);
+    EXPECT_EQ(f.heap->used_bytes(), 0u) << "cached spans are not in use";
+    EXPECT_EQ(f.heap->allocate((64 << 10) - 100), a) << "same page count: a hit";
+    EXPECT_EQ(f.heap->counters().cache_hits, 1u);
+    EXPECT_EQ(f.heap->cached_bytes(), 0u);
+    EXPECT_EQ(f.heap->usable_size(a), size_t(64) << 10);
+    f.heap->free_local(a);
+    void* b = f.heap->allocate(128 << 10); // another page count: a miss
+    ASSERT_NE(b, nullptr);
+    EXPECT_EQ(f.heap->counters().cache_hits, 1u);
+    EXPECT_EQ(f.heap->counters().large_allocs, 2u);
+    void* c = f.heap->allocate_aligned(4096, 64 << 10); // page alignment: spans have it, a hit
+    EXPECT_EQ(c, a);
+    EXPECT_EQ(f.heap->counters().cache_hits, 2u);
+    // Beyond the bound, freed spans are merged at once.
+    std::vector<void*> v;
+    for (int i = 0; i < 40; ++i) {
+        v.push_back(f.heap->allocate(64 << 10));
+        ASSERT_NE(v.back(), nullptr);
+    }
+    for (void* p : v) {
+        f.heap->free_local(p);
+    }
+    EXPECT_EQ(f.heap->cached_bytes(), size_t(1) << 20);
+    // Spans above the largest cached size never wait in it.
+    void* big = f.heap->allocate((1 << 20) + 1);
+    ASSERT_NE(big, nullptr);
+    f.heap->set_cache_limit(size_t(8) << 20);
+    f.heap->free_local(big);
+    EXPECT_EQ(f.heap->cached_bytes(), size_t(1) << 20);
+    for (void* p : {b, c}) {
+        f.heap->free_local(p);
+    }
+    EXPECT_TRUE(f.heap->trim());
+    EXPECT_EQ(f.heap->cached_bytes(), 0u);
+    EXPECT_EQ(f.heap->largest_free_span_bytes(), size_t(16) << 20) << "everything merged back";
+}
+
+TEST(shard_heap, a_full_cache_is_flushed_before_an_allocation_fails) {
+    constexpr size_t limit = 8 << 20;
+    heap_fixture f(limit);
+    f.heap->set_cache_limit(limit); // the whole heap may sit in the cache
+    static int hook_calls;
+    hook_calls = 0;
+    f.heap->set_pressure_hook([](shard_heap&, size_t) {
+        ++hook_calls;
+        return false;
+    });
+    // Fill the heap with spans of every cached page count from 1 up, then free them all:
+    // the cache holds the whole limit, scattered over many lists.
+    std::vector<void*> v;
+    for (size_t pages = 1;; pages = pages % shard_heap::cache_max_pages + 1) {
+        void* p = f.heap->allocate(pages * 4096);
+        if (!p) {
+            break;
+        }
+        v.push_back(p);
+    }
+    EXPECT_EQ(hook_calls, 1) << "the heap really was full";
+    hook_calls = 0;
+    for (void* p : v) {
+        f.heap->free_local(p);
+    }
+    size_t cached = f.heap->cached_bytes();
+    EXPECT_GT(cached, limit * 3 / 4);
+    // The whole limit as one block: only merging every cached span can form it, and it must
+    // happen before the pressure hook or a failure.
+    uint64_t failed = f.heap->counters().failed;
+    void* all = f.heap->allocate(limit);
+    ASSERT_NE(all, nullptr) << "the cache must be flushed before concluding there is no contiguous range";
+    EXPECT_EQ(hook_calls, 0);
+    EXPECT_EQ(f.heap->counters().failed, failed);
+    EXPECT_GE(f.heap->counters().cache_flushes, 1u);
+    EXPECT_EQ(f.heap->cached_bytes(), 0u);
+    f.heap->free_local(all);
+
+    // Same with a cached size that is simply not the one asked for, under the limit.
+    std::vector<void*> w;
+    while (void* p = f.heap->allocate(64 << 10)) {
+        w.push_back(p);
+    }
+    EXPECT_EQ(hook_calls, 1);
+    hook_calls = 0;
+    for (void* p : w) {
+        f.heap->free_local(p);
+    }
+    EXPECT_EQ(f.heap->cached_bytes(), limit);
+    void* odd = f.heap->allocate(96 << 10);
+    EXPECT_NE(odd, nullptr);
+    EXPECT_EQ(hook_calls, 0);
+    f.heap->free_local(odd);
+    EXPECT_EQ(f.heap->largest_free_span_bytes(), limit);
+}
+
+TEST(shard_heap, failure_injection_bypasses_the_cache) {
+    heap_fixture f(16 << 20);
+    void* a = f.heap->allocate(64 << 10);
+    f.heap->free_local(a);
+    ASSERT_EQ(f.heap->cached_bytes(), size_t(64) << 10);
+    f.heap->fail_nth(2);
+    EXPECT_EQ(f.heap->cached_bytes(), 0u);
+    void* b = f.heap->allocate(64 << 10);
+    ASSERT_NE(b, nullptr);
+    f.heap->free_local(b);
+    EXPECT_EQ(f.heap->cached_bytes(), 0u) << "nothing is cached while armed";
+    EXPECT_EQ(f.heap->allocate(64 << 10), nullptr) << "the second allocation fails, cache or not";
+    void* c = f.heap->allocate(64 << 10);
+    ASSERT_NE(c, nullptr);
+    f.heap->free_local(c);
+    EXPECT_EQ(f.heap->cached_bytes(), size_t(64) << 10) << "the cache works again once disarmed";
+}
+
+// ---- giving memory back --------------------------------------------------------------------
+
+struct release_log {
+    static std::vector<std::pair<char*, size_t>>& calls() {
+        static std::vector<std::pair<char*, size_t>> v;
+        return v;
+    }
+    static void hook(void* addr, size_t bytes) {
+        calls().emplace_back(static_cast<char*>(addr), bytes);
+        ::madvise(addr, bytes, MADV_DONTNEED);
+    }
+};
+
+TEST(shard_heap, free_memory_is_given_back_lazily) {
+    heap_fixture f(64 << 20);
+    release_log::calls().clear();
+    f.heap->set_release_hook(release_log::hook);
+    f.heap->set_retain_bytes(2 << 20);
+    f.heap->set_cache_limit(0);
+    // Below the retain threshold, freed memory stays.
+    auto* a = static_cast<char*>(f.heap->allocate(1 << 20));
+    void* separator = f.heap->allocate(64 << 10); // keeps a's span apart from the rest
+    std::memset(a, 0xab, 1 << 20);
+    f.heap->free_local(a);
+    EXPECT_TRUE(release_log::calls().empty());
+    EXPECT_EQ(f.heap->resident_free_bytes(), size_t(1) << 20);
+    // A long span freed above it goes back at once, exactly that span.
+    auto* b = static_cast<char*>(f.heap->allocate(8 << 20));
+    std::memset(b, 0xcd, 8 << 20);
+    f.heap->free_local(b);
+    ASSERT_EQ(release_log::calls().size(), 1u);
+    EXPECT_EQ(release_log::calls()[0].first, b);
+    EXPECT_EQ(release_log::calls()[0].second, size_t(8) << 20);
+    EXPECT_EQ(f.heap->counters().released_bytes, size_t(8) << 20);
+    EXPECT_EQ(f.heap->resident_free_bytes(), size_t(1) << 20);
+    // Reused after the give-back: usable, and zero or the old contents, never garbage.
+    auto* c = static_cast<char*>(f.heap->allocate(8 << 20));
+    ASSERT_NE(c, nullptr);
+    for (size_t i = 0; i < (size_t(8) << 20); i += 4096) {
+        ASSERT_TRUE(c[i] == 0 || c[i] == char(0xcd)) << i;
+    }
+    std::memset(c, 1, 8 << 20);
+    // Many short spans: none alone is long enough, the sweep gives them back once the
+    // resident free memory has grown well past the threshold; a live block keeps its contents.
+    std::vector<char*> v;
+    for (int i = 0; i < 200; ++i) {
+        v.push_back(static_cast<char*>(f.heap->allocate(64 << 10)));
+        ASSERT_NE(v.back(), nullptr);
+        std::memset(v.back(), 0x5a, 64 << 10);
+    }
+    size_t before = release_log::calls().size();
+    for (int i = 0; i < 200; i += 2) {
+        f.heap->free_local(v[i]); // every other one: 100 separate 64 KiB free spans
+    }
+    EXPECT_GT(release_log::calls().size(), before) << "swept";
+    EXPECT_LE(f.heap->resident_free_bytes(), size_t(3) << 20) << "back near the threshold";
+    for (auto& [addr, bytes] : release_log::calls()) {
+        for (int i = 1; i < 200; i += 2) {
+            ASSERT_TRUE(addr + bytes <= v[i] || addr >= v[i] + (64 << 10)) << "a live block was given back";
+        }
+    }
+    for (int i = 1; i < 200; i += 2) {
+        for (size_t k = 0; k < (64 << 10); k += 1024) {
+            ASSERT_EQ(v[i][k], 0x5a);
+        }
+    }
+    // Everything on request.
+    EXPECT_GT(f.heap->release_free_memory(), 0u);
+    EXPECT_EQ(f.heap->resident_free_bytes(), 0u);
+    EXPECT_EQ(f.heap->release_free_memory(), 0u) << "nothing left to give back";
+    for (int i = 1; i < 200; i += 2) {
+        f.heap->free_local(v[i]);
+    }
+    f.heap->free_local(c);
+    f.heap->free_local(separator);
+    f.heap->release_free_memory();
+    EXPECT_EQ(f.heap->resident_free_bytes(), 0u);
+    EXPECT_EQ(f.heap->used_bytes(), 0u);
+    EXPECT_EQ(f.heap->counters().releases, release_log::calls().size());
+}
+
+TEST(shard_heap, without_a_release_hook_nothing_is_given_back) {
+    heap_fixture f(16 << 20);
+    f.heap->set_retain_bytes(0);
+    void* p = f.heap->allocate(4 << 20);
+    f.heap->free_local(p);
+    EXPECT_EQ(f.heap->release_free_memory(), 0u);
+    EXPECT_EQ(f.heap->counters().released_bytes, 0u);
+    EXPECT_EQ(f.heap->resident_free_bytes(), size_t(4) << 20);
+}
+
 } // namespace
 } // namespace seastar::memory::internal

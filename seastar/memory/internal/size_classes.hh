@@ -61,11 +61,12 @@ constexpr unsigned size_class_of(size_t size) noexcept {
     return class_table[(size + 15) >> 4];
 }
 
-// Pages in one span of class c: room for about 16 objects, at most 64 pages.
+// Pages in one span of class c: room for about 32 objects (so that a burst of a few dozen
+// allocations stays on one span, off the slow path), at most 64 pages.
 constexpr std::array<uint32_t, nr_size_classes> make_class_pages() {
     std::array<uint32_t, nr_size_classes> p{};
     for (unsigned c = 0; c < nr_size_classes; ++c) {
-        size_t want = size_t(class_size[c]) * 16;
+        size_t want = size_t(class_size[c]) * 32;
         size_t pages = (want + class_page_size - 1) / class_page_size;
         p[c] = uint32_t(pages < 1 ? 1 : (pages > 64 ? 64 : pages));
     }
