@@ -24,31 +24,25 @@ bool would_block(int err) {
     return err == EAGAIN || err == EWOULDBLOCK;
 }
 
-future<> wait_readable(const state_ptr& s) {
+enum class direction { in, out };
+
+// Waits until the fd is readable (in) or writeable (out).
+future<> wait_for(const state_ptr& s, direction d) {
     if (s->fd < 0) {
         return errno_future<void>(EBADF, "pollable_fd closed");
     }
     try {
-        return engine().backend().readable(*s);
+        auto& backend = engine().backend();
+        return d == direction::in ? backend.readable(*s) : backend.writeable(*s);
     } catch (...) {
         return make_exception_future<>(std::current_exception());
     }
 }
 
-future<> wait_writeable(const state_ptr& s) {
-    if (s->fd < 0) {
-        return errno_future<void>(EBADF, "pollable_fd closed");
-    }
-    try {
-        return engine().backend().writeable(*s);
-    } catch (...) {
-        return make_exception_future<>(std::current_exception());
-    }
-}
-
-// Runs `op` (returns -1/errno like a syscall) until it does not block.
+// Runs `op` (returns -1/errno like a syscall) until it does not block,
+// waiting for readiness in direction `d` between attempts.
 template <typename Op>
-future<size_t> retry_in(state_ptr s, Op op, const char* what) {
+future<size_t> retry(state_ptr s, direction d, Op op, const char* what) {
     if (s->fd < 0) {
         return errno_future(EBADF, what);
     }
@@ -59,24 +53,8 @@ future<size_t> retry_in(state_ptr s, Op op, const char* what) {
     if (!would_block(errno)) {
         return errno_future(errno, what);
     }
-    auto f = wait_readable(s);
-    return f.then([s = std::move(s), op, what]() mutable { return retry_in(std::move(s), op, what); });
-}
-
-template <typename Op>
-future<size_t> retry_out(state_ptr s, Op op, const char* what) {
-    if (s->fd < 0) {
-        return errno_future(EBADF, what);
-    }
-    auto r = op(s->fd);
-    if (r >= 0) {
-        return make_ready_future<size_t>(size_t(r));
-    }
-    if (!would_block(errno)) {
-        return errno_future(errno, what);
-    }
-    auto f = wait_writeable(s);
-    return f.then([s = std::move(s), op, what]() mutable { return retry_out(std::move(s), op, what); });
+    auto f = wait_for(s, d);
+    return f.then([s = std::move(s), d, op, what]() mutable { return retry(std::move(s), d, op, what); });
 }
 
 void set_nonblocking(int fd) {
@@ -121,19 +99,19 @@ internal::raw_socket_address pollable_fd::local_address() const {
 }
 
 future<> pollable_fd::readable() {
-    return wait_readable(_s);
+    return wait_for(_s, direction::in);
 }
 
 future<> pollable_fd::writeable() {
-    return wait_writeable(_s);
+    return wait_for(_s, direction::out);
 }
 
 future<size_t> pollable_fd::read_some(char* buf, size_t len) {
-    return retry_in(_s, [buf, len](int fd) { return ::read(fd, buf, len); }, "read");
+    return retry(_s, direction::in, [buf, len](int fd) { return ::read(fd, buf, len); }, "read");
 }
 
 future<size_t> pollable_fd::write_some(const char* buf, size_t len) {
-    return retry_out(_s, [buf, len](int fd) { return ::write(fd, buf, len); }, "write");
+    return retry(_s, direction::out, [buf, len](int fd) { return ::write(fd, buf, len); }, "write");
 }
 
 future<> pollable_fd::write_all(const char* buf, size_t len) {
@@ -141,19 +119,19 @@ future<> pollable_fd::write_all(const char* buf, size_t len) {
 }
 
 future<size_t> pollable_fd::sendmsg(const ::msghdr* msg) {
-    return retry_out(_s, [msg](int fd) { return ::sendmsg(fd, msg, MSG_NOSIGNAL); }, "sendmsg");
+    return retry(_s, direction::out, [msg](int fd) { return ::sendmsg(fd, msg, MSG_NOSIGNAL); }, "sendmsg");
 }
 
 future<size_t> pollable_fd::recvmsg(::msghdr* msg) {
-    return retry_in(_s, [msg](int fd) { return ::recvmsg(fd, msg, 0); }, "recvmsg");
+    return retry(_s, direction::in, [msg](int fd) { return ::recvmsg(fd, msg, 0); }, "recvmsg");
 }
 
 future<std::tuple<pollable_fd, internal::raw_socket_address>> pollable_fd::accept() {
     using result = std::tuple<pollable_fd, internal::raw_socket_address>;
     auto addr = std::make_unique<internal::raw_socket_address>();
     auto a = addr.get();
-    return retry_in(
-               _s,
+    return retry(
+               _s, direction::in,
                [a](int fd) {
                    a->len = sizeof(a->u.storage);
                    return ssize_t(::accept4(fd, &a->u.sa, &a->len, SOCK_NONBLOCK | SOCK_CLOEXEC));
@@ -172,7 +150,7 @@ future<> pollable_fd::connect(const internal::raw_socket_address& addr) {
     if (errno != EINPROGRESS) {
         return errno_future<void>(errno, "connect");
     }
-    return wait_writeable(_s).then([s = _s] {
+    return wait_for(_s, direction::out).then([s = _s] {
         int err = 0;
         ::socklen_t len = sizeof(err);
         if (s->fd < 0) {
