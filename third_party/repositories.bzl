@@ -95,3 +95,9 @@ def seastar_repositories():
         debian_package = "libboost-thread-dev",
         min_version = "1.74",
     )
+    system_library(
+        name = "boost_program_options",
+        build_file = Label("//third_party:boost_program_options.BUILD"),
+        debian_package = "libboost-program-options-dev",
+        min_version = "1.74",
+    )

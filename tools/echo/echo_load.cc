@@ -17,7 +17,6 @@
 
 #include <fmt/format.h>
 
-#include "absl/flags/flag.h"
 #include "seastar/core/app-template.hh"
 #include "seastar/core/coroutine.hh"
 #include "seastar/core/loop.hh"
@@ -28,12 +27,7 @@
 
 using namespace seastar;
 
-ABSL_FLAG(std::string, address, "127.0.0.1", "server address");
-ABSL_FLAG(uint16_t, port, 10000, "server port");
-ABSL_FLAG(unsigned, conns, 32, "connections, each with one request in flight");
-ABSL_FLAG(size_t, size, 64, "request (and response) size in bytes");
-ABSL_FLAG(double, duration, 3, "seconds to run (at most 600)");
-ABSL_FLAG(uint64_t, requests, 0, "stop after this many answered requests in total (0: no limit)");
+namespace bpo = boost::program_options;
 using clk = std::chrono::steady_clock;
 
 namespace {
@@ -94,14 +88,28 @@ future<> one_connection(const load_config& cfg, load_state& st) {
 } // namespace
 
 int main(int ac, char** av) {
-    app_template app({.name = "echo_load", .description = "a closed-loop load generator for echo servers"});
+    app_template::config acfg;
+    acfg.name = "echo_load";
+    acfg.description = "a closed-loop load generator for echo servers";
+    app_template app(acfg);
+    // clang-format off
+    app.add_options()
+        ("address", bpo::value<std::string>()->default_value("127.0.0.1"), "server address")
+        ("port", bpo::value<uint16_t>()->default_value(10000), "server port")
+        ("conns", bpo::value<unsigned>()->default_value(32), "connections, each with one request in flight")
+        ("size", bpo::value<size_t>()->default_value(64), "request (and response) size in bytes")
+        ("duration", bpo::value<double>()->default_value(3), "seconds to run (at most 600)")
+        ("requests", bpo::value<uint64_t>()->default_value(0),
+         "stop after this many answered requests in total (0: no limit)");
+    // clang-format on
     return app.run(ac, av, [&]() -> future<int> {
+        auto& opts = app.configuration();
         load_config cfg;
-        cfg.addr = socket_address(net::inet_address(absl::GetFlag(FLAGS_address)), uint16_t(absl::GetFlag(FLAGS_port)));
-        cfg.conns = std::max(1u, absl::GetFlag(FLAGS_conns));
-        cfg.size = std::max<size_t>(1, absl::GetFlag(FLAGS_size));
-        cfg.duration = std::clamp(absl::GetFlag(FLAGS_duration), 0.0, 600.0);
-        cfg.max_requests = absl::GetFlag(FLAGS_requests);
+        cfg.addr = socket_address(net::inet_address(opts["address"].as<std::string>()), opts["port"].as<uint16_t>());
+        cfg.conns = std::max(1u, opts["conns"].as<unsigned>());
+        cfg.size = std::max<size_t>(1, opts["size"].as<size_t>());
+        cfg.duration = std::clamp(opts["duration"].as<double>(), 0.0, 600.0);
+        cfg.max_requests = opts["requests"].as<uint64_t>();
         load_state st;
         st.latencies_ns.reserve(1 << 20);
         auto start = clk::now();

@@ -19,7 +19,6 @@
 
 #include <fmt/format.h>
 
-#include "absl/flags/flag.h"
 #include "seastar/core/app-template.hh"
 #include "seastar/core/coroutine.hh"
 #include "seastar/core/gate.hh"
@@ -31,12 +30,7 @@
 
 using namespace seastar;
 
-ABSL_FLAG(std::string, address, "127.0.0.1", "address to listen on");
-ABSL_FLAG(uint16_t, port, 10000, "TCP port to listen on");
-ABSL_FLAG(std::string, lba, "distribution", "how connections are spread: distribution, port or fixed");
-ABSL_FLAG(unsigned, fixed_cpu, 0, "the shard that serves every connection with --lba=fixed");
-ABSL_FLAG(bool, reuse_port, false, "one socket per shard (SO_REUSEPORT): the kernel spreads connections");
-ABSL_FLAG(double, duration, 0, "stop after this many seconds (0: at SIGINT/SIGTERM)");
+namespace bpo = boost::program_options;
 
 namespace {
 
@@ -103,17 +97,30 @@ server_socket::load_balancing_algorithm parse_lba(const std::string& s) {
 } // namespace
 
 int main(int ac, char** av) {
-    app_template app({.name = "echo_server", .description = "a sharded TCP echo server"});
+    app_template::config cfg;
+    cfg.name = "echo_server";
+    cfg.description = "a sharded TCP echo server";
+    app_template app(cfg);
+    // clang-format off
+    app.add_options()
+        ("address", bpo::value<std::string>()->default_value("127.0.0.1"), "address to listen on")
+        ("port", bpo::value<uint16_t>()->default_value(10000), "TCP port to listen on")
+        ("lba", bpo::value<std::string>()->default_value("distribution"),
+         "how connections are spread: distribution, port or fixed")
+        ("fixed-cpu", bpo::value<unsigned>()->default_value(0), "the shard that serves every connection with --lba=fixed")
+        ("reuse-port", bpo::bool_switch(), "one socket per shard (SO_REUSEPORT): the kernel spreads connections")
+        ("duration", bpo::value<double>()->default_value(0), "stop after this many seconds (0: at SIGINT/SIGTERM)");
+    // clang-format on
     return app.run(ac, av, [&]() -> future<int> {
-        auto addr =
-            socket_address(net::inet_address(absl::GetFlag(FLAGS_address)), uint16_t(absl::GetFlag(FLAGS_port)));
+        auto& opts = app.configuration();
+        auto addr = socket_address(net::inet_address(opts["address"].as<std::string>()), opts["port"].as<uint16_t>());
         listen_options lo;
-        lo.lba = parse_lba(absl::GetFlag(FLAGS_lba));
-        lo.fixed_cpu = absl::GetFlag(FLAGS_fixed_cpu);
-        lo.reuse_port = absl::GetFlag(FLAGS_reuse_port);
+        lo.lba = parse_lba(opts["lba"].as<std::string>());
+        lo.fixed_cpu = opts["fixed-cpu"].as<unsigned>();
+        lo.reuse_port = opts["reuse-port"].as<bool>();
         lo.reuse_address = true;
         lo.listen_backlog = 1024;
-        double duration = absl::GetFlag(FLAGS_duration);
+        double duration = opts["duration"].as<double>();
         co_await smp::invoke_on_all([addr, lo] {
             shard = std::make_unique<echo_shard>();
             shard->ss = seastar::listen(addr, lo);
