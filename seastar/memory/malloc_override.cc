@@ -1,7 +1,8 @@
 // Routes the C allocation functions and every form of operator new/delete to the shard
-// allocator (//seastar/memory:memory). Linked only by binaries that ask for it
-// (//seastar/memory:malloc_override, alwayslink) and never in sanitizer builds, whose
-// runtimes must own malloc themselves.
+// allocator (//seastar/memory:memory). Linked by every program on app_template
+// (//seastar/app:app_template depends on //seastar/memory:malloc_override, alwayslink,
+// unless built with --define seastar_allocator=system) and by binaries that ask for it;
+// never in sanitizer builds, whose runtimes must own malloc themselves.
 //
 // Before memory::configure(), during static initialization and on threads that are not
 // shards, allocations come from the allocator's shared heap (mutex-protected). Pointers

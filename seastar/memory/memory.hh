@@ -37,8 +37,8 @@
 //     seastar::memory::free(p);                           // any thread may free it
 //     seastar::memory::drain_cross_shard_frees();         // owner, from its poller
 //
-// The malloc/operator new override is a separate opt-in target,
-// //seastar/memory:malloc_override.
+// The malloc/operator new override is a separate target, //seastar/memory:malloc_override,
+// which programs on app_template link by default (opt-out: --define seastar_allocator=system).
 #pragma once
 
 #include <array>

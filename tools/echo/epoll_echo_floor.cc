@@ -23,13 +23,9 @@
 #include <cstring>
 #include <iostream>
 
-#include "absl/flags/flag.h"
-#include "absl/flags/parse.h"
-#include "absl/flags/usage.h"
+#include <string>
 
-ABSL_FLAG(std::string, address, "127.0.0.1", "address to listen on");
-ABSL_FLAG(uint16_t, port, 10000, "TCP port to listen on");
-ABSL_FLAG(double, duration, 0, "stop after this many seconds (0: at SIGINT/SIGTERM)");
+#include <boost/program_options.hpp>
 
 namespace {
 
@@ -63,15 +59,31 @@ bool write_all(int fd, const char* p, size_t n) {
 } // namespace
 
 int main(int ac, char** av) {
-    absl::SetProgramUsageMessage("epoll_echo_floor: a plain single-threaded epoll echo server");
-    auto rest = absl::ParseCommandLine(ac, av);
-    if (rest.size() > 1) {
-        std::cerr << "epoll_echo_floor: unexpected argument: " << rest[1] << "\n";
+    // The same command-line parser as the framework's programs, without the framework.
+    namespace bpo = boost::program_options;
+    bpo::options_description desc("epoll_echo_floor: a plain single-threaded epoll echo server");
+    // clang-format off
+    desc.add_options()
+        ("help,h", "show this help")
+        ("address", bpo::value<std::string>()->default_value("127.0.0.1"), "address to listen on")
+        ("port", bpo::value<uint16_t>()->default_value(10000), "TCP port to listen on")
+        ("duration", bpo::value<double>()->default_value(0), "stop after this many seconds (0: at SIGINT/SIGTERM)");
+    // clang-format on
+    bpo::variables_map vm;
+    try {
+        bpo::store(bpo::parse_command_line(ac, av, desc), vm);
+        bpo::notify(vm);
+    } catch (const bpo::error& e) {
+        std::cerr << "epoll_echo_floor: " << e.what() << "\n";
         return 2;
     }
-    std::string address = absl::GetFlag(FLAGS_address);
-    unsigned port = absl::GetFlag(FLAGS_port);
-    double duration = absl::GetFlag(FLAGS_duration);
+    if (vm.count("help")) {
+        std::cout << desc << "\n";
+        return 1;
+    }
+    std::string address = vm["address"].as<std::string>();
+    unsigned port = vm["port"].as<uint16_t>();
+    double duration = vm["duration"].as<double>();
     std::signal(SIGINT, on_signal);
     std::signal(SIGTERM, on_signal);
     int ls = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
