@@ -101,3 +101,11 @@ def seastar_repositories():
         debian_package = "libboost-program-options-dev",
         min_version = "1.74",
     )
+    system_library(
+        name = "yaml_cpp",
+        build_file = Label("//third_party:yaml_cpp.BUILD"),
+        debian_package = "libyaml-cpp-dev",
+        links = {"include/yaml-cpp": "/usr/include/yaml-cpp"},
+        min_version = "0.7.0",
+        pkg_config = "yaml-cpp",
+    )

@@ -1,0 +1,212 @@
+// Files for DMA: the `file` handle and what it reads and writes.
+//
+// A file is opened with open_file_dma() (seastar.hh) with O_DIRECT, so reads
+// and writes go between the device and the caller's buffer without the page
+// cache, through this shard's I/O queue (io_queue.hh) and the reactor's
+// backend (io_uring, linux-aio; epoll hands them to a helper thread).
+// On a file system without O_DIRECT (tmpfs) the file is opened buffered and
+// this is logged once; the API and its alignment rules stay the same.
+//
+// Contract:
+//   * `file` is a cheap copyable handle to one open file on one shard; copies
+//     share it. close() closes it for every copy; later calls fail with
+//     std::system_error(EBADF). A file not closed is closed when its last copy
+//     goes (and that is logged: close() is how errors are seen).
+//   * dma_read/dma_write with a position, buffer and length need the position
+//     and length to be multiples of disk_read_dma_alignment() (reads) or
+//     disk_write_dma_alignment() (writes) and the buffer to be aligned to
+//     memory_dma_alignment(); otherwise they fail with std::invalid_argument
+//     naming the alignment. Buffers must stay valid until the future
+//     resolves.
+//   * Reads at or past the end of the file are short: the returned count (or
+//     buffer) is what exists, 0 at or after EOF. dma_read_exactly() fails
+//     with file::eof_error instead. dma_read_bulk() and dma_read(pos, len)
+//     accept any position and length (they read the aligned range around it
+//     and trim).
+//   * Every call returns its errors in the future (std::system_error with the
+//     errno for syscalls); none throws. flush() is fdatasync; stat/size/
+//     truncate/allocate/discard/close run on the reactor's syscall thread.
+//
+//     auto f = co_await seastar::open_file_dma(path, seastar::open_flags::rw | seastar::open_flags::create);
+//     auto buf = seastar::allocate_aligned_buffer<char>(4096, f.memory_dma_alignment());
+//     co_await f.dma_write(0, buf.get(), 4096);
+//     auto data = co_await f.dma_read<char>(10, 100);   // any range
+//     co_await f.close();
+#pragma once
+
+#include <sys/stat.h>
+#include <sys/uio.h>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "seastar/core/file-types.hh"
+#include "seastar/core/future.hh"
+#include "seastar/core/io_intent.hh"
+#include "seastar/core/stream.hh"
+#include "seastar/core/temporary_buffer.hh"
+
+namespace seastar {
+
+struct directory_entry {
+    std::string name;
+    // Empty when the file system does not say (then ask file_type()).
+    std::optional<directory_entry_type> type;
+};
+
+// What file_stat() returns.
+struct stat_data {
+    uint64_t device_id = 0;
+    uint64_t inode_number = 0;
+    uint64_t mode = 0;
+    directory_entry_type type = directory_entry_type::unknown;
+    uint64_t number_of_links = 0;
+    uint64_t uid = 0;
+    uint64_t gid = 0;
+    uint64_t rdev = 0;
+    uint64_t size = 0;
+    uint64_t block_size = 0;
+    uint64_t allocated_size = 0;
+    std::chrono::system_clock::time_point time_accessed;
+    std::chrono::system_clock::time_point time_modified;
+    std::chrono::system_clock::time_point time_changed;
+};
+
+struct file_open_options {
+    // XFS: the extent size hint set on a new file (so appends allocate in
+    // large extents). Ignored on other file systems.
+    uint64_t extent_allocation_size_hint = 1 << 20;
+    // Seastar lets an appending file's size lag behind its writes when this is
+    // set; here writes always keep the size exact, so it only asserts intent.
+    bool sloppy_size = false;
+    uint64_t sloppy_size_hint = 1 << 20;
+    file_permissions create_permissions = file_permissions::default_file_permissions;
+    bool append_is_unlikely = false;
+};
+
+// The interface behind `file` (the POSIX implementation lives in file.cc;
+// tests or wrappers may provide others).
+class file_impl {
+public:
+    virtual ~file_impl() = default;
+
+    uint32_t _memory_dma_alignment = 4096;
+    uint32_t _disk_read_dma_alignment = 4096;
+    uint32_t _disk_write_dma_alignment = 4096;
+
+    virtual future<size_t> write_dma(uint64_t pos, const void* buffer, size_t len, io_intent* intent) = 0;
+    virtual future<size_t> write_dma(uint64_t pos, std::vector<iovec> iov, io_intent* intent) = 0;
+    virtual future<size_t> read_dma(uint64_t pos, void* buffer, size_t len, io_intent* intent) = 0;
+    virtual future<size_t> read_dma(uint64_t pos, std::vector<iovec> iov, io_intent* intent) = 0;
+    virtual future<> flush() = 0;
+    virtual future<struct stat> stat() = 0;
+    virtual future<> truncate(uint64_t length) = 0;
+    virtual future<> discard(uint64_t offset, uint64_t length) = 0;
+    virtual future<> allocate(uint64_t position, uint64_t length) = 0;
+    virtual future<uint64_t> size() = 0;
+    virtual future<> close() = 0;
+    virtual subscription<directory_entry> list_directory(std::function<future<>(directory_entry de)> next) = 0;
+};
+
+class file {
+    std::shared_ptr<file_impl> _file_impl;
+
+public:
+    // Thrown (in the future) by dma_read_exactly() when the file ends first.
+    class eof_error : public std::exception {
+    public:
+        const char* what() const noexcept override { return "the file ended before the requested range"; }
+    };
+
+    file() noexcept = default;
+    explicit file(std::shared_ptr<file_impl> impl) noexcept : _file_impl(std::move(impl)) {}
+
+    explicit operator bool() const noexcept { return bool(_file_impl); }
+
+    uint64_t disk_read_dma_alignment() const noexcept { return _file_impl->_disk_read_dma_alignment; }
+    uint64_t disk_write_dma_alignment() const noexcept { return _file_impl->_disk_write_dma_alignment; }
+    uint64_t disk_overwrite_dma_alignment() const noexcept { return _file_impl->_disk_write_dma_alignment; }
+    uint64_t memory_dma_alignment() const noexcept { return _file_impl->_memory_dma_alignment; }
+
+    template <typename CharType>
+    future<size_t> dma_read(uint64_t aligned_pos, CharType* aligned_buffer, size_t aligned_len,
+                            io_intent* intent = nullptr) noexcept {
+        return futurize_invoke([&] { return _file_impl->read_dma(aligned_pos, aligned_buffer, aligned_len, intent); });
+    }
+    future<size_t> dma_read(uint64_t pos, std::vector<iovec> iov, io_intent* intent = nullptr) noexcept {
+        return futurize_invoke([&] { return _file_impl->read_dma(pos, std::move(iov), intent); });
+    }
+    // Reads [pos, pos + len) at any position and length; shorter at EOF.
+    template <typename CharType>
+    future<temporary_buffer<CharType>> dma_read(uint64_t pos, size_t len, io_intent* intent = nullptr) noexcept {
+        return dma_read_bulk<CharType>(pos, len, intent);
+    }
+    // Like dma_read(pos, len) but fails with eof_error when the file is shorter.
+    template <typename CharType>
+    future<temporary_buffer<CharType>> dma_read_exactly(uint64_t pos, size_t len,
+                                                        io_intent* intent = nullptr) noexcept {
+        return dma_read_bulk<CharType>(pos, len, intent).then([len](temporary_buffer<CharType> buf) {
+            if (buf.size() < len) {
+                return make_exception_future<temporary_buffer<CharType>>(eof_error());
+            }
+            return make_ready_future<temporary_buffer<CharType>>(std::move(buf));
+        });
+    }
+    // Reads the aligned range around [offset, offset + range_size) and returns
+    // exactly that range (shorter at EOF), in a buffer aligned for DMA.
+    template <typename CharType>
+    future<temporary_buffer<CharType>> dma_read_bulk(uint64_t offset, size_t range_size,
+                                                     io_intent* intent = nullptr) noexcept {
+        return read_bulk(offset, range_size, intent).then([](temporary_buffer<char> b) {
+            return make_ready_future<temporary_buffer<CharType>>(
+                temporary_buffer<CharType>(reinterpret_cast<CharType*>(b.get_write()), b.size(), b.release()));
+        });
+    }
+
+    template <typename CharType>
+    future<size_t> dma_write(uint64_t pos, const CharType* buffer, size_t len, io_intent* intent = nullptr) noexcept {
+        return futurize_invoke([&] { return _file_impl->write_dma(pos, buffer, len, intent); });
+    }
+    future<size_t> dma_write(uint64_t pos, std::vector<iovec> iov, io_intent* intent = nullptr) noexcept {
+        return futurize_invoke([&] { return _file_impl->write_dma(pos, std::move(iov), intent); });
+    }
+
+    future<> flush() noexcept {
+        return futurize_invoke([&] { return _file_impl->flush(); });
+    }
+    future<struct stat> stat() noexcept {
+        return futurize_invoke([&] { return _file_impl->stat(); });
+    }
+    future<> truncate(uint64_t length) noexcept {
+        return futurize_invoke([&] { return _file_impl->truncate(length); });
+    }
+    // Reserves blocks for [position, position + length) without changing the size.
+    future<> allocate(uint64_t position, uint64_t length) noexcept {
+        return futurize_invoke([&] { return _file_impl->allocate(position, length); });
+    }
+    // Frees the blocks of [offset, offset + length) (reads then give zeros).
+    future<> discard(uint64_t offset, uint64_t length) noexcept {
+        return futurize_invoke([&] { return _file_impl->discard(offset, length); });
+    }
+    future<uint64_t> size() const noexcept {
+        return futurize_invoke([&] { return _file_impl->size(); });
+    }
+    future<> close() noexcept {
+        return futurize_invoke([&] { return _file_impl->close(); });
+    }
+    // For a directory opened with open_directory(): calls `next` with each
+    // entry (not "." or ".."), waiting for each call.
+    subscription<directory_entry> list_directory(std::function<future<>(directory_entry de)> next);
+
+private:
+    future<temporary_buffer<char>> read_bulk(uint64_t offset, size_t range_size, io_intent* intent) noexcept;
+};
+
+} // namespace seastar

@@ -1,0 +1,129 @@
+// The I/O scheduler: one io_queue per shard per device.
+//
+// Every disk request of a file goes through its shard's queue for the file's
+// device. The queue keeps requests in a fair_queue, one class per scheduling
+// group (the group of the task that issued the request), with the group's
+// I/O shares (update_io_shares(); by default its CPU shares). A request's
+// cost is the device time the disk model (io_properties.hh) predicts for it:
+// 1/IOPS + size/bandwidth, by direction. Requests leave the queue for the
+// kernel while the device's shared token bucket (shared by every shard on
+// the device) grants their cost and fewer than max_in_flight are in flight,
+// so the queue forms here, where shares apply, not in the kernel.
+//
+// Contract:
+//   * Shard-local: a queue belongs to the reactor that made it; it is made on
+//     first use and stopped at the reactor's exit (queued requests then fail
+//     with cancelled_error, requests in flight are waited for).
+//   * submit() never throws: errors (the syscall's, cancellation, a
+//     stopping shard) come back in the future. EAGAIN from the backend is
+//     retried, not reported.
+//   * Statistics are this shard's, per group.
+//
+//     seastar::update_io_shares(batch_group, 100);
+//     auto st = seastar::get_io_group_stats(batch_group);
+#pragma once
+
+#include <sys/types.h>
+
+#include <array>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "seastar/core/fair_queue.hh"
+#include "seastar/core/future.hh"
+#include "seastar/core/internal/reactor_backend.hh"
+#include "seastar/core/io_intent.hh"
+#include "seastar/core/scheduling.hh"
+#include "seastar/disk/io_properties.hh"
+
+namespace seastar {
+
+namespace internal {
+class shared_token_bucket;
+} // namespace internal
+
+enum class io_direction { read, write };
+
+// One group's I/O on one shard.
+struct io_group_stats {
+    uint64_t queued = 0;    // waiting in the queue now
+    uint64_t in_flight = 0; // in the kernel now
+    uint64_t completed = 0; // finished (successfully or with an error)
+    uint64_t cancelled = 0;
+    uint64_t bytes_read = 0;
+    uint64_t bytes_written = 0;
+    // Sums over completed requests: time queued, time in the kernel.
+    std::chrono::nanoseconds queue_time{0};
+    std::chrono::nanoseconds execution_time{0};
+    std::chrono::nanoseconds max_queue_time{0};
+    std::chrono::nanoseconds max_execution_time{0};
+    float shares = 0;
+
+    io_group_stats& operator+=(const io_group_stats& o) noexcept;
+};
+
+class io_queue {
+public:
+    static constexpr unsigned default_max_in_flight = 128;
+
+    io_queue(dev_t dev, disk_model model, std::shared_ptr<internal::shared_token_bucket> bucket,
+             unsigned max_in_flight = default_max_in_flight);
+    ~io_queue();
+    io_queue(const io_queue&) = delete;
+    io_queue& operator=(const io_queue&) = delete;
+
+    // Queues `req` (its buffers must stay valid until the future resolves)
+    // for the current scheduling group; `len` is its size in bytes.
+    future<size_t> submit(const internal::io_request& req, io_direction dir, size_t len, io_intent* intent) noexcept;
+
+    // Device nanoseconds the model predicts for a request.
+    double request_cost(io_direction dir, size_t len) const noexcept;
+    dev_t device() const noexcept { return _dev; }
+    const disk_model& model() const noexcept { return _model; }
+    size_t queued() const noexcept { return _fq.waiters(); }
+    unsigned in_flight() const noexcept { return _in_flight; }
+    io_group_stats get_stats(scheduling_group sg) const noexcept;
+
+    // Dispatches what the bucket and the in-flight limit allow; true if any.
+    bool dispatch() noexcept;
+    // Fails queued requests with cancelled_error and waits for those in flight.
+    future<> stop() noexcept;
+
+private:
+    struct request;
+    dev_t _dev;
+    disk_model _model;
+    std::shared_ptr<internal::shared_token_bucket> _bucket;
+    unsigned _max_in_flight;
+    unsigned _in_flight = 0;
+    fair_queue _fq;
+    std::array<io_group_stats, max_scheduling_groups()> _stats{};
+    bool _stopping = false;
+    std::unique_ptr<promise<>> _stopped;
+
+    void start(request& r) noexcept;
+    void submit_to_backend(request& r) noexcept;
+    void complete(request& r, future<size_t> f) noexcept;
+    void cancel(request& r) noexcept;
+    void ensure_class(unsigned group);
+};
+
+// This shard's I/O shares for `sg`: set by update_io_shares(), else the
+// group's CPU shares.
+float get_io_shares(scheduling_group sg) noexcept;
+// Sets this shard's I/O shares for `sg` (raised to at least 1); applies to
+// requests queued from now on and to the group's place in every queue.
+void update_io_shares(scheduling_group sg, float shares) noexcept;
+// This shard's statistics for `sg`, summed over its devices.
+io_group_stats get_io_group_stats(scheduling_group sg) noexcept;
+
+namespace internal {
+
+// This shard's queue for device `dev`, made on first use. Reactor thread.
+io_queue& get_io_queue(dev_t dev);
+
+} // namespace internal
+
+} // namespace seastar

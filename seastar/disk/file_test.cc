@@ -1,0 +1,360 @@
+// Files on the running backend's I/O path (SEASTAR_TEST_BACKEND): data
+// written reads back identical, EOF and short reads, alignment errors,
+// flush/truncate/allocate/discard, vectored I/O, directory listing and the
+// buffered fallback. Files live in a fresh directory under $TEST_TMPDIR.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <random>
+#include <set>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "seastar/core/aligned_buffer.hh"
+#include "seastar/core/coroutine.hh"
+#include "seastar/core/file.hh"
+#include "seastar/core/seastar.hh"
+#include "seastar/core/when_all.hh"
+#include "seastar/disk/internal/posix_file.hh"
+#include "seastar/testing/seastar_test.hh"
+#include "seastar/util/tmp_file.hh"
+
+namespace {
+
+using namespace seastar;
+
+std::filesystem::path test_root() {
+    auto d = std::getenv("TEST_TMPDIR");
+    return d ? std::filesystem::path(d) : default_tmpdir();
+}
+
+template <typename Func>
+future<> with_dir(Func func) {
+    return tmp_dir::do_with(test_root(), [func](tmp_dir& d) { return func(d.get_path()); });
+}
+
+template <typename E>
+future<std::string> fails_with(future<> f) {
+    try {
+        co_await std::move(f);
+    } catch (const E& e) {
+        co_return std::string(e.what());
+    } catch (const std::exception& e) {
+        ADD_FAILURE() << "failed with another error: " << e.what();
+        co_return std::string();
+    }
+    ADD_FAILURE() << "did not fail";
+    co_return std::string();
+}
+
+future<int> errno_of(future<> f) {
+    try {
+        co_await std::move(f);
+    } catch (const std::system_error& e) {
+        co_return e.code().value();
+    }
+    co_return 0;
+}
+
+constexpr auto rw_create = open_flags::rw | open_flags::create;
+
+SEASTAR_TEST_CASE(file, random_writes_read_back_identical_on_several_files) {
+    co_await with_dir([](std::filesystem::path dir) -> future<> {
+        std::mt19937 rng(12345);
+        constexpr size_t file_size = 256 * 1024;
+        std::vector<file> files;
+        std::vector<std::vector<char>> model;
+        for (int i = 0; i < 3; ++i) {
+            files.push_back(co_await open_file_dma((dir / ("f" + std::to_string(i))).native(), rw_create));
+            model.emplace_back(file_size, 0);
+        }
+        auto align = files[0].disk_write_dma_alignment();
+        EXPECT_GE(align, 512u);
+        EXPECT_EQ(files[0].disk_read_dma_alignment() & (files[0].disk_read_dma_alignment() - 1), 0u);
+        // Rounds of concurrent, non-overlapping writes of random aligned
+        // extents on every file at once.
+        for (int round = 0; round < 8; ++round) {
+            std::vector<future<size_t>> writes;
+            std::vector<std::unique_ptr<char[], free_deleter>> bufs;
+            for (size_t fi = 0; fi < files.size(); ++fi) {
+                auto blocks = file_size / align;
+                std::set<size_t> used;
+                for (int k = 0; k < 6; ++k) {
+                    size_t start = rng() % blocks;
+                    size_t n = 1 + rng() % 8;
+                    bool clash = start + n > blocks;
+                    for (size_t b = start; b < start + n && !clash; ++b) {
+                        clash = used.count(b);
+                    }
+                    if (clash) {
+                        continue;
+                    }
+                    for (size_t b = start; b < start + n; ++b) {
+                        used.insert(b);
+                    }
+                    auto len = n * align;
+                    auto buf = allocate_aligned_buffer<char>(len, files[fi].memory_dma_alignment());
+                    for (size_t j = 0; j < len; ++j) {
+                        buf[j] = char(rng());
+                    }
+                    std::memcpy(model[fi].data() + start * align, buf.get(), len);
+                    writes.push_back(files[fi].dma_write(start * align, buf.get(), len));
+                    bufs.push_back(std::move(buf));
+                }
+            }
+            auto done = co_await when_all_succeed(writes.begin(), writes.end());
+            for (auto n : done) {
+                EXPECT_EQ(n % align, 0u);
+            }
+        }
+        for (size_t fi = 0; fi < files.size(); ++fi) {
+            co_await files[fi].truncate(file_size);
+            // Random unaligned ranges, read concurrently.
+            std::vector<future<temporary_buffer<char>>> reads;
+            std::vector<std::pair<size_t, size_t>> ranges;
+            for (int k = 0; k < 20; ++k) {
+                size_t pos = rng() % file_size;
+                size_t len = 1 + rng() % std::min<size_t>(file_size - pos, 40000);
+                ranges.emplace_back(pos, len);
+                reads.push_back(files[fi].dma_read<char>(pos, len));
+            }
+            auto got = co_await when_all_succeed(reads.begin(), reads.end());
+            for (size_t k = 0; k < got.size(); ++k) {
+                auto [pos, len] = ranges[k];
+                EXPECT_EQ(got[k].size(), len);
+                EXPECT_EQ(std::memcmp(got[k].get(), model[fi].data() + pos, len), 0) << "file " << fi << " at " << pos;
+            }
+            auto whole = co_await files[fi].dma_read_exactly<char>(0, file_size);
+            EXPECT_EQ(std::memcmp(whole.get(), model[fi].data(), file_size), 0);
+            co_await files[fi].close();
+        }
+    });
+}
+
+SEASTAR_TEST_CASE(file, short_reads_at_eof) {
+    co_await with_dir([](std::filesystem::path dir) -> future<> {
+        auto f = co_await open_file_dma((dir / "short").native(), rw_create);
+        auto align = f.disk_write_dma_alignment();
+        auto buf = allocate_aligned_buffer<char>(2 * align, f.memory_dma_alignment());
+        for (size_t i = 0; i < 2 * align; ++i) {
+            buf[i] = char('a' + i % 26);
+        }
+        EXPECT_EQ(co_await f.dma_write(0, buf.get(), 2 * align), 2 * align);
+        auto size = align + 100;
+        co_await f.truncate(size);
+        EXPECT_EQ(co_await f.size(), size);
+
+        auto rbuf = allocate_aligned_buffer<char>(4 * align, f.memory_dma_alignment());
+        auto rd_align = f.disk_read_dma_alignment();
+        EXPECT_EQ(co_await f.dma_read(0, rbuf.get(), 4 * align), size);
+        EXPECT_EQ(std::memcmp(rbuf.get(), buf.get(), size), 0);
+        // At and past the end: 0 bytes.
+        EXPECT_EQ(co_await f.dma_read(4 * align, rbuf.get(), rd_align), 0u);
+
+        auto tail = co_await f.dma_read<char>(size - 10, 100);
+        EXPECT_EQ(tail.size(), 10u);
+        EXPECT_EQ(std::memcmp(tail.get(), buf.get() + size - 10, 10), 0);
+        auto past = co_await f.dma_read<char>(size + 5, 100);
+        EXPECT_EQ(past.size(), 0u);
+        auto msg = co_await fails_with<file::eof_error>(f.dma_read_exactly<char>(size - 10, 100).discard_result());
+        EXPECT_FALSE(msg.empty());
+        auto bulk = co_await f.dma_read_bulk<char>(3, 17);
+        EXPECT_EQ(bulk.size(), 17u);
+        EXPECT_EQ(std::memcmp(bulk.get(), buf.get() + 3, 17), 0);
+        auto empty = co_await f.dma_read<char>(5, 0);
+        EXPECT_EQ(empty.size(), 0u);
+        co_await f.close();
+    });
+}
+
+SEASTAR_TEST_CASE(file, misaligned_requests_fail_naming_the_alignment) {
+    co_await with_dir([](std::filesystem::path dir) -> future<> {
+        auto f = co_await open_file_dma((dir / "align").native(), rw_create);
+        auto wa = f.disk_write_dma_alignment();
+        auto ra = f.disk_read_dma_alignment();
+        auto ma = f.memory_dma_alignment();
+        auto buf = allocate_aligned_buffer<char>(4 * wa, std::max<size_t>(ma, 4096));
+        auto msg = co_await fails_with<std::invalid_argument>(f.dma_write(1, buf.get(), wa).discard_result());
+        EXPECT_NE(msg.find("position 1"), std::string::npos) << msg;
+        EXPECT_NE(msg.find("alignment " + std::to_string(wa)), std::string::npos) << msg;
+        msg = co_await fails_with<std::invalid_argument>(f.dma_write(0, buf.get(), wa + 1).discard_result());
+        EXPECT_NE(msg.find("length " + std::to_string(wa + 1)), std::string::npos) << msg;
+        msg = co_await fails_with<std::invalid_argument>(f.dma_write(0, buf.get() + 1, wa).discard_result());
+        EXPECT_NE(msg.find("buffer address"), std::string::npos) << msg;
+        EXPECT_NE(msg.find("alignment " + std::to_string(ma)), std::string::npos) << msg;
+        msg = co_await fails_with<std::invalid_argument>(f.dma_read(ra / 2, buf.get(), ra).discard_result());
+        EXPECT_NE(msg.find("alignment " + std::to_string(ra)), std::string::npos) << msg;
+        std::vector<iovec> iov{{buf.get(), wa}, {buf.get() + wa, 3}};
+        msg = co_await fails_with<std::invalid_argument>(f.dma_write(0, std::move(iov)).discard_result());
+        EXPECT_NE(msg.find("length 3"), std::string::npos) << msg;
+        // Nothing was written by the failed calls.
+        EXPECT_EQ(co_await f.size(), 0u);
+        co_await f.close();
+    });
+}
+
+SEASTAR_TEST_CASE(file, vectored_io) {
+    co_await with_dir([](std::filesystem::path dir) -> future<> {
+        auto f = co_await open_file_dma((dir / "iov").native(), rw_create);
+        auto a = f.disk_write_dma_alignment();
+        auto m = f.memory_dma_alignment();
+        auto b1 = allocate_aligned_buffer<char>(a, m);
+        auto b2 = allocate_aligned_buffer<char>(2 * a, m);
+        std::memset(b1.get(), 'x', a);
+        std::memset(b2.get(), 'y', 2 * a);
+        EXPECT_EQ(co_await f.dma_write(a, std::vector<iovec>{{b1.get(), a}, {b2.get(), 2 * a}}), 3 * a);
+        auto r1 = allocate_aligned_buffer<char>(2 * a, m);
+        auto r2 = allocate_aligned_buffer<char>(2 * a, m);
+        EXPECT_EQ(co_await f.dma_read(0, std::vector<iovec>{{r1.get(), 2 * a}, {r2.get(), 2 * a}}), 4 * a);
+        EXPECT_EQ(r1[0], 0);
+        EXPECT_EQ(r1[a], 'x');
+        EXPECT_EQ(r2[0], 'y');
+        EXPECT_EQ(r2[2 * a - 1], 'y');
+        co_await f.close();
+    });
+}
+
+SEASTAR_TEST_CASE(file, flush_truncate_allocate_discard_stat) {
+    co_await with_dir([](std::filesystem::path dir) -> future<> {
+        auto f = co_await open_file_dma((dir / "ops").native(), rw_create);
+        auto a = f.disk_write_dma_alignment();
+        auto buf = allocate_aligned_buffer<char>(16 * a, f.memory_dma_alignment());
+        std::memset(buf.get(), 'z', 16 * a);
+        co_await f.dma_write(0, buf.get(), 16 * a);
+        co_await f.flush();
+        auto st = co_await f.stat();
+        EXPECT_EQ(uint64_t(st.st_size), 16 * a);
+        EXPECT_TRUE(S_ISREG(st.st_mode));
+
+        co_await f.truncate(3 * a + 7);
+        EXPECT_EQ(co_await f.size(), 3 * a + 7);
+        co_await f.truncate(0);
+        EXPECT_EQ(co_await f.size(), 0u);
+
+        // allocate() reserves blocks but keeps the size.
+        auto before = (co_await f.stat()).st_blocks;
+        co_await f.allocate(0, 1 << 20);
+        auto after = co_await f.stat();
+        EXPECT_EQ(after.st_size, 0);
+        EXPECT_GT(after.st_blocks, before);
+
+        // discard() punches a hole: zeros come back, the size stays.
+        co_await f.dma_write(0, buf.get(), 16 * a);
+        co_await f.discard(4 * a, 4 * a);
+        auto back = co_await f.dma_read_exactly<char>(0, 16 * a);
+        EXPECT_EQ(back[4 * a - 1], 'z');
+        EXPECT_EQ(back[4 * a], 0);
+        EXPECT_EQ(back[8 * a - 1], 0);
+        EXPECT_EQ(back[8 * a], 'z');
+        EXPECT_EQ(co_await f.size(), 16 * a);
+        co_await f.close();
+
+        // A closed handle (and its copies) report EBADF.
+        auto copy = f;
+        EXPECT_EQ(co_await errno_of(copy.size().discard_result()), EBADF);
+        EXPECT_EQ(co_await errno_of(copy.dma_write(0, buf.get(), a).discard_result()), EBADF);
+        EXPECT_EQ(co_await errno_of(copy.close()), EBADF);
+    });
+}
+
+SEASTAR_TEST_CASE(file, open_errors) {
+    co_await with_dir([](std::filesystem::path dir) -> future<> {
+        auto missing = (dir / "missing").native();
+        EXPECT_EQ(co_await errno_of(open_file_dma(missing, open_flags::ro).discard_result()), ENOENT);
+        auto f = co_await open_file_dma((dir / "x").native(), rw_create | open_flags::exclusive);
+        co_await f.close();
+        EXPECT_EQ(
+            co_await errno_of(open_file_dma((dir / "x").native(), rw_create | open_flags::exclusive).discard_result()),
+            EEXIST);
+        // A directory cannot be opened for writing (a file-type error, which
+        // root gets too).
+        EXPECT_EQ(co_await errno_of(open_file_dma(dir.native(), open_flags::rw).discard_result()), EISDIR);
+        EXPECT_EQ(co_await errno_of(open_directory(missing).discard_result()), ENOENT);
+        EXPECT_EQ(co_await errno_of(open_directory((dir / "x").native()).discard_result()), ENOTDIR);
+        // Writing a read-only handle fails with the syscall's error.
+        auto ro = co_await open_file_dma((dir / "x").native(), open_flags::ro);
+        auto buf = allocate_aligned_buffer<char>(ro.disk_write_dma_alignment(), ro.memory_dma_alignment());
+        EXPECT_EQ(co_await errno_of(ro.dma_write(0, buf.get(), ro.disk_write_dma_alignment()).discard_result()), EBADF);
+        co_await ro.close();
+        // truncate on open.
+        auto t = co_await open_file_dma((dir / "t").native(), rw_create);
+        auto a = t.disk_write_dma_alignment();
+        auto b = allocate_aligned_buffer<char>(a, t.memory_dma_alignment());
+        co_await t.dma_write(0, b.get(), a);
+        co_await t.close();
+        t = co_await open_file_dma((dir / "t").native(), open_flags::rw | open_flags::truncate);
+        EXPECT_EQ(co_await t.size(), 0u);
+        co_await t.close();
+    });
+}
+
+SEASTAR_TEST_CASE(file, list_directory) {
+    co_await with_dir([](std::filesystem::path dir) -> future<> {
+        for (auto name : {"a", "b", "c"}) {
+            auto f = co_await open_file_dma((dir / name).native(), rw_create);
+            co_await f.close();
+        }
+        co_await make_directory((dir / "sub").native());
+        auto d = co_await open_directory(dir.native());
+        std::map<std::string, std::optional<directory_entry_type>> seen;
+        for (int pass = 0; pass < 2; ++pass) {
+            seen.clear();
+            auto sub = d.list_directory([&](directory_entry de) {
+                seen[de.name] = de.type;
+                return make_ready_future<>();
+            });
+            co_await sub.done();
+            EXPECT_EQ(seen.size(), 4u);
+            EXPECT_EQ(seen["a"], directory_entry_type::regular);
+            EXPECT_EQ(seen["sub"], directory_entry_type::directory);
+            EXPECT_EQ(seen.count("."), 0u);
+        }
+        // An error from the consumer ends the listing with that error.
+        int calls = 0;
+        auto sub = d.list_directory([&](directory_entry) {
+            ++calls;
+            return make_exception_future<>(std::runtime_error("stop here"));
+        });
+        auto msg = co_await fails_with<std::runtime_error>(sub.done());
+        EXPECT_EQ(msg, "stop here");
+        EXPECT_EQ(calls, 1);
+        co_await d.flush();
+        co_await d.close();
+    });
+}
+
+SEASTAR_TEST_CASE(file, buffered_fallback_without_o_direct) {
+    internal::simulate_no_direct_io(true);
+    std::exception_ptr err;
+    try {
+        co_await with_dir([](std::filesystem::path dir) -> future<> {
+            auto f = co_await open_file_dma((dir / "buffered").native(), rw_create);
+            auto a = f.disk_write_dma_alignment();
+            // Without O_DIRECT the alignment comes from st_blksize.
+            EXPECT_EQ(a, uint64_t((co_await f.stat()).st_blksize));
+            auto buf = allocate_aligned_buffer<char>(a, f.memory_dma_alignment());
+            std::memset(buf.get(), 'q', a);
+            co_await f.dma_write(0, buf.get(), a);
+            co_await f.truncate(a - 1);
+            auto back = co_await f.dma_read<char>(0, a);
+            EXPECT_EQ(back.size(), a - 1);
+            EXPECT_EQ(back[a - 2], 'q');
+            // The same alignment rules apply.
+            co_await fails_with<std::invalid_argument>(f.dma_write(1, buf.get(), a).discard_result());
+            co_await f.close();
+        });
+    } catch (...) {
+        err = std::current_exception();
+    }
+    internal::simulate_no_direct_io(false);
+    if (err) {
+        std::rethrow_exception(err);
+    }
+}
+
+} // namespace

@@ -1,0 +1,72 @@
+// The disk model that the I/O scheduler uses: what a device can do, read
+// from Seastar's io_properties YAML format (written by tools/iotune):
+//
+//     disks:
+//       - mountpoint: /var/lib/data
+//         read_iops: 95000
+//         read_bandwidth: 545291264      # bytes per second
+//         write_iops: 85000
+//         write_bandwidth: 510027366
+//
+// Contract:
+//   * parse_io_properties() and load_io_properties_file() throw
+//     std::invalid_argument naming what is wrong (not YAML, no `disks` list,
+//     a missing or non-positive number, an unknown key) and, for the file, the
+//     path; nothing is half-applied.
+//   * configure_io_properties() sets the process-wide model: call it before
+//     the first file I/O (app_template does, from --io-properties-file or
+//     --io-properties); I/O queues made before keep their model. Any thread.
+//   * A device with no entry uses default_disk_model(), logged once per
+//     device by the I/O queue.
+//
+//     seastar::configure_io_properties(seastar::load_io_properties_file("/etc/io.yaml"));
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace seastar {
+
+struct disk_model {
+    std::string mountpoint;
+    uint64_t read_iops = 0;
+    uint64_t read_bandwidth = 0; // bytes/s
+    uint64_t write_iops = 0;
+    uint64_t write_bandwidth = 0; // bytes/s
+    // How long the scheduler lets the device's queue be (the burst the
+    // shared token bucket allows), Seastar's default latency goal.
+    std::chrono::microseconds latency_goal{1500};
+};
+
+struct io_properties {
+    std::vector<disk_model> disks;
+};
+
+// What a device without a configured model gets: a conservative SSD
+// (100k IOPS, 1 GB/s each way).
+disk_model default_disk_model();
+
+io_properties parse_io_properties(std::string_view yaml);
+io_properties load_io_properties_file(const std::string& path);
+
+// Sets the process-wide model (replacing the previous one).
+void configure_io_properties(io_properties props);
+// Parses `yaml` (the --io-properties text) or the file at `path`
+// (--io-properties-file) and configures it.
+void configure_io_properties_from_string(std::string_view yaml);
+void configure_io_properties_from_file(const std::string& path);
+
+namespace internal {
+
+// The configured model for the device `dev` (matched through each
+// mountpoint's st_dev); `found` tells whether one was configured.
+disk_model io_properties_for_device(dev_t dev, bool& found);
+
+} // namespace internal
+
+} // namespace seastar

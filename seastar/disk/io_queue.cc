@@ -1,0 +1,348 @@
+#include "seastar/core/io_queue.hh"
+
+#include <algorithm>
+#include <cerrno>
+#include <map>
+#include <mutex>
+#include <system_error>
+#include <unordered_map>
+#include <utility>
+
+#include <sys/sysmacros.h>
+
+#include "seastar/core/coroutine.hh"
+#include "seastar/core/reactor.hh"
+#include "seastar/disk/internal/shared_token_bucket.hh"
+#include "seastar/util/later.hh"
+#include "seastar/util/log.hh"
+
+namespace seastar {
+
+namespace {
+
+logger io_log("io");
+
+int64_t now_ns() noexcept {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+}
+
+bool is_eagain(const std::exception_ptr& ex) noexcept {
+    try {
+        std::rethrow_exception(ex);
+    } catch (const std::system_error& e) {
+        return e.code().value() == EAGAIN && e.code().category() == std::system_category();
+    } catch (...) {
+    }
+    return false;
+}
+
+// This shard's queues, the poller that dispatches them and the I/O shares
+// set on this shard.
+struct shard_io final : internal::poller {
+    reactor* owner = nullptr;
+    std::unordered_map<dev_t, std::unique_ptr<io_queue>> queues;
+    std::array<float, max_scheduling_groups()> shares{}; // 0: not set, use CPU shares
+    bool registered = false;
+
+    bool poll() noexcept override {
+        bool any = false;
+        for (auto& [dev, q] : queues) {
+            if (q->queued()) {
+                any = q->dispatch() || any;
+            }
+        }
+        return any;
+    }
+    // Requests held back by the token bucket need the loop to keep turning.
+    bool try_enter_interrupt_mode() noexcept override {
+        for (auto& [dev, q] : queues) {
+            if (q->queued()) {
+                return false;
+            }
+        }
+        return true;
+    }
+};
+
+thread_local shard_io this_shard_io;
+
+} // namespace
+
+namespace internal {
+
+std::shared_ptr<shared_token_bucket> device_token_bucket(dev_t dev, int64_t burst_ns) {
+    static std::mutex m;
+    static std::map<dev_t, std::weak_ptr<shared_token_bucket>> buckets;
+    std::lock_guard lock(m);
+    auto& w = buckets[dev];
+    auto b = w.lock();
+    if (!b) {
+        b = std::make_shared<shared_token_bucket>(burst_ns);
+        w = b;
+    }
+    return b;
+}
+
+io_queue& get_io_queue(dev_t dev) {
+    auto& s = this_shard_io;
+    auto& r = engine();
+    if (s.owner != &r) {
+        // Queues of a reactor that is gone without stopping them (it never
+        // ran its exit functions): nothing of theirs can still be in flight.
+        s.queues.clear();
+        s.registered = false;
+        s.owner = &r;
+        s.shares = {};
+    }
+    auto it = s.queues.find(dev);
+    if (it != s.queues.end()) {
+        return *it->second;
+    }
+    bool found = false;
+    auto model = io_properties_for_device(dev, found);
+    if (!found) {
+        static std::mutex m;
+        static std::map<dev_t, bool> logged;
+        std::lock_guard lock(m);
+        if (!logged[dev]) {
+            logged[dev] = true;
+            io_log.info("no io_properties for device {}:{}; using the default model ({} read IOPS, {} B/s read, "
+                        "{} write IOPS, {} B/s write)",
+                        major(dev), minor(dev), model.read_iops, model.read_bandwidth, model.write_iops,
+                        model.write_bandwidth);
+        }
+    }
+    auto bucket = device_token_bucket(dev, std::chrono::nanoseconds(model.latency_goal).count());
+    auto q = std::make_unique<io_queue>(dev, std::move(model), std::move(bucket));
+    auto& ref = *q;
+    s.queues.emplace(dev, std::move(q));
+    if (!s.registered) {
+        s.registered = true;
+        r.register_poller(&s);
+        r.at_exit([&s, rp = &r]() -> future<> {
+            if (s.owner != rp) {
+                co_return;
+            }
+            for (auto& [d, q] : s.queues) {
+                co_await q->stop();
+            }
+            rp->unregister_poller(&s);
+            s.queues.clear();
+            s.registered = false;
+            s.owner = nullptr;
+        });
+    }
+    return ref;
+}
+
+} // namespace internal
+
+io_group_stats& io_group_stats::operator+=(const io_group_stats& o) noexcept {
+    queued += o.queued;
+    in_flight += o.in_flight;
+    completed += o.completed;
+    cancelled += o.cancelled;
+    bytes_read += o.bytes_read;
+    bytes_written += o.bytes_written;
+    queue_time += o.queue_time;
+    execution_time += o.execution_time;
+    max_queue_time = std::max(max_queue_time, o.max_queue_time);
+    max_execution_time = std::max(max_execution_time, o.max_execution_time);
+    return *this;
+}
+
+struct io_queue::request final : fair_queue_entry, internal::cancellable_queue_entry {
+    io_queue* q;
+    internal::io_request req;
+    promise<size_t> pr;
+    unsigned group;
+    io_direction dir;
+    size_t len;
+    std::chrono::steady_clock::time_point queued_at;
+    std::chrono::steady_clock::time_point dispatched_at;
+
+    request(io_queue* q, const internal::io_request& req, unsigned group, io_direction dir, size_t len, double cost)
+        : fair_queue_entry(cost), q(q), req(req), group(group), dir(dir), len(len),
+          queued_at(std::chrono::steady_clock::now()) {}
+    void cancel() noexcept override { q->cancel(*this); }
+};
+
+io_queue::io_queue(dev_t dev, disk_model model, std::shared_ptr<internal::shared_token_bucket> bucket,
+                   unsigned max_in_flight)
+    : _dev(dev), _model(std::move(model)), _bucket(std::move(bucket)), _max_in_flight(std::max(max_in_flight, 1u)) {}
+
+io_queue::~io_queue() = default;
+
+double io_queue::request_cost(io_direction dir, size_t len) const noexcept {
+    auto iops = double(dir == io_direction::read ? _model.read_iops : _model.write_iops);
+    auto bw = double(dir == io_direction::read ? _model.read_bandwidth : _model.write_bandwidth);
+    return 1e9 / std::max(iops, 1.0) + 1e9 * double(len) / std::max(bw, 1.0);
+}
+
+void io_queue::ensure_class(unsigned group) {
+    auto shares = double(get_io_shares(internal::scheduling_group_from_index(group)));
+    if (!_fq.is_registered(group)) {
+        _fq.register_priority_class(group, shares);
+    } else if (_fq.shares(group) != shares) {
+        _fq.update_shares_for_class(group, shares);
+    }
+}
+
+future<size_t> io_queue::submit(const internal::io_request& req, io_direction dir, size_t len,
+                                io_intent* intent) noexcept {
+    if (intent && intent->cancelled()) {
+        return make_exception_future<size_t>(cancelled_error());
+    }
+    if (_stopping) {
+        return make_exception_future<size_t>(cancelled_error());
+    }
+    request* r;
+    try {
+        auto group = internal::current_scheduling_group_index;
+        ensure_class(group);
+        r = new request(this, req, group, dir, len, request_cost(dir, len));
+        _fq.queue(group, *r);
+    } catch (...) {
+        return make_exception_future<size_t>(std::current_exception());
+    }
+    auto f = r->pr.get_future();
+    _stats[r->group].queued++;
+    if (intent) {
+        intent->enqueue(*r);
+    }
+    dispatch();
+    return f;
+}
+
+bool io_queue::dispatch() noexcept {
+    auto now = now_ns();
+    auto n = _fq.dispatch_requests(
+        [&](fair_queue_entry& e) { return _in_flight < _max_in_flight && _bucket->try_grab(int64_t(e.cost()), now); },
+        [&](fair_queue_entry& e) { start(static_cast<request&>(e)); });
+    return n != 0;
+}
+
+void io_queue::start(request& r) noexcept {
+    r.unlink();
+    ++_in_flight;
+    auto& st = _stats[r.group];
+    st.queued--;
+    st.in_flight++;
+    r.dispatched_at = std::chrono::steady_clock::now();
+    auto waited = std::chrono::duration_cast<std::chrono::nanoseconds>(r.dispatched_at - r.queued_at);
+    st.queue_time += waited;
+    st.max_queue_time = std::max(st.max_queue_time, waited);
+    submit_to_backend(r);
+}
+
+void io_queue::submit_to_backend(request& r) noexcept {
+    (void)futurize_invoke([&r] { return engine().submit_io(r.req); }).then_wrapped([this, &r](future<size_t> f) {
+        if (f.failed()) {
+            auto ex = f.get_exception();
+            if (is_eagain(ex)) {
+                // The kernel's queue is full: try again once the loop turned.
+                (void)yield().then([this, &r] { submit_to_backend(r); });
+                return;
+            }
+            complete(r, make_exception_future<size_t>(std::move(ex)));
+            return;
+        }
+        complete(r, std::move(f));
+    });
+}
+
+void io_queue::complete(request& r, future<size_t> f) noexcept {
+    --_in_flight;
+    auto& st = _stats[r.group];
+    st.in_flight--;
+    st.completed++;
+    auto took =
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - r.dispatched_at);
+    st.execution_time += took;
+    st.max_execution_time = std::max(st.max_execution_time, took);
+    if (f.failed()) {
+        r.pr.set_exception(f.get_exception());
+    } else {
+        auto n = f.get();
+        (r.dir == io_direction::read ? st.bytes_read : st.bytes_written) += n;
+        r.pr.set_value(n);
+    }
+    delete &r;
+    if (_stopping) {
+        if (!_in_flight && _stopped) {
+            _stopped->set_value();
+            _stopped.reset();
+        }
+        return;
+    }
+    dispatch();
+}
+
+void io_queue::cancel(request& r) noexcept {
+    _fq.notify_request_cancelled(r);
+    auto& st = _stats[r.group];
+    st.queued--;
+    st.cancelled++;
+    r.pr.set_exception(cancelled_error());
+    delete &r;
+}
+
+future<> io_queue::stop() noexcept {
+    _stopping = true;
+    // Cancel everything still queued, in any class.
+    while (_fq.waiters()) {
+        _fq.dispatch_requests([](fair_queue_entry&) { return true; },
+                              [this](fair_queue_entry& e) {
+                                  auto& r = static_cast<request&>(e);
+                                  r.unlink();
+                                  auto& st = _stats[r.group];
+                                  st.queued--;
+                                  st.cancelled++;
+                                  r.pr.set_exception(cancelled_error());
+                                  delete &r;
+                              });
+    }
+    if (!_in_flight) {
+        return make_ready_future<>();
+    }
+    _stopped = std::make_unique<promise<>>();
+    return _stopped->get_future();
+}
+
+io_group_stats io_queue::get_stats(scheduling_group sg) const noexcept {
+    auto st = _stats[internal::scheduling_group_index(sg)];
+    st.shares = get_io_shares(sg);
+    return st;
+}
+
+float get_io_shares(scheduling_group sg) noexcept {
+    auto idx = internal::scheduling_group_index(sg);
+    auto s = this_shard_io.owner == (engine_is_ready() ? &engine() : nullptr) ? this_shard_io.shares[idx] : 0.0f;
+    return s > 0 ? s : internal::scheduling_group_shares(idx);
+}
+
+void update_io_shares(scheduling_group sg, float shares) noexcept {
+    auto& s = this_shard_io;
+    if (engine_is_ready() && s.owner != &engine()) {
+        s.queues.clear();
+        s.registered = false;
+        s.owner = &engine();
+        s.shares = {};
+    }
+    s.shares[internal::scheduling_group_index(sg)] = std::max(shares, 1.0f);
+}
+
+io_group_stats get_io_group_stats(scheduling_group sg) noexcept {
+    io_group_stats total;
+    auto& s = this_shard_io;
+    if (engine_is_ready() && s.owner == &engine()) {
+        for (auto& [dev, q] : s.queues) {
+            total += q->get_stats(sg);
+        }
+    }
+    total.shares = get_io_shares(sg);
+    return total;
+}
+
+} // namespace seastar

@@ -1,0 +1,221 @@
+// The I/O queue: cancellation through io_intent, stopping with requests
+// queued and in flight, dispatch order between scheduling groups by their
+// I/O shares (counted, not timed), per-group statistics, and the
+// io_properties model reaching the queue of a device.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "seastar/core/aligned_buffer.hh"
+#include "seastar/core/coroutine.hh"
+#include "seastar/core/io_intent.hh"
+#include "seastar/core/io_queue.hh"
+#include "seastar/core/scheduling.hh"
+#include "seastar/core/seastar.hh"
+#include "seastar/core/when_all.hh"
+#include "seastar/core/with_scheduling_group.hh"
+#include "seastar/disk/internal/shared_token_bucket.hh"
+#include "seastar/testing/seastar_test.hh"
+#include "seastar/util/tmp_file.hh"
+
+namespace {
+
+using namespace seastar;
+namespace fs = std::filesystem;
+
+fs::path test_root() {
+    auto d = std::getenv("TEST_TMPDIR");
+    return d ? fs::path(d) : default_tmpdir();
+}
+
+// A file of 64 blocks of 4 KiB and a raw fd on it, for requests made by hand.
+struct test_file {
+    fs::path path;
+    int fd = -1;
+    dev_t dev = 0;
+    std::unique_ptr<char[], free_deleter> buf = allocate_aligned_buffer<char>(64 * 4096, 4096);
+
+    explicit test_file(const std::string& name) : path(test_root() / name) {
+        fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        EXPECT_GE(fd, 0);
+        std::memset(buf.get(), 'r', 64 * 4096);
+        EXPECT_EQ(::pwrite(fd, buf.get(), 64 * 4096, 0), 64 * 4096);
+        struct ::stat st{};
+        ::fstat(fd, &st);
+        dev = st.st_dev;
+    }
+    ~test_file() {
+        ::close(fd);
+        ::unlink(path.c_str());
+    }
+    internal::io_request read(unsigned block) {
+        return internal::io_request::make_read(fd, block * 4096, buf.get() + block * 4096, 4096);
+    }
+};
+
+// A model where each 4 KiB read costs about one second of device time, and a
+// bucket that lets one through at a time: everything after the first waits.
+disk_model slow_model() {
+    disk_model m = default_disk_model();
+    m.read_iops = 1;
+    m.write_iops = 1;
+    return m;
+}
+
+future<bool> is_cancelled(future<size_t> f) {
+    try {
+        co_await std::move(f);
+    } catch (const cancelled_error&) {
+        co_return true;
+    }
+    co_return false;
+}
+
+SEASTAR_TEST_CASE(io_queue, intent_cancels_queued_requests) {
+    test_file tf("cancel");
+    auto bucket = std::make_shared<internal::shared_token_bucket>(1'000'000);
+    io_queue q(tf.dev, slow_model(), bucket);
+    io_intent intent;
+    std::vector<future<size_t>> fs;
+    for (unsigned i = 0; i < 5; ++i) {
+        fs.push_back(q.submit(tf.read(i), io_direction::read, 4096, &intent));
+    }
+    EXPECT_EQ(q.in_flight(), 1u);
+    EXPECT_EQ(q.queued(), 4u);
+    intent.cancel();
+    EXPECT_EQ(q.queued(), 0u);
+    // The one in the kernel completes; the queued ones are cancelled.
+    EXPECT_EQ(co_await std::move(fs[0]), 4096u);
+    for (unsigned i = 1; i < 5; ++i) {
+        EXPECT_TRUE(co_await is_cancelled(std::move(fs[i])));
+    }
+    auto st = q.get_stats(current_scheduling_group());
+    EXPECT_EQ(st.completed, 1u);
+    EXPECT_EQ(st.cancelled, 4u);
+    EXPECT_EQ(st.bytes_read, 4096u);
+    EXPECT_EQ(st.queued, 0u);
+    EXPECT_EQ(st.in_flight, 0u);
+    // A cancelled intent fails new requests at once.
+    EXPECT_TRUE(co_await is_cancelled(q.submit(tf.read(0), io_direction::read, 4096, &intent)));
+    co_await q.stop();
+}
+
+SEASTAR_TEST_CASE(io_queue, destroying_an_intent_cancels) {
+    test_file tf("cancel2");
+    io_queue q(tf.dev, slow_model(), std::make_shared<internal::shared_token_bucket>(1'000'000));
+    auto other = q.submit(tf.read(0), io_direction::read, 4096, nullptr);
+    future<size_t> f = make_ready_future<size_t>(0);
+    {
+        io_intent intent;
+        f = q.submit(tf.read(1), io_direction::read, 4096, &intent);
+    }
+    EXPECT_TRUE(co_await is_cancelled(std::move(f)));
+    EXPECT_EQ(co_await std::move(other), 4096u);
+    co_await q.stop();
+}
+
+SEASTAR_TEST_CASE(io_queue, stop_cancels_queued_and_waits_for_in_flight) {
+    test_file tf("stop");
+    io_queue q(tf.dev, slow_model(), std::make_shared<internal::shared_token_bucket>(1'000'000));
+    std::vector<future<size_t>> fs;
+    for (unsigned i = 0; i < 4; ++i) {
+        fs.push_back(q.submit(tf.read(i), io_direction::read, 4096, nullptr));
+    }
+    auto stopped = q.stop();
+    EXPECT_EQ(co_await std::move(fs[0]), 4096u);
+    for (unsigned i = 1; i < 4; ++i) {
+        EXPECT_TRUE(co_await is_cancelled(std::move(fs[i])));
+    }
+    co_await std::move(stopped);
+    EXPECT_EQ(q.in_flight(), 0u);
+    // A stopped queue takes nothing more.
+    EXPECT_TRUE(co_await is_cancelled(q.submit(tf.read(0), io_direction::read, 4096, nullptr)));
+}
+
+SEASTAR_TEST_CASE(io_queue, groups_are_served_in_proportion_to_io_shares) {
+    test_file tf("shares");
+    auto a = co_await create_scheduling_group("io_a", 200);
+    auto b = co_await create_scheduling_group("io_b", 200);
+    // I/O shares default to the CPU shares, and can differ from them.
+    EXPECT_EQ(get_io_shares(a), 200.0f);
+    update_io_shares(a, 100);
+    update_io_shares(b, 400);
+    EXPECT_EQ(get_io_shares(b), 400.0f);
+    EXPECT_EQ(b.get_shares(), 200.0f);
+    {
+        // One request in flight at a time and no rate limit: the order of
+        // completions is the order the fair queue chose.
+        io_queue q(tf.dev, default_disk_model(), std::make_shared<internal::shared_token_bucket>(int64_t(1) << 60), 1);
+        std::vector<char> order;
+        std::vector<future<>> all;
+        for (unsigned i = 0; i < 50; ++i) {
+            for (auto [sg, tag] : {std::pair{a, 'a'}, std::pair{b, 'b'}}) {
+                all.push_back(with_scheduling_group(sg, [&q, &tf, &order, i, tag = tag] {
+                    return q.submit(tf.read(i), io_direction::read, 4096, nullptr).then([&order, tag](size_t n) {
+                        EXPECT_EQ(n, 4096u);
+                        order.push_back(tag);
+                    });
+                }));
+            }
+        }
+        co_await when_all_succeed(all.begin(), all.end());
+        EXPECT_EQ(order.size(), 100u);
+        int first_half_b = 0;
+        for (size_t i = 0; i < 50; ++i) {
+            first_half_b += order[i] == 'b';
+        }
+        // 1:4 shares: of the first 50, about 40 are b's (the first request
+        // went out before b queued anything).
+        EXPECT_NEAR(first_half_b, 40, 2);
+        auto sa = q.get_stats(a);
+        auto sb = q.get_stats(b);
+        EXPECT_EQ(sa.completed, 50u);
+        EXPECT_EQ(sb.completed, 50u);
+        EXPECT_EQ(sb.bytes_read, 50u * 4096);
+        EXPECT_EQ(sb.shares, 400.0f);
+        // b waited less in the queue than a.
+        EXPECT_LT(sb.queue_time, sa.queue_time);
+        co_await q.stop();
+    }
+    co_await destroy_scheduling_group(a);
+    co_await destroy_scheduling_group(b);
+}
+
+SEASTAR_TEST_CASE(io_queue, files_use_the_configured_model_and_report_per_group_stats) {
+    auto dir = co_await make_tmp_dir(test_root());
+    struct ::stat st{};
+    ::stat(dir.get_path().c_str(), &st);
+    configure_io_properties_from_string("disks:\n  - mountpoint: " + dir.get_path().native() +
+                                        "\n    read_iops: 1234\n    read_bandwidth: 5000000\n"
+                                        "    write_iops: 567\n    write_bandwidth: 4000000\n");
+    auto& q = internal::get_io_queue(st.st_dev);
+    EXPECT_EQ(q.model().read_iops, 1234u);
+    EXPECT_EQ(q.model().write_bandwidth, 4000000u);
+    // cost = 1/IOPS + size/bandwidth, in nanoseconds of device time.
+    EXPECT_NEAR(q.request_cost(io_direction::read, 5000), 1e9 / 1234 + 1e6, 1);
+    EXPECT_NEAR(q.request_cost(io_direction::write, 0), 1e9 / 567, 1);
+    configure_io_properties({});
+
+    auto before = get_io_group_stats(current_scheduling_group());
+    auto f = co_await open_file_dma((dir.get_path() / "f").native(), open_flags::rw | open_flags::create);
+    auto buf = allocate_aligned_buffer<char>(8192, f.memory_dma_alignment());
+    std::memset(buf.get(), 1, 8192);
+    co_await f.dma_write(0, buf.get(), 8192);
+    co_await f.dma_read(0, buf.get(), 8192);
+    auto after = get_io_group_stats(current_scheduling_group());
+    EXPECT_EQ(after.completed - before.completed, 2u);
+    EXPECT_EQ(after.bytes_written - before.bytes_written, 8192u);
+    EXPECT_EQ(after.bytes_read - before.bytes_read, 8192u);
+    co_await f.close();
+    co_await dir.remove();
+}
+
+} // namespace

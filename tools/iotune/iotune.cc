@@ -1,0 +1,142 @@
+// iotune: measures a directory's device (sequential write and read
+// bandwidth, random 4 KiB write and read IOPS) with DMA files and writes the
+// result as an io_properties YAML file that --io-properties-file reads.
+// Progress goes to the terminal (stderr) as each phase ends.
+//
+//     bazel run --config=opt //tools/iotune -- --evaluation-directory /mnt/data \
+//         --properties-file /etc/io_properties.yaml --duration 5
+//
+// It runs on shard 0 only (the model describes the device, which the shards
+// share through the token bucket). The test file (--file-size, default 1 GiB)
+// is removed at the end.
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "absl/flags/flag.h"
+#include "seastar/core/aligned_buffer.hh"
+#include "seastar/core/app-template.hh"
+#include "seastar/core/coroutine.hh"
+#include "seastar/core/file.hh"
+#include "seastar/core/reactor.hh"
+#include "seastar/core/seastar.hh"
+#include "seastar/core/when_all.hh"
+#include "seastar/disk/io_properties.hh"
+
+ABSL_FLAG(std::string, evaluation_directory, "", "directory on the device to measure (required)");
+ABSL_FLAG(std::string, properties_file, "", "where to write the YAML (default: stdout)");
+ABSL_FLAG(std::string, mountpoint, "", "mountpoint to write in the YAML (default: the evaluation directory)");
+ABSL_FLAG(double, duration, 5, "seconds per phase");
+ABSL_FLAG(std::string, file_size, "1G", "size of the test file");
+
+using namespace seastar;
+using clk = std::chrono::steady_clock;
+
+namespace {
+
+struct phase_result {
+    double iops = 0;
+    double bandwidth = 0;
+};
+
+// `parallelism` loops issuing `reqsize` requests for `duration`; sequential
+// loops take consecutive blocks, random ones uniform blocks of the file.
+future<phase_result> run_phase(file& f, uint64_t file_size, bool write, bool sequential, size_t reqsize,
+                               unsigned parallelism, std::chrono::duration<double> duration) {
+    uint64_t blocks = file_size / reqsize;
+    uint64_t next = 0;
+    uint64_t requests = 0;
+    uint64_t bytes = 0;
+    auto deadline = clk::now() + std::chrono::duration_cast<clk::duration>(duration);
+    auto start = clk::now();
+    auto loop = [&](unsigned id) -> future<> {
+        std::mt19937_64 rng(id + 1);
+        auto buf = allocate_aligned_buffer<char>(reqsize, f.memory_dma_alignment());
+        std::memset(buf.get(), 'i', reqsize);
+        while (clk::now() < deadline) {
+            auto pos = (sequential ? next++ % blocks : rng() % blocks) * reqsize;
+            auto n =
+                write ? co_await f.dma_write(pos, buf.get(), reqsize) : co_await f.dma_read(pos, buf.get(), reqsize);
+            ++requests;
+            bytes += n;
+        }
+    };
+    std::vector<future<>> loops;
+    for (unsigned i = 0; i < parallelism; ++i) {
+        loops.push_back(loop(i));
+    }
+    co_await when_all_succeed(loops.begin(), loops.end());
+    auto secs = std::chrono::duration<double>(clk::now() - start).count();
+    co_return phase_result{double(requests) / secs, double(bytes) / secs};
+}
+
+} // namespace
+
+int main(int ac, char** av) {
+    app_template app({.name = "iotune", .description = "measures a device and writes its io_properties YAML"});
+    return app.run(ac, av, []() -> future<int> {
+        auto dir = absl::GetFlag(FLAGS_evaluation_directory);
+        if (dir.empty()) {
+            std::cerr << "iotune: --evaluation-directory is required\n";
+            co_return 2;
+        }
+        auto mountpoint = absl::GetFlag(FLAGS_mountpoint).empty() ? dir : absl::GetFlag(FLAGS_mountpoint);
+        uint64_t size = internal::parse_memory_size(absl::GetFlag(FLAGS_file_size));
+        // Measure the device, not our own scheduler: no limit for it while we run.
+        disk_model unlimited;
+        unlimited.mountpoint = dir;
+        unlimited.read_iops = unlimited.write_iops = 1'000'000'000;
+        unlimited.read_bandwidth = unlimited.write_bandwidth = uint64_t(1) << 50;
+        configure_io_properties(io_properties{{unlimited}});
+
+        auto path = dir + "/iotune.tmp";
+        auto f = co_await open_file_dma(path, open_flags::rw | open_flags::create | open_flags::truncate);
+        auto duration = std::chrono::duration<double>(absl::GetFlag(FLAGS_duration));
+        std::exception_ptr err;
+        phase_result seq_write, seq_read, rand_write, rand_read;
+        try {
+            size = size / (1 << 20) * (1 << 20);
+            fmt::print(stderr, "iotune: {} ({} MiB test file), {:.0f}s per phase\n", dir, size >> 20, duration.count());
+            // The first pass also lays the file out, so reads hit real blocks.
+            seq_write = co_await run_phase(f, size, true, true, 1 << 20, 4, duration);
+            co_await f.flush();
+            fmt::print(stderr, "  sequential write: {:.0f} MB/s\n", seq_write.bandwidth / 1e6);
+            auto filled = co_await f.size();
+            if (filled < size) {
+                co_await f.truncate(size);
+            }
+            seq_read = co_await run_phase(f, size, false, true, 1 << 20, 4, duration);
+            fmt::print(stderr, "  sequential read:  {:.0f} MB/s\n", seq_read.bandwidth / 1e6);
+            rand_write = co_await run_phase(f, size, true, false, 4096, 64, duration);
+            fmt::print(stderr, "  random write:     {:.0f} IOPS\n", rand_write.iops);
+            rand_read = co_await run_phase(f, size, false, false, 4096, 64, duration);
+            fmt::print(stderr, "  random read:      {:.0f} IOPS\n", rand_read.iops);
+        } catch (...) {
+            err = std::current_exception();
+        }
+        co_await f.close();
+        co_await remove_file(path);
+        if (err) {
+            std::rethrow_exception(err);
+        }
+        auto yaml = fmt::format("disks:\n  - mountpoint: {}\n    read_iops: {:.0f}\n    read_bandwidth: {:.0f}\n"
+                                "    write_iops: {:.0f}\n    write_bandwidth: {:.0f}\n",
+                                mountpoint, rand_read.iops, seq_read.bandwidth, rand_write.iops, seq_write.bandwidth);
+        parse_io_properties(yaml); // what we write must read back
+        auto out = absl::GetFlag(FLAGS_properties_file);
+        if (out.empty()) {
+            std::cout << yaml;
+        } else {
+            std::ofstream(out) << yaml;
+            fmt::print(stderr, "iotune: wrote {}\n", out);
+        }
+        co_return 0;
+    });
+}
