@@ -565,6 +565,7 @@ public:
 
     void established() {
         _state = tcp_state::established;
+        _recover = _iss; // RFC 6582: recover starts at the ISS
         _retries = 0;
         leave_half_open();
         _cc = make_tcp_congestion_control(cfg().congestion, _snd_mss);
@@ -737,6 +738,7 @@ public:
             return;
         }
         // Sequence number check.
+        bool zero_window_data = false;
         if (!acceptable(seq, len)) {
             bool zero_window_ack = _rcv_adv == _rcv_nxt && seq == _rcv_nxt;
             if (!zero_window_ack) {
@@ -748,7 +750,9 @@ public:
                 _tcp->drop(tcp_drop_reason::out_of_window);
                 return;
             }
-            // Zero window: still take the ACK and the window from it.
+            // Zero window: still take the ACK and the window from it, and
+            // answer (the data was not acceptable).
+            zero_window_data = s.payload.len() > 0;
             s.payload = packet::make_null_packet();
             s.h.flags &= ~tcp_flags::fin;
             _tcp->drop(tcp_drop_reason::no_buffer);
@@ -794,6 +798,9 @@ public:
         }
         input_text(s, seq);
         output();
+        if (zero_window_data && _state != tcp_state::closed) {
+            send_ack();
+        }
     }
 
     void on_reset() {
@@ -922,7 +929,8 @@ public:
         if (_in_recovery) {
             if (seq_geq(ack, _recover)) { // full acknowledgement (RFC 6582 3.2 step 3)
                 _in_recovery = false;
-                _cc->set_cwnd(std::max(std::min(_cc->ssthresh(), flight() + _snd_mss), uint32_t(_snd_mss)));
+                // cwnd = min(ssthresh, max(FlightSize, SMSS) + SMSS)
+                _cc->set_cwnd(std::min(_cc->ssthresh(), std::max<uint32_t>(flight(), _snd_mss) + _snd_mss));
             } else { // partial: resend the next hole, deflate by what was acked
                 send_data_at(_snd_una, std::min<uint32_t>(_snd_mss, data_end() - _snd_una));
                 uint32_t c = _cc->cwnd();
