@@ -201,7 +201,7 @@ public:
     timer<Clock> _rto_timer, _delack_timer, _persist_timer, _keepalive_timer, _linger_timer;
     unsigned _persist_backoff = 0;
     bool _keepalive = false;
-    tcp_keepalive_params _ka;
+    tcp_keepalive_params _ka{std::chrono::seconds(7200), std::chrono::seconds(75), 9};
     unsigned _ka_probes = 0;
 
     // The user side.
@@ -209,7 +209,7 @@ public:
     std::exception_ptr _error;
     std::optional<promise<>> _connect_waiter;
     std::optional<promise<>> _data_waiter;
-    std::vector<promise<>> _space_waiters, _acked_waiters, _closed_waiters;
+    std::vector<promise<>> _space_waiters, _acked_waiters, _closed_waiters, _input_waiters;
 
     tcb(tcp_t& t, key_t k) : _tcp(&t), _key(k), _rto(std::chrono::duration_cast<duration>(t.config().initial_rto)) {
         _rto_timer.set_callback([this] { on_rto(); });
@@ -497,6 +497,12 @@ public:
         }
     }
 
+    void wake_input_waiters() {
+        for (auto& p : std::exchange(_input_waiters, {})) {
+            _error ? p.set_exception(_error) : p.set_value();
+        }
+    }
+
     void wake_writers() {
         if (_snd_queued < cfg().send_buffer || _error) {
             for (auto& p : std::exchange(_space_waiters, {})) {
@@ -543,6 +549,7 @@ public:
         }
         wake_reader();
         wake_writers();
+        wake_input_waiters();
         for (auto& p : std::exchange(_closed_waiters, {})) {
             _error ? p.set_exception(_error) : p.set_value();
         }
@@ -1058,6 +1065,7 @@ public:
         _rcv_offset += 1;
         send_ack();
         wake_reader();
+        wake_input_waiters();
         switch (_state) {
         case tcp_state::syn_received:
         case tcp_state::established:
@@ -1118,6 +1126,7 @@ public:
         _rcv_queue.clear();
         _rcv_queued = 0;
         wake_reader();
+        wake_input_waiters();
     }
 
     void close() {
@@ -1520,6 +1529,16 @@ future<> basic_tcp<Clock>::connection::wait_closed() {
 }
 
 template <typename Clock>
+future<> basic_tcp<Clock>::connection::wait_input_shutdown() {
+    auto& t = *_tcb;
+    if (t._fin_received || t._input_shut || t._state == tcp_state::closed || !t._tcp) {
+        return t._error ? make_exception_future<>(t._error) : make_ready_future<>();
+    }
+    t._input_waiters.emplace_back();
+    return t._input_waiters.back().get_future();
+}
+
+template <typename Clock>
 future<> basic_tcp<Clock>::connection::wait_send_acked() {
     auto& t = *_tcb;
     if (t._error) {
@@ -1658,6 +1677,11 @@ void basic_tcp<Clock>::listener::abort_accept() {
 template <typename Clock>
 uint16_t basic_tcp<Clock>::listener::port() const noexcept {
     return _state->port;
+}
+
+template <typename Clock>
+uint32_t basic_tcp<Clock>::listener::ip() const noexcept {
+    return _state->ip;
 }
 
 template class basic_tcp<steady_clock_type>;

@@ -46,6 +46,7 @@
 
 #include "seastar/core/future.hh"
 #include "seastar/core/timer.hh"
+#include "seastar/net/api.hh"
 #include "seastar/net/packet.hh"
 #include "seastar/net/tcp_congestion.hh"
 #include "seastar/net/tcp_segment.hh"
@@ -82,12 +83,6 @@ enum class tcp_state : uint8_t {
     time_wait,
 };
 const char* to_string(tcp_state s) noexcept;
-
-struct tcp_keepalive_params {
-    std::chrono::seconds idle{7200};
-    std::chrono::seconds interval{75};
-    unsigned count = 9;
-};
 
 struct tcp_config {
     tcp_congestion_algorithm congestion = tcp_congestion_algorithm::cubic;
@@ -172,6 +167,9 @@ public:
         // Ready when the connection has left the table's live states
         // (CLOSED or TIME_WAIT); fails if it ended with an error.
         future<> wait_closed();
+        // Ready when no more input will come: FIN received, shutdown_input(),
+        // or the connection ended (failing if it ended with an error).
+        future<> wait_input_shutdown();
         // Ready when everything sent so far has been acknowledged.
         future<> wait_send_acked();
 
@@ -179,6 +177,7 @@ public:
         bool get_nodelay() const noexcept;
         void set_keepalive(bool v);
         bool get_keepalive() const noexcept;
+        // Throws std::invalid_argument unless idle, interval and count are positive.
         void set_keepalive_parameters(const tcp_keepalive_params& p);
         tcp_keepalive_params get_keepalive_parameters() const noexcept;
 
@@ -208,6 +207,7 @@ public:
         // Fails a waiting accept() with ECONNABORTED and stops listening.
         void abort_accept();
         uint16_t port() const noexcept;
+        uint32_t ip() const noexcept;
     };
 
     basic_tcp(tcp_l3& l3, tcp_config cfg);
