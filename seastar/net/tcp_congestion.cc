@@ -13,6 +13,8 @@ uint32_t initial_window(uint32_t mss) noexcept {
 }
 
 class newreno final : public tcp_congestion_control {
+    uint32_t _ca_acked = 0;
+
 public:
     using tcp_congestion_control::tcp_congestion_control;
 
@@ -20,15 +22,21 @@ public:
         if (in_slow_start()) {
             _cwnd += std::min(acked, _mss); // RFC 5681 (2), appropriate byte counting L = 1
         } else {
-            uint64_t inc = std::max<uint64_t>(1, uint64_t(_mss) * _mss / _cwnd) * ((acked + _mss - 1) / _mss);
-            _cwnd = uint32_t(std::min<uint64_t>(uint64_t(_cwnd) + inc, UINT32_MAX / 2));
+            // Byte counting (RFC 5681 3.1): one MSS per window of acknowledged bytes.
+            _ca_acked += acked;
+            if (_ca_acked >= _cwnd) {
+                _ca_acked -= _cwnd;
+                _cwnd = std::min(_cwnd + _mss, UINT32_MAX / 2);
+            }
         }
     }
     void on_congestion_event(uint32_t flight, std::chrono::nanoseconds) noexcept override {
         _ssthresh = std::max(flight / 2, 2 * _mss);
+        _ca_acked = 0;
     }
     void on_timeout(uint32_t flight, std::chrono::nanoseconds) noexcept override {
         _ssthresh = std::max(flight / 2, 2 * _mss);
+        _ca_acked = 0;
         _cwnd = _mss;
     }
 };
