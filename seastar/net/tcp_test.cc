@@ -534,6 +534,19 @@ TEST_F(tcp_sm, active_close_through_time_wait) {
     EXPECT_EQ(c.state(), tcp_state::closed);
 }
 
+TEST_F(tcp_sm, newer_syn_reopens_a_connection_in_time_wait) {
+    auto c = drive_to(tcp_state::time_wait);
+    auto a = listener->accept();
+    inject(tcp_flags::syn, peer_nxt + 100000, 0);
+    auto sa = take();
+    EXPECT_TRUE(sa.has(tcp_flags::syn) && sa.has(tcp_flags::ack));
+    EXPECT_EQ(sa.h.ack, peer_nxt + 100001);
+    EXPECT_EQ(c.state(), tcp_state::closed);
+    inject(tcp_flags::ack, peer_nxt + 100001, sa.h.seq + 1);
+    ASSERT_TRUE(a.available());
+    EXPECT_EQ(a.get().state(), tcp_state::established);
+}
+
 TEST_F(tcp_sm, passive_close_and_half_close) {
     auto c = open_passive();
     peer(tcp_flags::fin | tcp_flags::ack | tcp_flags::psh, "bye");
