@@ -294,6 +294,13 @@ bool store::erase(std::string_view key) {
     return true;
 }
 
+void store::remove(std::string_view key) {
+    auto i = _items.find(key);
+    if (i != _items.end()) {
+        unlink(i->second.get());
+    }
+}
+
 namespace {
 
 // memcached's strtoull check: digits only (leading spaces allowed), at most 20.

@@ -156,6 +156,8 @@ public:
     store_result store_item(store_mode mode, std::string_view key, std::string_view value, uint32_t flags,
                             int64_t exptime, uint64_t cas_in, uint64_t* cas_out = nullptr);
     bool erase(std::string_view key);
+    // Removes `key` without counting a delete (a refused set drops the old value).
+    void remove(std::string_view key);
     // incr (wraps at 2^64) or decr (stops at 0); `result` gets the new value.
     delta_result apply_delta(std::string_view key, bool incr, uint64_t delta, uint64_t& result);
     // Everything stored so far disappears at now()+delay (now when delay <= 0).
