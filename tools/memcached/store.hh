@@ -23,6 +23,7 @@
 //     auto* it = s.find("k");   // it->value() == "v"
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <list>
@@ -47,13 +48,14 @@ public:
 };
 
 // Time that moves only through advance(): for tests.
+// Any shard may read it while one advances it.
 class manual_clock_source final : public clock_source {
-    int64_t _now;
+    std::atomic<int64_t> _now;
 
 public:
     explicit manual_clock_source(int64_t start = 1'700'000'000) noexcept : _now(start) {}
-    int64_t now() const override { return _now; }
-    void advance(int64_t seconds) noexcept { _now += seconds; }
+    int64_t now() const override { return _now.load(std::memory_order_relaxed); }
+    void advance(int64_t seconds) noexcept { _now.fetch_add(seconds, std::memory_order_relaxed); }
 };
 
 constexpr size_t max_key_length = 250;
