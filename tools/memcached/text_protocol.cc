@@ -42,10 +42,9 @@ text_request error_request(std::string_view reply) {
     return r;
 }
 
+// Decided by the first bytes alone, so the answer does not depend on how much
+// of the line has arrived.
 bool is_get_line(std::string_view line) {
-    while (!line.empty() && line.front() == ' ') {
-        line.remove_prefix(1);
-    }
     for (std::string_view p : {"get ", "gets ", "gat ", "gats "}) {
         if (line.substr(0, p.size()) == p) {
             return true;
@@ -110,9 +109,13 @@ std::optional<text_request> text_parser::next() {
             return r;
         }
         auto nl = avail.find('\n');
+        auto line_limit = [this](std::string_view l) { return is_get_line(l) ? _cfg.max_get_line : _cfg.max_line; };
+        // A line over the limit closes the connection whether or not its end has arrived.
+        if (nl != std::string_view::npos && nl > line_limit(avail)) {
+            nl = std::string_view::npos;
+        }
         if (nl == std::string_view::npos) {
-            size_t limit = is_get_line(avail) ? _cfg.max_get_line : _cfg.max_line;
-            if (avail.size() > limit) {
+            if (avail.size() > line_limit(avail)) {
                 // No terminator in sight: memcached gives up on the connection.
                 _closed = true;
                 text_request r;
