@@ -1,0 +1,384 @@
+// memcached_load: a closed-loop load generator for memcached servers (text
+// protocol), on every shard of this framework.
+//
+// --conns connections are spread over the shards; each keeps --pipeline
+// requests in flight (sent together, answered in order), picks keys
+// uniformly from --keys keys and sends a get with probability --get-ratio,
+// otherwise a set of --value-size bytes. Before measuring, every key is set
+// once (--prefill). Runs for --duration seconds or until --requests answered
+// requests (whichever comes first), prints a progress line each second on
+// stderr and, at the end, one line that scripts parse:
+//
+//   ops=512345 p50_us=41.2 p99_us=90.3 p999_us=150.0 max_us=812.0 requests=2561725 hits=... misses=... errors=0
+//
+//   memcached_load [--address 127.0.0.1] [--port 11211] [--conns 16] [--pipeline 1]
+//                  [--keys 10000] [--value-size 32] [--get-ratio 0.9] [--duration 5]
+//                  [--requests 0] [--prefill true]
+//                  plus app_template's flags (--smp, --cpuset, --reactor-backend, --help ...)
+#include <algorithm>
+#include <array>
+#include <bit>
+#include <chrono>
+#include <cmath>
+#include <iostream>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "absl/flags/flag.h"
+#include "seastar/core/app-template.hh"
+#include "seastar/core/coroutine.hh"
+#include "seastar/core/loop.hh"
+#include "seastar/core/reactor.hh"
+#include "seastar/core/sleep.hh"
+#include "seastar/core/smp.hh"
+#include "seastar/net/api.hh"
+
+using namespace seastar;
+using clk = std::chrono::steady_clock;
+
+ABSL_FLAG(std::string, address, "127.0.0.1", "server address");
+ABSL_FLAG(uint16_t, port, 11211, "server port");
+ABSL_FLAG(unsigned, conns, 16, "connections in total, spread over the shards");
+ABSL_FLAG(unsigned, pipeline, 1, "requests in flight per connection");
+ABSL_FLAG(unsigned, keys, 10000, "key space");
+ABSL_FLAG(unsigned, value_size, 32, "value size in bytes");
+ABSL_FLAG(double, get_ratio, 0.9, "share of gets (the rest are sets), 0..1");
+ABSL_FLAG(double, duration, 5, "seconds to run (at most 600)");
+ABSL_FLAG(uint64_t, requests, 0, "stop after this many answered requests in total (0: no limit)");
+ABSL_FLAG(bool, prefill, true, "set every key once before measuring");
+
+namespace {
+
+// Log-linear latency histogram in nanoseconds: 64 sub-buckets per power of two.
+class histogram {
+    static constexpr unsigned sub = 64;
+    std::array<uint64_t, 64 * sub> _b{};
+    uint64_t _max = 0;
+
+public:
+    static unsigned index(uint64_t v) {
+        if (v < sub) {
+            return unsigned(v);
+        }
+        unsigned e = 63 - unsigned(std::countl_zero(v)); // >= 6
+        unsigned m = unsigned(v >> (e - 6)) & (sub - 1);
+        return (e - 5) * sub + m;
+    }
+    static uint64_t value(unsigned i) {
+        if (i < sub) {
+            return i;
+        }
+        unsigned e = i / sub + 5;
+        uint64_t m = i % sub;
+        return (uint64_t(sub) | m) << (e - 6);
+    }
+    void add(uint64_t ns) {
+        ++_b[index(ns)];
+        _max = std::max(_max, ns);
+    }
+    void merge(const histogram& o) {
+        for (size_t i = 0; i < _b.size(); ++i) {
+            _b[i] += o._b[i];
+        }
+        _max = std::max(_max, o._max);
+    }
+    uint64_t count() const {
+        uint64_t n = 0;
+        for (auto c : _b) {
+            n += c;
+        }
+        return n;
+    }
+    double percentile_us(double p) const {
+        uint64_t total = count();
+        if (!total) {
+            return 0;
+        }
+        uint64_t want = uint64_t(std::ceil(p * double(total)));
+        uint64_t seen = 0;
+        for (size_t i = 0; i < _b.size(); ++i) {
+            seen += _b[i];
+            if (seen >= want && _b[i]) {
+                return double(value(unsigned(i))) / 1e3;
+            }
+        }
+        return double(_max) / 1e3;
+    }
+    double max_us() const { return double(_max) / 1e3; }
+};
+
+struct config {
+    socket_address addr;
+    unsigned conns = 16;
+    unsigned pipeline = 1;
+    unsigned keys = 10000;
+    unsigned value_size = 32;
+    double get_ratio = 0.9;
+    double duration = 5;
+    uint64_t max_requests = 0;
+    bool prefill = true;
+};
+
+struct shard_result {
+    histogram hist;
+    uint64_t hits = 0;
+    uint64_t misses = 0;
+    uint64_t errors = 0;
+};
+
+// Per shard: what the progress line and the stop condition read.
+thread_local uint64_t answered = 0;
+thread_local bool stop_now = false;
+std::atomic<uint64_t> answered_total{0};
+
+std::string key_name(unsigned k) {
+    return fmt::format("key:{:010}", k);
+}
+
+// Counts complete replies in a byte stream of text-protocol replies.
+class reply_scanner {
+    std::string _buf;
+    size_t _pos = 0;
+
+public:
+    uint64_t hits = 0;
+    uint64_t misses = 0;
+    uint64_t errors = 0;
+    bool in_get = false; // inside VALUE ... END
+
+    void feed(const char* p, size_t n) {
+        if (_pos == _buf.size()) {
+            _buf.clear();
+            _pos = 0;
+        }
+        _buf.append(p, n);
+    }
+    // Returns the number of complete replies now available.
+    unsigned take() {
+        unsigned done = 0;
+        for (;;) {
+            auto nl = _buf.find("\r\n", _pos);
+            if (nl == std::string::npos) {
+                break;
+            }
+            std::string_view line(_buf.data() + _pos, nl - _pos);
+            if (line.substr(0, 6) == "VALUE ") {
+                // "VALUE key flags bytes [cas]": the bytes are the 4th token.
+                std::vector<std::string_view> t;
+                size_t s = 0;
+                while (s < line.size()) {
+                    auto e = std::min(line.find(' ', s), line.size());
+                    t.push_back(line.substr(s, e - s));
+                    s = e + 1;
+                }
+                size_t len = t.size() >= 4 ? std::stoul(std::string(t[3])) : 0;
+                if (_buf.size() < nl + 2 + len + 2) {
+                    break; // the data block has not arrived
+                }
+                _pos = nl + 2 + len + 2;
+                in_get = true;
+                continue;
+            }
+            _pos = nl + 2;
+            if (line == "END") {
+                ++(in_get ? hits : misses);
+                in_get = false;
+            } else if (line != "STORED") {
+                ++errors;
+            }
+            ++done;
+        }
+        return done;
+    }
+};
+
+future<> one_connection(const config& cfg, shard_result& res, unsigned seed, clk::time_point deadline) {
+    connected_socket c;
+    try {
+        c = co_await seastar::connect(cfg.addr);
+    } catch (const std::exception& e) {
+        ++res.errors;
+        std::cerr << "memcached_load: " << e.what() << "\n";
+        co_return;
+    }
+    c.set_nodelay(true);
+    auto in = c.input();
+    auto out = c.output();
+    std::mt19937_64 rng(seed);
+    std::uniform_int_distribution<unsigned> key_dist(0, cfg.keys - 1);
+    std::bernoulli_distribution is_get(cfg.get_ratio);
+    std::string value(cfg.value_size, 'v');
+    std::string batch;
+    reply_scanner sc;
+    try {
+        while (!stop_now && clk::now() < deadline) {
+            batch.clear();
+            for (unsigned i = 0; i < cfg.pipeline; ++i) {
+                auto k = key_name(key_dist(rng));
+                if (is_get(rng)) {
+                    batch += fmt::format("get {}\r\n", k);
+                } else {
+                    batch += fmt::format("set {} 0 0 {}\r\n{}\r\n", k, value.size(), value);
+                }
+            }
+            auto t0 = clk::now();
+            co_await out.write(batch);
+            co_await out.flush();
+            unsigned got = 0;
+            while (got < cfg.pipeline) {
+                auto b = co_await in.read();
+                if (b.empty()) {
+                    throw std::runtime_error("server closed the connection");
+                }
+                sc.feed(b.get(), b.size());
+                got += sc.take();
+            }
+            auto ns = uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(clk::now() - t0).count());
+            for (unsigned i = 0; i < cfg.pipeline; ++i) {
+                res.hist.add(ns);
+            }
+            answered += cfg.pipeline;
+            if (cfg.max_requests &&
+                answered_total.fetch_add(cfg.pipeline, std::memory_order_relaxed) + cfg.pipeline >= cfg.max_requests) {
+                stop_now = true;
+            }
+        }
+    } catch (const std::exception& e) {
+        ++res.errors;
+        std::cerr << "memcached_load: " << e.what() << "\n";
+    }
+    res.hits += sc.hits;
+    res.misses += sc.misses;
+    res.errors += sc.errors;
+    try {
+        co_await out.close();
+    } catch (...) {
+    }
+    co_await in.close();
+}
+
+future<uint64_t> prefill(const config& cfg) {
+    auto c = co_await seastar::connect(cfg.addr);
+    auto in = c.input();
+    auto out = c.output();
+    std::string value(cfg.value_size, 'v');
+    reply_scanner sc;
+    uint64_t errors = 0;
+    for (unsigned first = this_shard_id(); first < cfg.keys;) {
+        std::string batch;
+        unsigned n = 0;
+        for (; n < 100 && first < cfg.keys; ++n, first += smp::count) {
+            batch += fmt::format("set {} 0 0 {}\r\n{}\r\n", key_name(first), value.size(), value);
+        }
+        co_await out.write(batch);
+        co_await out.flush();
+        unsigned got = 0;
+        while (got < n) {
+            auto b = co_await in.read();
+            if (b.empty()) {
+                throw std::runtime_error("server closed the connection during prefill");
+            }
+            sc.feed(b.get(), b.size());
+            got += sc.take();
+        }
+    }
+    errors += sc.errors;
+    co_await out.close();
+    co_await in.close();
+    co_return errors;
+}
+
+} // namespace
+
+int main(int ac, char** av) {
+    app_template app({.name = "memcached_load", .description = "a closed-loop load generator for memcached servers"});
+    return app.run(ac, av, [&]() -> future<int> {
+        config cfg;
+        cfg.addr = socket_address(net::inet_address(absl::GetFlag(FLAGS_address)), uint16_t(absl::GetFlag(FLAGS_port)));
+        cfg.conns = std::max(1u, absl::GetFlag(FLAGS_conns));
+        cfg.pipeline = std::clamp(absl::GetFlag(FLAGS_pipeline), 1u, 1024u);
+        cfg.keys = std::max(1u, absl::GetFlag(FLAGS_keys));
+        cfg.value_size = absl::GetFlag(FLAGS_value_size);
+        cfg.get_ratio = std::clamp(absl::GetFlag(FLAGS_get_ratio), 0.0, 1.0);
+        cfg.duration = std::clamp(absl::GetFlag(FLAGS_duration), 0.0, 600.0);
+        cfg.max_requests = absl::GetFlag(FLAGS_requests);
+        cfg.prefill = absl::GetFlag(FLAGS_prefill);
+        if (cfg.value_size > (1u << 20)) {
+            std::cerr << "memcached_load: --value-size above 1 MiB\n";
+            co_return 2;
+        }
+        if (cfg.prefill) {
+            uint64_t errors = 0;
+            try {
+                for (unsigned s = 0; s < smp::count; ++s) {
+                    errors += co_await smp::submit_to(s, [&cfg] { return prefill(cfg); });
+                }
+            } catch (const std::exception& e) {
+                std::cerr << "memcached_load: prefill: " << e.what() << "\n";
+                co_return 1;
+            }
+            if (errors) {
+                std::cerr << "memcached_load: prefill: " << errors << " sets failed\n";
+                co_return 1;
+            }
+        }
+        auto start = clk::now();
+        auto deadline = start + std::chrono::duration_cast<clk::duration>(std::chrono::duration<double>(cfg.duration));
+        uint64_t last = 0;
+        auto last_t = start;
+        std::vector<shard_result> results(smp::count);
+        // A progress line each second, from shard 0.
+        bool running = true;
+        auto reporter = [&]() -> future<> {
+            while (running) {
+                co_await seastar::sleep(std::chrono::seconds(1));
+                if (!running) {
+                    break;
+                }
+                uint64_t total = 0;
+                for (unsigned s = 0; s < smp::count; ++s) {
+                    total += co_await smp::submit_to(s, [] { return answered; });
+                }
+                auto t = clk::now();
+                double secs = std::chrono::duration<double>(t - last_t).count();
+                std::cerr << fmt::format("memcached_load: {:.0f}s {:.0f} ops/s ({} requests)\n",
+                                         std::chrono::duration<double>(t - start).count(), double(total - last) / secs,
+                                         total);
+                last = total;
+                last_t = t;
+            }
+        }();
+        co_await smp::invoke_on_all([&cfg, &results, deadline] {
+            unsigned me = this_shard_id();
+            unsigned mine = cfg.conns / smp::count + (me < cfg.conns % smp::count ? 1 : 0);
+            std::vector<unsigned> ids(mine);
+            for (unsigned i = 0; i < mine; ++i) {
+                ids[i] = me + i * smp::count;
+            }
+            return parallel_for_each(ids, [&cfg, &results, me, deadline](unsigned id) {
+                return one_connection(cfg, results[me], 1000 + id, deadline);
+            });
+        });
+        double secs = std::chrono::duration<double>(clk::now() - start).count();
+        running = false;
+        co_await std::move(reporter);
+        shard_result all;
+        for (auto& r : results) {
+            all.hist.merge(r.hist);
+            all.hits += r.hits;
+            all.misses += r.misses;
+            all.errors += r.errors;
+        }
+        uint64_t n = all.hist.count();
+        std::cout << fmt::format(
+                         "ops={:.0f} p50_us={:.1f} p99_us={:.1f} p999_us={:.1f} max_us={:.1f} requests={} hits={} "
+                         "misses={} errors={}\n",
+                         double(n) / secs, all.hist.percentile_us(0.50), all.hist.percentile_us(0.99),
+                         all.hist.percentile_us(0.999), all.hist.max_us(), n, all.hits, all.misses, all.errors)
+                  << std::flush;
+        co_return all.errors ? 1 : 0;
+    });
+}
