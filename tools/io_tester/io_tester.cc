@@ -24,6 +24,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -168,6 +169,13 @@ std::vector<job> parse_jobs(const std::string& path) {
 }
 
 struct result {
+    // From the I/O scheduler's per-group statistics: time in its queue and in
+    // the kernel, summed over requests.
+    double queue_us = 0;
+    double exec_us = 0;
+    uint64_t completed = 0;
+    // How long the run phase lasted on this shard.
+    double seconds = 0;
     uint64_t requests = 0;
     uint64_t bytes = 0;
     std::vector<uint32_t> latencies_us;
@@ -177,17 +185,20 @@ bool runs_here(const job& j) {
     return j.all_shards || std::find(j.shards.begin(), j.shards.end(), this_shard_id()) != j.shards.end();
 }
 
-// One shard's part of a job: its own file, `parallelism` loops until the deadline.
-future<result> run_job(job j, scheduling_group sg, clk::time_point deadline) {
-    result res;
+struct prepared {
+    file f;
+    std::string path;
+};
+
+// One shard's file for a job, filled with data when the job reads (reads need
+// blocks on disk, not holes). Done before any job's clock starts.
+future<std::optional<prepared>> prepare_job(job j) {
     if (!runs_here(j)) {
-        co_return res;
+        co_return std::nullopt;
     }
     auto path = fmt::format("{}/io_tester.{}.{}", absl::GetFlag(FLAGS_storage), j.name, this_shard_id());
     auto f = co_await open_file_dma(path, open_flags::rw | open_flags::create | open_flags::truncate);
-    bool reads = j.type == job_type::seqread || j.type == job_type::randread;
-    if (reads) {
-        // Reads need data on disk, not holes.
+    if (j.type == job_type::seqread || j.type == job_type::randread) {
         auto chunk = uint64_t(1) << 20;
         auto buf = allocate_aligned_buffer<char>(chunk, f.memory_dma_alignment());
         std::memset(buf.get(), 'x', chunk);
@@ -196,6 +207,19 @@ future<result> run_job(job j, scheduling_group sg, clk::time_point deadline) {
         }
         co_await f.flush();
     }
+    co_return prepared{f, path};
+}
+
+// One shard's part of a job: `parallelism` loops until the deadline.
+future<result> run_job(job j, scheduling_group sg, std::optional<prepared> p, clk::time_point deadline) {
+    result res;
+    if (!p) {
+        co_return res;
+    }
+    auto f = p->f;
+    auto path = p->path;
+    bool reads = j.type == job_type::seqread || j.type == job_type::randread;
+    auto run_start = clk::now();
     uint64_t next_seq = 0;
     auto blocks = j.data_size / j.reqsize;
     auto worker = [&](unsigned id) -> future<> {
@@ -238,7 +262,13 @@ future<result> run_job(job j, scheduling_group sg, clk::time_point deadline) {
     for (unsigned i = 0; i < j.parallelism; ++i) {
         workers.push_back(with_scheduling_group(sg, [&worker, i] { return worker(i); }));
     }
+    auto before = get_io_group_stats(sg);
     co_await when_all_succeed(workers.begin(), workers.end());
+    auto after = get_io_group_stats(sg);
+    res.seconds = std::chrono::duration<double>(clk::now() - run_start).count();
+    res.completed = after.completed - before.completed;
+    res.queue_us = double((after.queue_time - before.queue_time).count()) / 1e3;
+    res.exec_us = double((after.execution_time - before.execution_time).count()) / 1e3;
     co_await f.close();
     co_await remove_file(path);
     co_return res;
@@ -276,33 +306,47 @@ int main(int ac, char** av) {
         auto deadline_from_now = std::chrono::duration_cast<clk::duration>(duration);
         // Every shard runs every job that names it; results come back to shard 0.
         std::vector<future<std::vector<result>>> per_shard;
-        auto start = clk::now();
         for (unsigned s = 0; s < smp::count; ++s) {
             per_shard.push_back(smp::submit_to(s, [&jobs, &groups, deadline_from_now]() -> future<std::vector<result>> {
                 for (size_t i = 0; i < jobs.size(); ++i) {
                     update_io_shares(groups[i], jobs[i].shares);
                 }
+                std::vector<std::optional<prepared>> files;
+                for (auto& j : jobs) {
+                    files.push_back(co_await prepare_job(j));
+                }
                 auto deadline = clk::now() + deadline_from_now;
                 std::vector<future<result>> fs;
                 for (size_t i = 0; i < jobs.size(); ++i) {
-                    fs.push_back(run_job(jobs[i], groups[i], deadline));
+                    fs.push_back(run_job(jobs[i], groups[i], std::move(files[i]), deadline));
                 }
                 co_return co_await when_all_succeed(fs.begin(), fs.end());
             }));
         }
         auto all = co_await when_all_succeed(per_shard.begin(), per_shard.end());
-        auto secs = std::chrono::duration<double>(clk::now() - start).count();
+        double secs = 0;
+        for (auto& shard : all) {
+            for (auto& r : shard) {
+                secs = std::max(secs, r.seconds);
+            }
+        }
+        if (secs <= 0) {
+            secs = duration.count();
+        }
         for (auto& shard : all) {
             for (size_t i = 0; i < shard.size(); ++i) {
                 totals[i].requests += shard[i].requests;
                 totals[i].bytes += shard[i].bytes;
+                totals[i].completed += shard[i].completed;
+                totals[i].queue_us += shard[i].queue_us;
+                totals[i].exec_us += shard[i].exec_us;
                 totals[i].latencies_us.insert(totals[i].latencies_us.end(), shard[i].latencies_us.begin(),
                                               shard[i].latencies_us.end());
             }
         }
         std::string json = "{\n  \"duration_s\": " + fmt::format("{:.3f}", secs) + ",\n  \"classes\": [\n";
-        fmt::print("{:<16} {:>10} {:>10} {:>9} {:>9} {:>9} {:>9} {:>9}\n", "class", "IOPS", "MB/s", "p50 us", "p95 us",
-                   "p99 us", "p99.9 us", "max us");
+        fmt::print("{:<16} {:>10} {:>10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}\n", "class", "IOPS", "MB/s",
+                   "p50 us", "p95 us", "p99 us", "p99.9 us", "max us", "queue us", "disk us");
         for (size_t i = 0; i < jobs.size(); ++i) {
             auto& t = totals[i];
             auto iops = double(t.requests) / secs;
@@ -312,12 +356,16 @@ int main(int ac, char** av) {
             auto p99 = percentile(t.latencies_us, 0.99);
             auto p999 = percentile(t.latencies_us, 0.999);
             auto mx = t.latencies_us.empty() ? 0 : *std::max_element(t.latencies_us.begin(), t.latencies_us.end());
-            fmt::print("{:<16} {:>10.0f} {:>10.1f} {:>9.0f} {:>9.0f} {:>9.0f} {:>9.0f} {:>9}\n", jobs[i].name, iops,
-                       mbs, p50, p95, p99, p999, mx);
-            json += fmt::format(
-                "    {{\"name\": \"{}\", \"shares\": {}, \"iops\": {:.1f}, \"mb_per_s\": {:.3f}, "
-                "\"p50_us\": {}, \"p95_us\": {}, \"p99_us\": {}, \"p99_9_us\": {}, \"max_us\": {}}}{}\n",
-                jobs[i].name, jobs[i].shares, iops, mbs, p50, p95, p99, p999, mx, i + 1 < jobs.size() ? "," : "");
+            // Mean time a request spent in the scheduler's queue and in the kernel.
+            auto q_us = t.completed ? t.queue_us / double(t.completed) : 0;
+            auto d_us = t.completed ? t.exec_us / double(t.completed) : 0;
+            fmt::print("{:<16} {:>10.0f} {:>10.1f} {:>9.0f} {:>9.0f} {:>9.0f} {:>9.0f} {:>9} {:>9.0f} {:>9.0f}\n",
+                       jobs[i].name, iops, mbs, p50, p95, p99, p999, mx, q_us, d_us);
+            json += fmt::format("    {{\"name\": \"{}\", \"shares\": {}, \"iops\": {:.1f}, \"mb_per_s\": {:.3f}, "
+                                "\"p50_us\": {}, \"p95_us\": {}, \"p99_us\": {}, \"p99_9_us\": {}, \"max_us\": {}, "
+                                "\"mean_queue_us\": {:.1f}, \"mean_disk_us\": {:.1f}}}{}\n",
+                                jobs[i].name, jobs[i].shares, iops, mbs, p50, p95, p99, p999, mx, q_us, d_us,
+                                i + 1 < jobs.size() ? "," : "");
         }
         json += "  ]\n}\n";
         if (!absl::GetFlag(FLAGS_json).empty()) {

@@ -1,0 +1,126 @@
+#!/bin/bash
+# Disk benchmark, one script run:
+#  1. beside fio with the same parameters (1 GiB file, O_DIRECT, 1 shard / 1 job,
+#     pinned to core 0): 4 KiB random read at queue depth 32 and 128 KiB
+#     sequential write at queue depth 8, on each I/O path (io_uring, linux-aio);
+#     ours / fio as a ratio. Ours is io_tester with the default disk model.
+#  2. io_tester with the model iotune measured: a latency class (4 KiB random
+#     reads at 200/s) alone and next to a saturating batch class (128 KiB
+#     sequential writes, 8 in parallel): its p99 both ways;
+#  3. two saturating batch classes with shares 100 and 400: their bandwidth split.
+# Rounds interleave fio and ours so machine noise hits both alike; the table
+# shows medians.
+#
+#   tools/io_tester/bench.sh [DIR=$TMPDIR] [SECONDS=5] [ROUNDS=3]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+base=${1:-${TMPDIR:-/tmp}}
+secs=${2:-5}
+rounds=${3:-3}
+
+bazel build --config=opt //tools/io_tester //tools/iotune >/dev/null 2>&1 ||
+    bazel build --config=opt //tools/io_tester //tools/iotune
+bin=$(mktemp -d)
+cp bazel-bin/tools/io_tester/io_tester bazel-bin/tools/iotune/iotune "$bin/"
+dir=$(mktemp -d "$base/io_bench.XXXXXX")
+trap 'rm -rf "$dir" "$bin"' EXIT
+command -v fio >/dev/null || { echo "fio is missing (tools/setup installs it)"; exit 1; }
+
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+# fio: prints IOPS for reads, bytes/s for writes.
+run_fio() { # engine rw bs depth
+    local out
+    out=$(taskset -c 0 fio --name=job --filename="$dir/fio.dat" --size=1G --direct=1 --ioengine="$1" --rw="$2" \
+        --bs="$3" --iodepth="$4" --numjobs=1 --time_based --runtime="$secs" --ramp_time=1 --output-format=json)
+    python3 -c 'import json,sys; j=json.load(sys.stdin)["jobs"][0]; r=sys.argv[1]
+print(j["read"]["iops"] if r=="randread" else j["write"]["bw_bytes"])' "$2" <<<"$out"
+}
+
+# ours: the same through io_tester (1 shard).
+run_ours() { # backend type reqsize parallelism
+    cat >"$dir/job.yaml" <<YAML
+- name: job
+  shards: all
+  type: $2
+  data_size: 1GB
+  shard_info:
+    parallelism: $4
+    reqsize: $3
+    shares: 100
+YAML
+    local out
+    out=$(taskset -c 0 "$bin/io_tester" --smp 1 --reactor-backend "$1" --conf "$dir/job.yaml" --storage "$dir" \
+        --duration "$secs" --json "$dir/r.json" 2>/dev/null)
+    python3 -c 'import json,sys; c=json.load(open(sys.argv[1]))["classes"][0]
+print(c["iops"] if sys.argv[2]=="randread" else c["mb_per_s"]*1e6)' "$dir/r.json" "$2"
+}
+
+echo "CPU: $(lscpu | sed -n 's/^Model name: *//p')"
+echo "file system: $(df -T "$dir" | awk 'NR==2 {print $2, $1}')"
+# fio lays its file out once.
+fio --name=lay --filename="$dir/fio.dat" --size=1G --rw=write --bs=1M --direct=1 --ioengine=psync >/dev/null
+
+printf "\n%-10s %-28s %14s %14s %8s\n" path test fio ours ratio
+for engine in io_uring linux-aio; do
+    fio_engine=$([ "$engine" = io_uring ] && echo io_uring || echo libaio)
+    for t in "randread 4k 4kB 32" "write 128k 128kB 8"; do
+        set -- $t
+        ftype=$1
+        otype=$([ "$1" = write ] && echo seqwrite || echo randread)
+        f=() o=()
+        for _ in $(seq "$rounds"); do
+            f+=("$(run_fio "$fio_engine" "$1" "$2" "$4")")
+            o+=("$(run_ours "$engine" "$otype" "$3" "$4")")
+        done
+        fm=$(printf "%s\n" "${f[@]}" | median)
+        om=$(printf "%s\n" "${o[@]}" | median)
+        if [ "$ftype" = randread ]; then
+            label="4k randread QD$4 (IOPS)"
+            printf "%-10s %-28s %14.0f %14.0f %8.2f\n" "$engine" "$label" "$fm" "$om" "$(awk -v a="$om" -v b="$fm" 'BEGIN {print a / b}')"
+        else
+            label="128k seq write QD$4 (MB/s)"
+            printf "%-10s %-28s %14.1f %14.1f %8.2f\n" "$engine" "$label" "$(awk -v a="$fm" 'BEGIN {print a / 1e6}')" \
+                "$(awk -v a="$om" 'BEGIN {print a / 1e6}')" "$(awk -v a="$om" -v b="$fm" 'BEGIN {print a / b}')"
+        fi
+    done
+done
+rm -f "$dir/fio.dat"
+
+"$bin/iotune" --smp 1 --evaluation-directory "$dir" --duration "$secs" --file_size 1G --properties_file "$dir/io.yaml" 2>/dev/null
+echo
+echo "iotune model:"
+sed 's/^/    /' "$dir/io.yaml"
+
+tester() { # job file -> JSON path
+    taskset -c 0 "$bin/io_tester" --smp 1 --conf "$1" --storage "$dir" --duration "$secs" \
+        --io_properties_file "$dir/io.yaml" --json "$dir/r.json" >/dev/null 2>&1
+}
+lat_job='- name: lat
+  shards: all
+  type: randread
+  data_size: 256MB
+  shard_info:
+    parallelism: 1
+    reqsize: 4kB
+    shares: 1000
+    rps: 200'
+batch_job() { # name shares
+    printf -- '- name: %s\n  shards: all\n  type: seqwrite\n  data_size: 512MB\n  shard_info:\n    parallelism: 8\n    reqsize: 128kB\n    shares: %s\n' "$1" "$2"
+}
+echo "$lat_job" >"$dir/idle.yaml"
+{ echo "$lat_job"; batch_job batch 100; } >"$dir/loaded.yaml"
+{ batch_job b100 100; batch_job b400 400; } >"$dir/split.yaml"
+get() { python3 -c 'import json,sys; cs={c["name"]: c for c in json.load(open(sys.argv[1]))["classes"]}; print(cs[sys.argv[2]][sys.argv[3]])' "$dir/r.json" "$@"; }
+idle=() loaded=() split=()
+for _ in $(seq "$rounds"); do
+    tester "$dir/idle.yaml" && idle+=("$(get lat p99_us)")
+    tester "$dir/loaded.yaml" && loaded+=("$(get lat p99_us)")
+    tester "$dir/split.yaml" && split+=("$(python3 -c 'import sys; print(float(sys.argv[2]) / float(sys.argv[1]))' "$(get b100 mb_per_s)" "$(get b400 mb_per_s)")")
+done
+im=$(printf "%s\n" "${idle[@]}" | median)
+lm=$(printf "%s\n" "${loaded[@]}" | median)
+sm=$(printf "%s\n" "${split[@]}" | median)
+echo
+printf "latency class p99: idle %s us, beside the batch class %s us (x%.2f)\n" "$im" "$lm" "$(awk -v a="$lm" -v b="$im" 'BEGIN {print a / b}')"
+printf "batch classes with shares 100:400: bandwidth ratio 1:%.2f\n" "$sm"
