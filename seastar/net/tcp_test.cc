@@ -688,6 +688,31 @@ TEST_F(tcp_sm, zero_window_is_probed_by_the_persist_timer) {
     EXPECT_EQ(testing::bytes_of(take().payload), "waiting");
 }
 
+TEST_F(tcp_sm, a_long_zero_window_never_times_out) {
+    cfg.data_retries = 2;
+    auto c = open_passive();
+    c.set_nodelay(true);
+    (void)c.send(packet("abc", 3));
+    take();
+    peer(tcp_flags::ack, "", 0); // acknowledges nothing new, closes the window
+    unsigned probes = 0;
+    for (int i = 0; i < 600; ++i) { // ten minutes
+        advance(milliseconds(1000));
+        while (!nothing_sent()) {
+            auto s = take();
+            ++probes;
+            inject(tcp_flags::ack, peer_nxt, our_nxt, "", 0);
+            (void)s;
+        }
+    }
+    EXPECT_GT(probes, 5u);
+    EXPECT_EQ(c.state(), tcp_state::established);
+    peer(tcp_flags::ack, "", 1000);
+    auto d = take();
+    EXPECT_EQ(d.h.seq, our_nxt);
+    EXPECT_EQ(testing::bytes_of(d.payload), "abc");
+}
+
 TEST_F(tcp_sm, our_zero_window_accepts_acks_but_not_data) {
     cfg.receive_buffer = 4;
     auto c = open_passive();
