@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <system_error>
 
 #include "seastar/core/local_scheduler.hh"
@@ -772,6 +773,55 @@ TEST_F(tcp_sm, paws_drops_old_timestamps) {
     EXPECT_EQ(r.h.ack, peer_nxt);
     EXPECT_EQ(c.read().len(), 0u);
     EXPECT_EQ(stack().stats().drops_for(tcp_drop_reason::paws), 1u);
+}
+
+TEST_F(tcp_sm, random_segments_never_break_the_stack) {
+    cfg.timestamps = true;
+    cfg.window_scaling = true;
+    std::mt19937_64 rng(7);
+    uint64_t injected = 0;
+    for (int round = 0; round < 4; ++round) {
+        tcp.reset();
+        listener.reset();
+        l3.out.clear();
+        auto c = open_passive();
+        injected += 2;
+        for (int i = 0; i < 1500; ++i) {
+            tcp_option_values o;
+            if (rng() % 2) {
+                o.mss = uint16_t(rng());
+            }
+            if (rng() % 2) {
+                o.wscale = uint8_t(rng());
+            }
+            if (rng() % 2) {
+                o.ts = tcp_option_values::timestamps{uint32_t(rng()), uint32_t(rng())};
+            }
+            uint8_t flags = uint8_t(rng());
+            uint32_t seq = rng() % 3 ? peer_nxt + uint32_t(rng() % 4000) - 2000 : uint32_t(rng());
+            uint32_t ack = rng() % 3 ? our_nxt + uint32_t(rng() % 4000) - 2000 : uint32_t(rng());
+            std::string data(rng() % 3000, char(rng()));
+            inject(flags, seq, ack, data, uint16_t(rng()), o, rng() % 4 ? peer_port : uint16_t(rng()));
+            ++injected;
+            if (rng() % 50 == 0) {
+                advance(milliseconds(rng() % 3000));
+            }
+            if (rng() % 10 == 0) {
+                (void)c.read();
+            }
+            l3.out.clear();
+        }
+        EXPECT_EQ(stack().stats().segments_in, 2 + 1500u);
+        uint64_t drops = 0;
+        for (auto d : stack().stats().drops) {
+            drops += d;
+        }
+        EXPECT_EQ(drops, stack().stats().dropped);
+        EXPECT_LE(stack().stats().dropped, stack().stats().segments_in);
+        c.abort();
+        advance(milliseconds(120000));
+    }
+    EXPECT_EQ(injected, 4 * 1502u);
 }
 
 TEST_F(tcp_sm, listen_twice_on_a_port_fails) {
