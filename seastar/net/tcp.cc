@@ -302,7 +302,8 @@ future<typename basic_tcp<Clock>::connection> basic_tcp<Clock>::connect(uint32_t
         for (uint32_t i = 0; i < range && !found; ++i) {
             k.local_port = _next_ephemeral;
             _next_ephemeral = _next_ephemeral == _cfg.ephemeral_high ? _cfg.ephemeral_low : _next_ephemeral + 1;
-            found = !_conns.count(k);
+            found = !_conns.count(k) &&
+                    (!_cfg.local_port_filter || _cfg.local_port_filter(local_ip, k.local_port, remote_ip, remote_port));
         }
         if (!found) {
             return make_exception_future<connection>(make_error(EADDRNOTAVAIL, "tcp connect: no free port"));

@@ -39,6 +39,7 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -101,6 +102,10 @@ struct tcp_config {
     unsigned challenge_acks_per_second = 1000; // RFC 5961 section 7
     uint16_t ephemeral_low = 32768;
     uint16_t ephemeral_high = 60999;
+    // When set, connect() picks only ephemeral ports this accepts (e.g. a
+    // native stack keeping a connection on the shard its RSS hash selects).
+    // Arguments: local ip, local port, remote ip, remote port.
+    std::function<bool(uint32_t, uint16_t, uint32_t, uint16_t)> local_port_filter;
     // Key of the RFC 6528 ISN function; random when unset.
     std::optional<std::array<uint64_t, 2>> isn_key;
 };

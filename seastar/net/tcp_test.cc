@@ -824,6 +824,30 @@ TEST_F(tcp_sm, random_segments_never_break_the_stack) {
     EXPECT_EQ(injected, 4 * 1502u);
 }
 
+TEST_F(tcp_sm, connect_picks_ports_the_filter_accepts) {
+    cfg.ephemeral_low = 40000;
+    cfg.ephemeral_high = 40009;
+    cfg.local_port_filter = [](uint32_t, uint16_t port, uint32_t, uint16_t) { return port % 3 == 0; };
+    std::vector<future<mtcp::connection>> fs;
+    for (int i = 0; i < 3; ++i) { // 40002, 40005, 40008
+        fs.push_back(stack().connect(ip_a, ip_b, peer_port));
+        auto syn = take();
+        EXPECT_EQ(syn.h.src_port % 3, 0);
+        EXPECT_GE(syn.h.src_port, 40000);
+        EXPECT_LE(syn.h.src_port, 40009);
+    }
+    auto f = stack().connect(ip_a, ip_b, peer_port);
+    ASSERT_TRUE(f.available());
+    EXPECT_EQ(error_code(f.discard_result()), EADDRNOTAVAIL);
+    EXPECT_TRUE(nothing_sent());
+    tcp.reset(); // connects in progress fail when the stack goes away
+    sched.run_until_idle();
+    for (auto& pending : fs) {
+        ASSERT_TRUE(pending.available());
+        EXPECT_EQ(error_code(pending.discard_result()), ECONNABORTED);
+    }
+}
+
 TEST_F(tcp_sm, listen_twice_on_a_port_fails) {
     listener.emplace(stack().listen(0, our_port));
     try {
