@@ -574,6 +574,53 @@ TEST_F(tcp_sm, passive_close_and_half_close) {
     EXPECT_EQ(stack().connection_count(), 0u);
 }
 
+TEST_F(tcp_sm, closed_connection_leaves_fin_wait_2_after_a_timeout) {
+    cfg.fin_wait_2_timeout = milliseconds(5000);
+    auto c = open_passive();
+    c.close();
+    EXPECT_TRUE(take().has(tcp_flags::fin));
+    our_nxt += 1;
+    peer(tcp_flags::ack);
+    EXPECT_EQ(c.state(), tcp_state::fin_wait_2);
+    advance(milliseconds(4999));
+    EXPECT_EQ(stack().connection_count(), 1u);
+    advance(milliseconds(1));
+    EXPECT_EQ(stack().connection_count(), 0u);
+}
+
+TEST_F(tcp_sm, half_closed_connection_waits_in_fin_wait_2) {
+    cfg.fin_wait_2_timeout = milliseconds(5000);
+    auto c = open_passive();
+    c.shutdown_output(); // still reading: no timeout
+    take();
+    our_nxt += 1;
+    peer(tcp_flags::ack);
+    advance(milliseconds(60000));
+    EXPECT_EQ(c.state(), tcp_state::fin_wait_2);
+    peer(tcp_flags::ack, "late data");
+    EXPECT_EQ(testing::bytes_of(c.read()), "late data");
+}
+
+TEST_F(tcp_sm, send_waits_for_room_in_the_send_buffer) {
+    cfg.send_buffer = 1000;
+    auto c = open_passive();
+    std::string big(1500, 'b');
+    auto f = c.send(packet(big.data(), big.size()));
+    EXPECT_FALSE(f.available()); // 1500 queued > 1000
+    std::vector<tcp_segment> segs;
+    while (!nothing_sent()) {
+        segs.push_back(take());
+    }
+    ASSERT_EQ(segs.size(), 2u); // 536 + 536; Nagle holds the 428 left
+    inject(tcp_flags::ack, peer_nxt, our_nxt + 536);
+    sched.run_until_idle();
+    EXPECT_TRUE(f.available()); // 964 left: below the limit again
+    f.get();
+    EXPECT_TRUE(nothing_sent()); // 536 still in flight: the small tail waits
+    inject(tcp_flags::ack, peer_nxt, our_nxt + 1072);
+    EXPECT_EQ(take().payload.len(), 428u);
+}
+
 TEST_F(tcp_sm, simultaneous_close_goes_through_closing) {
     auto c = drive_to(tcp_state::closing);
     peer(tcp_flags::ack);
