@@ -260,6 +260,33 @@ TEST_F(tcp_sm, malformed_segments_are_counted_not_answered) {
     EXPECT_EQ(stack().stats().drops_for(tcp_drop_reason::truncated), 1u);
     EXPECT_EQ(stack().stats().drops_for(tcp_drop_reason::bad_checksum), 1u);
     EXPECT_EQ(stack().stats().segments_in, 2u);
+    // Each header defect is counted under its own reason, and never answered.
+    auto with_checksum = [&](std::string b) {
+        b[16] = b[17] = 0;
+        auto c = internal::tcp_checksum(packet(b.data(), b.size()), ip_b, ip_a);
+        b[16] = char(c >> 8);
+        b[17] = char(c);
+        stack().received(packet(b.data(), b.size()), ip_b, ip_a);
+    };
+    auto good = testing::bytes_of(serialize_tcp_segment(h, {}, packet(), ip_b, ip_a, false));
+    auto bad_doff = good;
+    bad_doff[12] = char(4 << 4);
+    with_checksum(bad_doff);
+    auto bad_opt = good + std::string("\x02\x03\x00\x00", 4);
+    bad_opt[12] = char(6 << 4);
+    with_checksum(bad_opt);
+    auto bad_port = good;
+    bad_port[0] = bad_port[1] = 0;
+    with_checksum(bad_port);
+    auto bad_flags = good;
+    bad_flags[13] = char(tcp_flags::syn | tcp_flags::fin);
+    with_checksum(bad_flags);
+    EXPECT_TRUE(nothing_sent());
+    for (auto r : {tcp_drop_reason::bad_data_offset, tcp_drop_reason::bad_option, tcp_drop_reason::bad_port,
+                   tcp_drop_reason::bad_flags}) {
+        EXPECT_EQ(stack().stats().drops_for(r), 1u) << to_string(r);
+    }
+    EXPECT_EQ(stack().stats().dropped, 6u);
 }
 
 TEST_F(tcp_sm, verified_checksum_flag_skips_software_check) {
