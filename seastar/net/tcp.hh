@@ -45,6 +45,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "seastar/core/abort_source.hh"
 #include "seastar/core/future.hh"
 #include "seastar/core/timer.hh"
 #include "seastar/net/api.hh"
@@ -225,6 +226,11 @@ public:
     listener listen(uint32_t ip, uint16_t port, unsigned backlog = 128);
     // Active open; ready once ESTABLISHED. `local_port` 0 picks a free one.
     future<connection> connect(uint32_t local_ip, uint32_t remote_ip, uint16_t remote_port, uint16_t local_port = 0);
+    // As above; if `as` is aborted before the connection is established,
+    // the attempt is dropped (RST if the peer already answered) and the
+    // future fails with ECONNABORTED.
+    future<connection> connect(uint32_t local_ip, uint32_t remote_ip, uint16_t remote_port, uint16_t local_port,
+                               abort_source& as);
     // One received segment (TCP header first) from `src` to `dst`.
     void received(packet segment, uint32_t src, uint32_t dst);
 
@@ -265,6 +271,8 @@ private:
     uint16_t _next_ephemeral;
 
     std::shared_ptr<internal::tcp_listener_state<Clock>> find_listener(uint32_t ip, uint16_t port);
+    std::shared_ptr<internal::tcb<Clock>> start_connect(uint32_t local_ip, uint32_t remote_ip, uint16_t remote_port,
+                                                        uint16_t local_port);
     void passive_open(internal::tcp_listener_state<Clock>& l, tcp_segment& s, uint32_t src, uint32_t dst);
 };
 
