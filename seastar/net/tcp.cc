@@ -293,8 +293,8 @@ void basic_tcp<Clock>::received(packet segment, uint32_t src, uint32_t dst) {
 }
 
 template <typename Clock>
-future<typename basic_tcp<Clock>::connection> basic_tcp<Clock>::connect(uint32_t local_ip, uint32_t remote_ip,
-                                                                        uint16_t remote_port, uint16_t local_port) {
+std::shared_ptr<internal::tcb<Clock>> basic_tcp<Clock>::start_connect(uint32_t local_ip, uint32_t remote_ip,
+                                                                      uint16_t remote_port, uint16_t local_port) {
     key k{local_ip, remote_ip, local_port, remote_port};
     if (local_port == 0) {
         uint32_t range = uint32_t(_cfg.ephemeral_high) - _cfg.ephemeral_low + 1;
@@ -302,13 +302,14 @@ future<typename basic_tcp<Clock>::connection> basic_tcp<Clock>::connect(uint32_t
         for (uint32_t i = 0; i < range && !found; ++i) {
             k.local_port = _next_ephemeral;
             _next_ephemeral = _next_ephemeral == _cfg.ephemeral_high ? _cfg.ephemeral_low : _next_ephemeral + 1;
-            found = !_conns.count(k);
+            found = !_conns.count(k) &&
+                    (!_cfg.local_port_filter || _cfg.local_port_filter(local_ip, k.local_port, remote_ip, remote_port));
         }
         if (!found) {
-            return make_exception_future<connection>(make_error(EADDRNOTAVAIL, "tcp connect: no free port"));
+            throw std::system_error(EADDRNOTAVAIL, std::system_category(), "tcp connect: no free port");
         }
     } else if (_conns.count(k)) {
-        return make_exception_future<connection>(make_error(EADDRINUSE, "tcp connect"));
+        throw std::system_error(EADDRINUSE, std::system_category(), "tcp connect");
     }
     auto t = std::make_shared<internal::tcb<Clock>>(*this, k);
     t->_state = tcp_state::syn_sent;
@@ -320,13 +321,50 @@ future<typename basic_tcp<Clock>::connection> basic_tcp<Clock>::connect(uint32_t
         t->_rcv_wscale = t->wanted_wscale();
     }
     t->_connect_waiter.emplace();
-    auto f = t->_connect_waiter->get_future();
     ++_stats.active_opens;
     _conns.emplace(k, t);
     t->_rtt_start = Clock::now();
     t->send_syn();
     t->arm_rto();
-    return f.then([t] { return connection(t); });
+    return t;
+}
+
+template <typename Clock>
+future<typename basic_tcp<Clock>::connection> basic_tcp<Clock>::connect(uint32_t local_ip, uint32_t remote_ip,
+                                                                        uint16_t remote_port, uint16_t local_port) {
+    std::shared_ptr<internal::tcb<Clock>> t;
+    try {
+        t = start_connect(local_ip, remote_ip, remote_port, local_port);
+    } catch (...) {
+        return make_exception_future<connection>(std::current_exception());
+    }
+    return t->_connect_waiter->get_future().then([t] { return connection(t); });
+}
+
+template <typename Clock>
+future<typename basic_tcp<Clock>::connection> basic_tcp<Clock>::connect(uint32_t local_ip, uint32_t remote_ip,
+                                                                        uint16_t remote_port, uint16_t local_port,
+                                                                        abort_source& as) {
+    if (as.abort_requested()) {
+        return make_exception_future<connection>(make_error(ECONNABORTED, "tcp connect aborted"));
+    }
+    std::shared_ptr<internal::tcb<Clock>> t;
+    try {
+        t = start_connect(local_ip, remote_ip, remote_port, local_port);
+    } catch (...) {
+        return make_exception_future<connection>(std::current_exception());
+    }
+    std::weak_ptr<internal::tcb<Clock>> w = t;
+    auto sub = as.subscribe([w]() noexcept {
+        if (auto c = w.lock(); c && c->_connect_waiter) {
+            c->abort_now(make_error(ECONNABORTED, "tcp connect aborted"));
+        }
+    });
+    return t->_connect_waiter->get_future().then_wrapped([t, sub = std::move(sub)](future<> f) mutable {
+        sub.reset();
+        f.get();
+        return connection(t);
+    });
 }
 
 // ---- handles ----

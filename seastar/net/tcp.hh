@@ -39,11 +39,13 @@
 #include <chrono>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <unordered_map>
 
+#include "seastar/core/abort_source.hh"
 #include "seastar/core/future.hh"
 #include "seastar/core/timer.hh"
 #include "seastar/net/api.hh"
@@ -101,6 +103,10 @@ struct tcp_config {
     unsigned challenge_acks_per_second = 1000; // RFC 5961 section 7
     uint16_t ephemeral_low = 32768;
     uint16_t ephemeral_high = 60999;
+    // When set, connect() picks only ephemeral ports this accepts (e.g. a
+    // native stack keeping a connection on the shard its RSS hash selects).
+    // Arguments: local ip, local port, remote ip, remote port.
+    std::function<bool(uint32_t, uint16_t, uint32_t, uint16_t)> local_port_filter;
     // Key of the RFC 6528 ISN function; random when unset.
     std::optional<std::array<uint64_t, 2>> isn_key;
 };
@@ -220,6 +226,11 @@ public:
     listener listen(uint32_t ip, uint16_t port, unsigned backlog = 128);
     // Active open; ready once ESTABLISHED. `local_port` 0 picks a free one.
     future<connection> connect(uint32_t local_ip, uint32_t remote_ip, uint16_t remote_port, uint16_t local_port = 0);
+    // As above; if `as` is aborted before the connection is established,
+    // the attempt is dropped (RST if the peer already answered) and the
+    // future fails with ECONNABORTED.
+    future<connection> connect(uint32_t local_ip, uint32_t remote_ip, uint16_t remote_port, uint16_t local_port,
+                               abort_source& as);
     // One received segment (TCP header first) from `src` to `dst`.
     void received(packet segment, uint32_t src, uint32_t dst);
 
@@ -260,6 +271,8 @@ private:
     uint16_t _next_ephemeral;
 
     std::shared_ptr<internal::tcp_listener_state<Clock>> find_listener(uint32_t ip, uint16_t port);
+    std::shared_ptr<internal::tcb<Clock>> start_connect(uint32_t local_ip, uint32_t remote_ip, uint16_t remote_port,
+                                                        uint16_t local_port);
     void passive_open(internal::tcp_listener_state<Clock>& l, tcp_segment& s, uint32_t src, uint32_t dst);
 };
 

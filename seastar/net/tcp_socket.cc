@@ -4,6 +4,8 @@
 #include <deque>
 #include <system_error>
 
+#include <netinet/in.h>
+
 #include "seastar/core/manual_clock.hh"
 
 namespace seastar::net {
@@ -121,7 +123,43 @@ public:
     socket_address local_address() const override { return address_of(_l.ip(), _l.port()); }
 };
 
+template <typename Clock>
+class tcp_client_socket final : public socket_impl {
+    basic_tcp<Clock>& _tcp;
+    uint32_t _local_ip;
+    abort_source _as;
+    bool _reuseaddr = false;
+
+public:
+    tcp_client_socket(basic_tcp<Clock>& t, uint32_t ip) : _tcp(t), _local_ip(ip) {}
+    future<connected_socket> connect(socket_address sa, socket_address local, transport proto) override {
+        if (proto != transport::TCP) {
+            return make_exception_future<connected_socket>(
+                std::system_error(EPROTONOSUPPORT, std::system_category(), "native tcp: only TCP"));
+        }
+        if (sa.family() != AF_INET || (!local.is_unspecified() && local.family() != AF_INET)) {
+            return make_exception_future<connected_socket>(
+                std::system_error(EAFNOSUPPORT, std::system_category(), "native tcp: only IPv4"));
+        }
+        ipv4_addr remote(sa.as_posix_sockaddr_in());
+        ipv4_addr from = local.is_unspecified() ? ipv4_addr() : ipv4_addr(local.as_posix_sockaddr_in());
+        uint32_t ip = from.ip ? from.ip : _local_ip;
+        return _tcp.connect(ip, remote.ip, remote.port, from.port, _as)
+            .then([](typename basic_tcp<Clock>::connection c) {
+                return connected_socket(std::make_unique<tcp_connected_socket<Clock>>(std::move(c)));
+            });
+    }
+    void set_reuseaddr(bool v) override { _reuseaddr = v; }
+    bool get_reuseaddr() const override { return _reuseaddr; }
+    void shutdown() override { _as.request_abort(); }
+};
+
 } // namespace
+
+template <typename Clock>
+std::unique_ptr<socket_impl> make_tcp_socket_impl(basic_tcp<Clock>& tcp, uint32_t local_ip) {
+    return std::make_unique<tcp_client_socket<Clock>>(tcp, local_ip);
+}
 
 template <typename Clock>
 std::unique_ptr<connected_socket_impl> make_tcp_connected_socket_impl(typename basic_tcp<Clock>::connection c) {
@@ -141,5 +179,8 @@ template std::unique_ptr<server_socket_impl>
     make_tcp_server_socket_impl<steady_clock_type>(basic_tcp<steady_clock_type>::listener);
 template std::unique_ptr<server_socket_impl>
     make_tcp_server_socket_impl<manual_clock>(basic_tcp<manual_clock>::listener);
+
+template std::unique_ptr<socket_impl> make_tcp_socket_impl<steady_clock_type>(basic_tcp<steady_clock_type>&, uint32_t);
+template std::unique_ptr<socket_impl> make_tcp_socket_impl<manual_clock>(basic_tcp<manual_clock>&, uint32_t);
 
 } // namespace seastar::net

@@ -12,6 +12,7 @@
 //     fails with the connection's error (ECONNRESET, ETIMEDOUT, ...).
 //   * The sink's put() waits while the send buffer is full; close() sends
 //     FIN after the queued data (shutdown_output).
+//   * make_tcp_socket_impl() gives the `socket` a stack's socket() returns.
 //   * set_sockopt/get_sockopt throw std::system_error(ENOPROTOOPT): the
 //     native stack has no kernel socket options.
 //
@@ -32,5 +33,12 @@ std::unique_ptr<connected_socket_impl> make_tcp_connected_socket_impl(typename b
 
 template <typename Clock>
 std::unique_ptr<server_socket_impl> make_tcp_server_socket_impl(typename basic_tcp<Clock>::listener l);
+
+// A socket whose connect() opens from `local_ip` (host order) unless the
+// local address given to connect() names one; shutdown() aborts a connect in
+// progress (it fails with ECONNABORTED). Only transport::TCP over IPv4:
+// others fail with EPROTONOSUPPORT / EAFNOSUPPORT. `tcp` must outlive it.
+template <typename Clock>
+std::unique_ptr<socket_impl> make_tcp_socket_impl(basic_tcp<Clock>& tcp, uint32_t local_ip);
 
 } // namespace seastar::net

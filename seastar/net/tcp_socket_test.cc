@@ -123,6 +123,34 @@ TEST_F(tcp_socket_test, peer_reset_fails_the_reader) {
     EXPECT_THROW(shut.get(), std::system_error);
 }
 
+TEST_F(tcp_socket_test, socket_connects_and_shutdown_aborts_a_connect) {
+    auto l = tb.listen(0, 80);
+    seastar::socket sock(make_tcp_socket_impl<manual_clock>(ta, ip_a));
+    auto fc = sock.connect(socket_address(ipv4_addr(ip_b, 80)), socket_address(ipv4_addr(0, 4321)));
+    auto fa = l.accept();
+    ASSERT_TRUE(w.run(sched, [&] { return fc.available() && fa.available(); }, 1000));
+    auto s = fc.get();
+    EXPECT_EQ(s.local_address(), socket_address(ipv4_addr(ip_a, 4321)));
+    // Nobody answers port 81 now: shutdown() ends the attempt.
+    w.tcp[1] = nullptr;
+    seastar::socket sock2(make_tcp_socket_impl<manual_clock>(ta, ip_a));
+    auto pending = sock2.connect(socket_address(ipv4_addr(ip_b, 81)));
+    w.run(sched, [] { return false; }, 10);
+    EXPECT_FALSE(pending.available());
+    sock2.shutdown();
+    sched.run_until_idle();
+    ASSERT_TRUE(pending.available());
+    try {
+        pending.get();
+        FAIL() << "no error";
+    } catch (const std::system_error& e) {
+        EXPECT_EQ(e.code().value(), ECONNABORTED);
+    }
+    seastar::socket sock3(make_tcp_socket_impl<manual_clock>(ta, ip_a));
+    EXPECT_THROW(sock3.connect(socket_address(ipv4_addr(ip_b, 80)), {}, transport::SCTP).get(), std::system_error);
+    fa.get();
+}
+
 TEST_F(tcp_socket_test, abort_accept_fails_accept) {
     server_socket ss(make_tcp_server_socket_impl<manual_clock>(tb.listen(0, 80)));
     auto a = ss.accept();

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
 #include <system_error>
 
 #include "seastar/core/local_scheduler.hh"
@@ -259,6 +260,33 @@ TEST_F(tcp_sm, malformed_segments_are_counted_not_answered) {
     EXPECT_EQ(stack().stats().drops_for(tcp_drop_reason::truncated), 1u);
     EXPECT_EQ(stack().stats().drops_for(tcp_drop_reason::bad_checksum), 1u);
     EXPECT_EQ(stack().stats().segments_in, 2u);
+    // Each header defect is counted under its own reason, and never answered.
+    auto with_checksum = [&](std::string b) {
+        b[16] = b[17] = 0;
+        auto c = internal::tcp_checksum(packet(b.data(), b.size()), ip_b, ip_a);
+        b[16] = char(c >> 8);
+        b[17] = char(c);
+        stack().received(packet(b.data(), b.size()), ip_b, ip_a);
+    };
+    auto good = testing::bytes_of(serialize_tcp_segment(h, {}, packet(), ip_b, ip_a, false));
+    auto bad_doff = good;
+    bad_doff[12] = char(4 << 4);
+    with_checksum(bad_doff);
+    auto bad_opt = good + std::string("\x02\x03\x00\x00", 4);
+    bad_opt[12] = char(6 << 4);
+    with_checksum(bad_opt);
+    auto bad_port = good;
+    bad_port[0] = bad_port[1] = 0;
+    with_checksum(bad_port);
+    auto bad_flags = good;
+    bad_flags[13] = char(tcp_flags::syn | tcp_flags::fin);
+    with_checksum(bad_flags);
+    EXPECT_TRUE(nothing_sent());
+    for (auto r : {tcp_drop_reason::bad_data_offset, tcp_drop_reason::bad_option, tcp_drop_reason::bad_port,
+                   tcp_drop_reason::bad_flags}) {
+        EXPECT_EQ(stack().stats().drops_for(r), 1u) << to_string(r);
+    }
+    EXPECT_EQ(stack().stats().dropped, 6u);
 }
 
 TEST_F(tcp_sm, verified_checksum_flag_skips_software_check) {
@@ -573,6 +601,53 @@ TEST_F(tcp_sm, passive_close_and_half_close) {
     EXPECT_EQ(stack().connection_count(), 0u);
 }
 
+TEST_F(tcp_sm, closed_connection_leaves_fin_wait_2_after_a_timeout) {
+    cfg.fin_wait_2_timeout = milliseconds(5000);
+    auto c = open_passive();
+    c.close();
+    EXPECT_TRUE(take().has(tcp_flags::fin));
+    our_nxt += 1;
+    peer(tcp_flags::ack);
+    EXPECT_EQ(c.state(), tcp_state::fin_wait_2);
+    advance(milliseconds(4999));
+    EXPECT_EQ(stack().connection_count(), 1u);
+    advance(milliseconds(1));
+    EXPECT_EQ(stack().connection_count(), 0u);
+}
+
+TEST_F(tcp_sm, half_closed_connection_waits_in_fin_wait_2) {
+    cfg.fin_wait_2_timeout = milliseconds(5000);
+    auto c = open_passive();
+    c.shutdown_output(); // still reading: no timeout
+    take();
+    our_nxt += 1;
+    peer(tcp_flags::ack);
+    advance(milliseconds(60000));
+    EXPECT_EQ(c.state(), tcp_state::fin_wait_2);
+    peer(tcp_flags::ack, "late data");
+    EXPECT_EQ(testing::bytes_of(c.read()), "late data");
+}
+
+TEST_F(tcp_sm, send_waits_for_room_in_the_send_buffer) {
+    cfg.send_buffer = 1000;
+    auto c = open_passive();
+    std::string big(1500, 'b');
+    auto f = c.send(packet(big.data(), big.size()));
+    EXPECT_FALSE(f.available()); // 1500 queued > 1000
+    std::vector<tcp_segment> segs;
+    while (!nothing_sent()) {
+        segs.push_back(take());
+    }
+    ASSERT_EQ(segs.size(), 2u); // 536 + 536; Nagle holds the 428 left
+    inject(tcp_flags::ack, peer_nxt, our_nxt + 536);
+    sched.run_until_idle();
+    EXPECT_TRUE(f.available()); // 964 left: below the limit again
+    f.get();
+    EXPECT_TRUE(nothing_sent()); // 536 still in flight: the small tail waits
+    inject(tcp_flags::ack, peer_nxt, our_nxt + 1072);
+    EXPECT_EQ(take().payload.len(), 428u);
+}
+
 TEST_F(tcp_sm, simultaneous_close_goes_through_closing) {
     auto c = drive_to(tcp_state::closing);
     peer(tcp_flags::ack);
@@ -688,6 +763,31 @@ TEST_F(tcp_sm, zero_window_is_probed_by_the_persist_timer) {
     EXPECT_EQ(testing::bytes_of(take().payload), "waiting");
 }
 
+TEST_F(tcp_sm, a_long_zero_window_never_times_out) {
+    cfg.data_retries = 2;
+    auto c = open_passive();
+    c.set_nodelay(true);
+    (void)c.send(packet("abc", 3));
+    take();
+    peer(tcp_flags::ack, "", 0); // acknowledges nothing new, closes the window
+    unsigned probes = 0;
+    for (int i = 0; i < 600; ++i) { // ten minutes
+        advance(milliseconds(1000));
+        while (!nothing_sent()) {
+            auto s = take();
+            ++probes;
+            inject(tcp_flags::ack, peer_nxt, our_nxt, "", 0);
+            (void)s;
+        }
+    }
+    EXPECT_GT(probes, 5u);
+    EXPECT_EQ(c.state(), tcp_state::established);
+    peer(tcp_flags::ack, "", 1000);
+    auto d = take();
+    EXPECT_EQ(d.h.seq, our_nxt);
+    EXPECT_EQ(testing::bytes_of(d.payload), "abc");
+}
+
 TEST_F(tcp_sm, our_zero_window_accepts_acks_but_not_data) {
     cfg.receive_buffer = 4;
     auto c = open_passive();
@@ -747,6 +847,79 @@ TEST_F(tcp_sm, paws_drops_old_timestamps) {
     EXPECT_EQ(r.h.ack, peer_nxt);
     EXPECT_EQ(c.read().len(), 0u);
     EXPECT_EQ(stack().stats().drops_for(tcp_drop_reason::paws), 1u);
+}
+
+TEST_F(tcp_sm, random_segments_never_break_the_stack) {
+    cfg.timestamps = true;
+    cfg.window_scaling = true;
+    std::mt19937_64 rng(7);
+    uint64_t injected = 0;
+    for (int round = 0; round < 4; ++round) {
+        tcp.reset();
+        listener.reset();
+        l3.out.clear();
+        auto c = open_passive();
+        injected += 2;
+        for (int i = 0; i < 1500; ++i) {
+            tcp_option_values o;
+            if (rng() % 2) {
+                o.mss = uint16_t(rng());
+            }
+            if (rng() % 2) {
+                o.wscale = uint8_t(rng());
+            }
+            if (rng() % 2) {
+                o.ts = tcp_option_values::timestamps{uint32_t(rng()), uint32_t(rng())};
+            }
+            uint8_t flags = uint8_t(rng());
+            uint32_t seq = rng() % 3 ? peer_nxt + uint32_t(rng() % 4000) - 2000 : uint32_t(rng());
+            uint32_t ack = rng() % 3 ? our_nxt + uint32_t(rng() % 4000) - 2000 : uint32_t(rng());
+            std::string data(rng() % 3000, char(rng()));
+            inject(flags, seq, ack, data, uint16_t(rng()), o, rng() % 4 ? peer_port : uint16_t(rng()));
+            ++injected;
+            if (rng() % 50 == 0) {
+                advance(milliseconds(rng() % 3000));
+            }
+            if (rng() % 10 == 0) {
+                (void)c.read();
+            }
+            l3.out.clear();
+        }
+        EXPECT_EQ(stack().stats().segments_in, 2 + 1500u);
+        uint64_t drops = 0;
+        for (auto d : stack().stats().drops) {
+            drops += d;
+        }
+        EXPECT_EQ(drops, stack().stats().dropped);
+        EXPECT_LE(stack().stats().dropped, stack().stats().segments_in);
+        c.abort();
+        advance(milliseconds(120000));
+    }
+    EXPECT_EQ(injected, 4 * 1502u);
+}
+
+TEST_F(tcp_sm, connect_picks_ports_the_filter_accepts) {
+    cfg.ephemeral_low = 40000;
+    cfg.ephemeral_high = 40009;
+    cfg.local_port_filter = [](uint32_t, uint16_t port, uint32_t, uint16_t) { return port % 3 == 0; };
+    std::vector<future<mtcp::connection>> fs;
+    for (int i = 0; i < 3; ++i) { // 40002, 40005, 40008
+        fs.push_back(stack().connect(ip_a, ip_b, peer_port));
+        auto syn = take();
+        EXPECT_EQ(syn.h.src_port % 3, 0);
+        EXPECT_GE(syn.h.src_port, 40000);
+        EXPECT_LE(syn.h.src_port, 40009);
+    }
+    auto f = stack().connect(ip_a, ip_b, peer_port);
+    ASSERT_TRUE(f.available());
+    EXPECT_EQ(error_code(f.discard_result()), EADDRNOTAVAIL);
+    EXPECT_TRUE(nothing_sent());
+    tcp.reset(); // connects in progress fail when the stack goes away
+    sched.run_until_idle();
+    for (auto& pending : fs) {
+        ASSERT_TRUE(pending.available());
+        EXPECT_EQ(error_code(pending.discard_result()), ECONNABORTED);
+    }
 }
 
 TEST_F(tcp_sm, listen_twice_on_a_port_fails) {

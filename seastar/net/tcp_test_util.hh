@@ -1,4 +1,4 @@
-// Test helpers for seastar/net/tcp.hh: an in-memory wire between TCP
+// Test support for seastar/net/tcp.hh: an in-memory wire between TCP
 // instances on manual_clock, with seeded loss, duplication and reordering,
 // and a capturing lower layer for crafted-segment tests.
 //

@@ -115,6 +115,11 @@ void transfer(wire_faults faults, tcp_congestion_algorithm cc, uint64_t bytes) {
     ASSERT_TRUE(w.run(sched, [&] { return fc.available() && fa.available(); }, 60000));
     endpoint a{fc.get(), 0, bytes};
     endpoint b{fa.get(), 1, bytes};
+    // Both ends negotiated timestamps and window scaling (256 KiB buffers: shift 3).
+    EXPECT_TRUE(a.conn.timestamps_enabled());
+    EXPECT_EQ(a.conn.send_window_scale(), 3);
+    EXPECT_EQ(b.conn.send_window_scale(), 3);
+    EXPECT_EQ(a.conn.send_mss(), 1460 - 12);
     bool done = w.run(
         sched,
         [&] {

@@ -372,6 +372,12 @@ public:
         if (_snd_una == _snd_max) {
             return;
         }
+        if (_snd_nxt == _snd_una && _cc) {
+            // Nothing in flight since a timeout met a zero window: the
+            // persist timer is in charge, and a closed window is no failure.
+            output();
+            return;
+        }
         ++stats().timeouts;
         unsigned limit = synchronized() && _state != tcp_state::syn_received ? cfg().data_retries : cfg().syn_retries;
         if (_retries >= limit) {
@@ -396,7 +402,9 @@ public:
         _recover = _snd_max;
         _snd_nxt = _snd_una; // go back N
         output();
-        arm_rto();
+        if (_snd_nxt != _snd_una) {
+            arm_rto();
+        }
     }
 
     void on_persist() {
