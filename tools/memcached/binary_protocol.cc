@@ -392,9 +392,11 @@ future<bool> handle_request(cache& c, const server_settings& settings, request& 
     }
     case op_delete:
     case op_deleteq: {
-        bool ok = co_await c.erase(r.key);
-        if (!ok) {
+        auto res = co_await c.erase(r.key, r.h.cas);
+        if (res == erase_result::not_found) {
             write_error(out, r, st_key_enoent);
+        } else if (res == erase_result::exists) {
+            write_error(out, r, st_key_eexists);
         } else if (op == op_delete) {
             write_response(out, op, st_ok, r.h.opaque, 0, {}, {}, {});
         }

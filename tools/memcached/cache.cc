@@ -60,6 +60,10 @@ future<bool> cache::erase(std::string key) {
     return on_owner(key, [key = std::move(key)](cache_shard& s) { return s.local_store().erase(key); });
 }
 
+future<erase_result> cache::erase(std::string key, uint64_t cas) {
+    return on_owner(key, [key = std::move(key), cas](cache_shard& s) { return s.local_store().erase(key, cas); });
+}
+
 future<delta_outcome> cache::delta(std::string key, bool incr, uint64_t amount) {
     return on_owner(key, [=, key = std::move(key)](cache_shard& s) {
         delta_outcome o;

@@ -89,6 +89,7 @@ public:
     future<store_outcome> store(store_mode mode, std::string key, std::string value, uint32_t flags, int64_t exptime,
                                 uint64_t cas);
     future<bool> erase(std::string key);
+    future<erase_result> erase(std::string key, uint64_t cas);
     future<delta_outcome> delta(std::string key, bool incr, uint64_t amount);
     // The binary protocol's incr/decr: a missing key is created with `initial`
     // (unless exptime is 0xffffffff).

@@ -291,6 +291,28 @@ future<uint64_t> prefill(const config& cfg) {
     co_return errors;
 }
 
+// A progress line each second on stderr, from shard 0, until `running` turns false.
+future<> report_progress(const bool& running, clk::time_point start) {
+    uint64_t last = 0;
+    auto last_t = start;
+    while (running) {
+        co_await seastar::sleep(std::chrono::seconds(1));
+        if (!running) {
+            break;
+        }
+        uint64_t total = 0;
+        for (unsigned s = 0; s < smp::count; ++s) {
+            total += co_await smp::submit_to(s, [] { return answered; });
+        }
+        auto t = clk::now();
+        double secs = std::chrono::duration<double>(t - last_t).count();
+        std::cerr << fmt::format("memcached_load: {:.0f}s {:.0f} ops/s ({} requests)\n",
+                                 std::chrono::duration<double>(t - start).count(), double(total - last) / secs, total);
+        last = total;
+        last_t = t;
+    }
+}
+
 } // namespace
 
 int main(int ac, char** av) {
@@ -327,30 +349,9 @@ int main(int ac, char** av) {
         }
         auto start = clk::now();
         auto deadline = start + std::chrono::duration_cast<clk::duration>(std::chrono::duration<double>(cfg.duration));
-        uint64_t last = 0;
-        auto last_t = start;
         std::vector<shard_result> results(smp::count);
-        // A progress line each second, from shard 0.
         bool running = true;
-        auto reporter = [&]() -> future<> {
-            while (running) {
-                co_await seastar::sleep(std::chrono::seconds(1));
-                if (!running) {
-                    break;
-                }
-                uint64_t total = 0;
-                for (unsigned s = 0; s < smp::count; ++s) {
-                    total += co_await smp::submit_to(s, [] { return answered; });
-                }
-                auto t = clk::now();
-                double secs = std::chrono::duration<double>(t - last_t).count();
-                std::cerr << fmt::format("memcached_load: {:.0f}s {:.0f} ops/s ({} requests)\n",
-                                         std::chrono::duration<double>(t - start).count(), double(total - last) / secs,
-                                         total);
-                last = total;
-                last_t = t;
-            }
-        }();
+        auto reporter = report_progress(running, start);
         co_await smp::invoke_on_all([&cfg, &results, deadline] {
             unsigned me = this_shard_id();
             unsigned mine = cfg.conns / smp::count + (me < cfg.conns % smp::count ? 1 : 0);

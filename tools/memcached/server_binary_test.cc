@@ -99,7 +99,10 @@ TEST(memcached_binary, commands) {
         EXPECT_EQ(r.h.vbucket_or_status, bin::st_key_enoent);
         r = co_await c->read();
         EXPECT_EQ(r.h.opcode, bin::op_noop);
-        // delete, touch, gat, version, verbosity, flush, stat.
+        // delete (with a cas: only that version), touch, gat, version, verbosity, flush, stat.
+        r = co_await c->call(binary_frame(bin::op_get, "q"));
+        r = co_await c->call(binary_frame(bin::op_delete, "q", {}, {}, r.h.cas + 1));
+        EXPECT_EQ(r.h.vbucket_or_status, bin::st_key_eexists);
         r = co_await c->call(binary_frame(bin::op_delete, "q"));
         EXPECT_EQ(r.h.vbucket_or_status, bin::st_ok);
         r = co_await c->call(binary_frame(bin::op_touch, "k", be32(100)));

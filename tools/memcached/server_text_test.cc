@@ -225,6 +225,13 @@ TEST(memcached_text, malformed_input) {
             EXPECT_EQ(co_await c->call(req), rep) << req.substr(0, 40);
         }
         EXPECT_EQ(co_await c->call("version\r\n"), "VERSION 1.6.21\r\n");
+        // noreply silences argument errors (memcached reads it first), not a wrong token count;
+        // "xx\r" is a bad chunk (silenced), the lone "\n" after it is ERROR.
+        EXPECT_EQ(co_await c->call("set k x 0 1 noreply\r\nincr k x noreply\r\ndelete k 5 noreply\r\n"
+                                   "touch k x noreply\r\nflush_all x noreply\r\nset k 0 0 1 noreply\r\nxx\r\n"
+                                   "set k 0 0 1 2 noreply\r\nversion\r\n",
+                                   "VERSION 1.6.21\r\n"),
+                  "ERROR\r\nERROR\r\nVERSION 1.6.21\r\n");
         EXPECT_EQ(co_await other->call("get keep\r\n", "END\r\n"), "VALUE keep 0 4\r\nkeep\r\nEND\r\n");
         // A line without a terminator beyond the limit: the connection is closed.
         co_await c->send(std::string(3000, 'z'));

@@ -283,6 +283,14 @@ store_result store::store_item(store_mode mode, std::string_view key, std::strin
     return insert(key, std::string(value), flags, abs_exp, cas_out);
 }
 
+erase_result store::erase(std::string_view key, uint64_t cas) {
+    item* it = live(key);
+    if (it && cas != 0 && it->_cas != cas) {
+        return erase_result::exists;
+    }
+    return erase(key) ? erase_result::deleted : erase_result::not_found;
+}
+
 bool store::erase(std::string_view key) {
     item* it = live(key);
     if (!it) {

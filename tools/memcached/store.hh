@@ -97,6 +97,8 @@ enum class store_result { stored, not_stored, exists, not_found, too_large, no_m
 
 enum class delta_result { ok, not_found, non_numeric };
 
+enum class erase_result { deleted, not_found, exists };
+
 struct store_stats {
     uint64_t curr_items = 0;
     uint64_t total_items = 0;
@@ -158,6 +160,8 @@ public:
     store_result store_item(store_mode mode, std::string_view key, std::string_view value, uint32_t flags,
                             int64_t exptime, uint64_t cas_in, uint64_t* cas_out = nullptr);
     bool erase(std::string_view key);
+    // The binary protocol's delete: with a non-zero `cas`, only the item with that cas unique.
+    erase_result erase(std::string_view key, uint64_t cas);
     // Removes `key` without counting a delete (a refused set drops the old value).
     void remove(std::string_view key);
     // incr (wraps at 2^64) or decr (stops at 0); `result` gets the new value.

@@ -29,6 +29,11 @@ TEST(store, modes) {
     EXPECT_EQ(value_of(s, "k"), "123");
     EXPECT_EQ(s.find("k")->flags(), 7u); // append/prepend keep the flags
     EXPECT_EQ(s.store_item(store_mode::append, "nope", "3", 0, 0, 0), store_result::not_stored);
+    uint64_t cas = s.find("k")->cas();
+    EXPECT_EQ(s.erase("k", cas + 1), erase_result::exists);
+    EXPECT_EQ(s.erase("k", cas), erase_result::deleted);
+    EXPECT_EQ(s.erase("k", 0), erase_result::not_found);
+    s.store_item(store_mode::set, "k", "v", 0, 0, 0);
     EXPECT_TRUE(s.erase("k"));
     EXPECT_FALSE(s.erase("k"));
     EXPECT_EQ(value_of(s, "k"), "<miss>");

@@ -102,7 +102,9 @@ std::optional<text_request> text_parser::next() {
             _pos += _data_len + 2;
             if (avail.substr(_data_len, 2) != "\r\n") {
                 compact();
-                return error_request(reply::bad_chunk);
+                auto e = error_request(reply::bad_chunk);
+                e.noreply = r.noreply;
+                return e;
             }
             r.data.assign(avail.data(), _data_len);
             compact();
@@ -168,6 +170,12 @@ std::optional<text_request> text_parser::parse_line(std::string_view line) {
     bool noreply = nargs > 0 && tok.back() == "noreply";
     text_request r;
     r.noreply = noreply;
+    // memcached reads "noreply" before it checks a command's arguments, so it silences those errors too.
+    auto fail = [noreply](std::string_view reply) {
+        auto e = error_request(reply);
+        e.noreply = noreply;
+        return e;
+    };
 
     auto keys_from = [&](size_t first) -> bool {
         for (size_t k = first; k < tok.size(); ++k) {
@@ -234,13 +242,13 @@ std::optional<text_request> text_parser::parse_line(std::string_view line) {
         int64_t len = 0;
         if (!valid_key(arg(0)) || !parse_number(arg(1), r.flags) || !parse_exptime(arg(2), r.exptime) ||
             !parse_number(arg(3), len)) {
-            return error_request(reply::bad_format);
+            return fail(reply::bad_format);
         }
         if (is_cas && !parse_number(arg(4), r.cas)) {
-            return error_request(reply::bad_format);
+            return fail(reply::bad_format);
         }
         if (len < 0 || len > std::numeric_limits<int32_t>::max() - 2) {
-            return error_request(reply::bad_format);
+            return fail(reply::bad_format);
         }
         r.keys.emplace_back(arg(0));
         if (arg(0).size() + size_t(len) + item_overhead > _cfg.max_item_size) {
@@ -266,10 +274,10 @@ std::optional<text_request> text_parser::parse_line(std::string_view line) {
         }
         size_t extra = nargs - 1 - (noreply ? 1 : 0);
         if (extra > 1 || (extra == 1 && arg(1) != "0")) {
-            return error_request("CLIENT_ERROR bad command line format.  Usage: delete <key> [noreply]\r\n");
+            return fail("CLIENT_ERROR bad command line format.  Usage: delete <key> [noreply]\r\n");
         }
         if (!valid_key(arg(0))) {
-            return error_request(reply::bad_format);
+            return fail(reply::bad_format);
         }
         r.keys.emplace_back(arg(0));
         return r;
@@ -280,10 +288,10 @@ std::optional<text_request> text_parser::parse_line(std::string_view line) {
             return error_request(reply::error);
         }
         if (!valid_key(arg(0))) {
-            return error_request(reply::bad_format);
+            return fail(reply::bad_format);
         }
         if (!parse_number(arg(1), r.delta)) {
-            return error_request("CLIENT_ERROR invalid numeric delta argument\r\n");
+            return fail("CLIENT_ERROR invalid numeric delta argument\r\n");
         }
         r.keys.emplace_back(arg(0));
         return r;
@@ -294,10 +302,10 @@ std::optional<text_request> text_parser::parse_line(std::string_view line) {
             return error_request(reply::error);
         }
         if (!valid_key(arg(0))) {
-            return error_request(reply::bad_format);
+            return fail(reply::bad_format);
         }
         if (!parse_exptime(arg(1), r.exptime)) {
-            return error_request("CLIENT_ERROR invalid exptime argument\r\n");
+            return fail("CLIENT_ERROR invalid exptime argument\r\n");
         }
         r.keys.emplace_back(arg(0));
         return r;
@@ -309,7 +317,7 @@ std::optional<text_request> text_parser::parse_line(std::string_view line) {
             return error_request(reply::error);
         }
         if (n == 1 && !parse_exptime(arg(0), r.exptime)) {
-            return error_request("CLIENT_ERROR invalid exptime argument\r\n");
+            return fail("CLIENT_ERROR invalid exptime argument\r\n");
         }
         return r;
     }

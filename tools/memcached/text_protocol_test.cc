@@ -210,3 +210,15 @@ TEST(text_protocol, waits_for_data) {
     EXPECT_FALSE(p.in_data());
     EXPECT_EQ(p.buffered(), 0u);
 }
+
+TEST(text_protocol, noreply_silences_argument_errors) {
+    auto rs = parse_all("incr k x noreply\r\nincr k x\r\nset k 0 0 1 2 noreply\r\nset k 0 0 1 noreply\r\nxx\r\n");
+    ASSERT_EQ(rs.size(), 5u);
+    EXPECT_TRUE(rs[0].noreply);
+    EXPECT_FALSE(rs[1].noreply);
+    EXPECT_EQ(describe(rs[2]), "ERROR\r\n"); // a wrong token count is answered
+    EXPECT_FALSE(rs[2].noreply);
+    EXPECT_EQ(describe(rs[3]), "CLIENT_ERROR bad data chunk\r\n");
+    EXPECT_TRUE(rs[3].noreply);
+    EXPECT_EQ(describe(rs[4]), "ERROR\r\n");
+}
