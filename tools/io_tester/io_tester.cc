@@ -30,9 +30,9 @@
 #include <string>
 #include <vector>
 
+#include <boost/program_options.hpp>
 #include <fmt/format.h>
 
-#include "absl/flags/flag.h"
 #include "seastar/core/aligned_buffer.hh"
 #include "seastar/core/app-template.hh"
 #include "seastar/core/coroutine.hh"
@@ -46,12 +46,6 @@
 #include "seastar/core/when_all.hh"
 #include "seastar/core/with_scheduling_group.hh"
 #include "seastar/disk/io_properties.hh"
-
-ABSL_FLAG(std::string, conf, "", "YAML job file (required)");
-ABSL_FLAG(std::string, storage, ".", "directory for the test files");
-ABSL_FLAG(double, duration, 10, "seconds to run");
-ABSL_FLAG(std::string, json, "", "also write the results as JSON to this file");
-ABSL_FLAG(std::string, io_properties_file, "", "disk model (io_properties YAML), e.g. from iotune");
 
 using namespace seastar;
 using clk = std::chrono::steady_clock;
@@ -192,11 +186,11 @@ struct prepared {
 
 // One shard's file for a job, filled with data when the job reads (reads need
 // blocks on disk, not holes). Done before any job's clock starts.
-future<std::optional<prepared>> prepare_job(job j) {
+future<std::optional<prepared>> prepare_job(job j, std::string storage) {
     if (!runs_here(j)) {
         co_return std::nullopt;
     }
-    auto path = fmt::format("{}/io_tester.{}.{}", absl::GetFlag(FLAGS_storage), j.name, this_shard_id());
+    auto path = fmt::format("{}/io_tester.{}.{}", storage, j.name, this_shard_id());
     auto f = co_await open_file_dma(path, open_flags::rw | open_flags::create | open_flags::truncate);
     if (j.type == job_type::seqread || j.type == job_type::randread) {
         auto chunk = uint64_t(1) << 20;
@@ -287,41 +281,52 @@ double percentile(std::vector<uint32_t>& v, double p) {
 
 int main(int ac, char** av) {
     app_template app({.name = "io_tester", .description = "runs YAML-described disk I/O classes and reports them"});
-    return app.run(ac, av, []() -> future<int> {
-        auto conf = absl::GetFlag(FLAGS_conf);
+    app.add_options()("conf", boost::program_options::value<std::string>()->default_value(""),
+                      "YAML job file (required)");
+    app.add_options()("storage", boost::program_options::value<std::string>()->default_value("."),
+                      "directory for the test files");
+    app.add_options()("duration", boost::program_options::value<double>()->default_value(10), "seconds to run");
+    app.add_options()("json", boost::program_options::value<std::string>()->default_value(""),
+                      "also write the results as JSON to this file");
+    app.add_options()("io-properties-file", boost::program_options::value<std::string>()->default_value(""),
+                      "disk model (io_properties YAML), e.g. from iotune");
+    return app.run(ac, av, [&app]() -> future<int> {
+        auto conf = app.configuration()["conf"].as<std::string>();
         if (conf.empty()) {
             std::cerr << "io_tester: --conf is required\n";
             co_return 2;
         }
-        if (!absl::GetFlag(FLAGS_io_properties_file).empty()) {
-            configure_io_properties_from_file(absl::GetFlag(FLAGS_io_properties_file));
+        if (!app.configuration()["io-properties-file"].as<std::string>().empty()) {
+            configure_io_properties_from_file(app.configuration()["io-properties-file"].as<std::string>());
         }
         auto jobs = parse_jobs(conf);
         std::vector<scheduling_group> groups;
         for (auto& j : jobs) {
             groups.push_back(co_await create_scheduling_group(j.name, j.shares));
         }
-        auto duration = std::chrono::duration<double>(absl::GetFlag(FLAGS_duration));
+        auto duration = std::chrono::duration<double>(app.configuration()["duration"].as<double>());
+        auto storage = app.configuration()["storage"].as<std::string>();
         std::vector<result> totals(jobs.size());
         auto deadline_from_now = std::chrono::duration_cast<clk::duration>(duration);
         // Every shard runs every job that names it; results come back to shard 0.
         std::vector<future<std::vector<result>>> per_shard;
         for (unsigned s = 0; s < smp::count; ++s) {
-            per_shard.push_back(smp::submit_to(s, [&jobs, &groups, deadline_from_now]() -> future<std::vector<result>> {
-                for (size_t i = 0; i < jobs.size(); ++i) {
-                    update_io_shares(groups[i], jobs[i].shares);
-                }
-                std::vector<std::optional<prepared>> files;
-                for (auto& j : jobs) {
-                    files.push_back(co_await prepare_job(j));
-                }
-                auto deadline = clk::now() + deadline_from_now;
-                std::vector<future<result>> fs;
-                for (size_t i = 0; i < jobs.size(); ++i) {
-                    fs.push_back(run_job(jobs[i], groups[i], std::move(files[i]), deadline));
-                }
-                co_return co_await when_all_succeed(fs.begin(), fs.end());
-            }));
+            per_shard.push_back(
+                smp::submit_to(s, [&jobs, &groups, &storage, deadline_from_now]() -> future<std::vector<result>> {
+                    for (size_t i = 0; i < jobs.size(); ++i) {
+                        update_io_shares(groups[i], jobs[i].shares);
+                    }
+                    std::vector<std::optional<prepared>> files;
+                    for (auto& j : jobs) {
+                        files.push_back(co_await prepare_job(j, storage));
+                    }
+                    auto deadline = clk::now() + deadline_from_now;
+                    std::vector<future<result>> fs;
+                    for (size_t i = 0; i < jobs.size(); ++i) {
+                        fs.push_back(run_job(jobs[i], groups[i], std::move(files[i]), deadline));
+                    }
+                    co_return co_await when_all_succeed(fs.begin(), fs.end());
+                }));
         }
         auto all = co_await when_all_succeed(per_shard.begin(), per_shard.end());
         double secs = 0;
@@ -368,8 +373,8 @@ int main(int ac, char** av) {
                                 i + 1 < jobs.size() ? "," : "");
         }
         json += "  ]\n}\n";
-        if (!absl::GetFlag(FLAGS_json).empty()) {
-            std::ofstream(absl::GetFlag(FLAGS_json)) << json;
+        if (!app.configuration()["json"].as<std::string>().empty()) {
+            std::ofstream(app.configuration()["json"].as<std::string>()) << json;
         }
         for (auto g : groups) {
             co_await destroy_scheduling_group(g);

@@ -18,9 +18,9 @@
 #include <string>
 #include <vector>
 
+#include <boost/program_options.hpp>
 #include <fmt/format.h>
 
-#include "absl/flags/flag.h"
 #include "seastar/core/aligned_buffer.hh"
 #include "seastar/core/app-template.hh"
 #include "seastar/core/coroutine.hh"
@@ -29,12 +29,6 @@
 #include "seastar/core/seastar.hh"
 #include "seastar/core/when_all.hh"
 #include "seastar/disk/io_properties.hh"
-
-ABSL_FLAG(std::string, evaluation_directory, "", "directory on the device to measure (required)");
-ABSL_FLAG(std::string, properties_file, "", "where to write the YAML (default: stdout)");
-ABSL_FLAG(std::string, mountpoint, "", "mountpoint to write in the YAML (default: the evaluation directory)");
-ABSL_FLAG(double, duration, 5, "seconds per phase");
-ABSL_FLAG(std::string, file_size, "1G", "size of the test file");
 
 using namespace seastar;
 using clk = std::chrono::steady_clock;
@@ -81,14 +75,25 @@ future<phase_result> run_phase(file& f, uint64_t file_size, bool write, bool seq
 
 int main(int ac, char** av) {
     app_template app({.name = "iotune", .description = "measures a device and writes its io_properties YAML"});
-    return app.run(ac, av, []() -> future<int> {
-        auto dir = absl::GetFlag(FLAGS_evaluation_directory);
+    app.add_options()("evaluation-directory", boost::program_options::value<std::string>()->default_value(""),
+                      "directory on the device to measure (required)");
+    app.add_options()("properties-file", boost::program_options::value<std::string>()->default_value(""),
+                      "where to write the YAML (default: stdout)");
+    app.add_options()("mountpoint", boost::program_options::value<std::string>()->default_value(""),
+                      "mountpoint to write in the YAML (default: the evaluation directory)");
+    app.add_options()("duration", boost::program_options::value<double>()->default_value(5), "seconds per phase");
+    app.add_options()("file-size", boost::program_options::value<std::string>()->default_value("1G"),
+                      "size of the test file");
+    return app.run(ac, av, [&app]() -> future<int> {
+        auto dir = app.configuration()["evaluation-directory"].as<std::string>();
         if (dir.empty()) {
             std::cerr << "iotune: --evaluation-directory is required\n";
             co_return 2;
         }
-        auto mountpoint = absl::GetFlag(FLAGS_mountpoint).empty() ? dir : absl::GetFlag(FLAGS_mountpoint);
-        uint64_t size = internal::parse_memory_size(absl::GetFlag(FLAGS_file_size));
+        auto mountpoint = app.configuration()["mountpoint"].as<std::string>().empty()
+                              ? dir
+                              : app.configuration()["mountpoint"].as<std::string>();
+        uint64_t size = internal::parse_memory_size(app.configuration()["file-size"].as<std::string>());
         // Measure the device, not our own scheduler: no limit for it while we run.
         disk_model unlimited;
         unlimited.mountpoint = dir;
@@ -98,7 +103,7 @@ int main(int ac, char** av) {
 
         auto path = dir + "/iotune.tmp";
         auto f = co_await open_file_dma(path, open_flags::rw | open_flags::create | open_flags::truncate);
-        auto duration = std::chrono::duration<double>(absl::GetFlag(FLAGS_duration));
+        auto duration = std::chrono::duration<double>(app.configuration()["duration"].as<double>());
         std::exception_ptr err;
         phase_result seq_write, seq_read, rand_write, rand_read;
         try {
@@ -130,7 +135,7 @@ int main(int ac, char** av) {
                                 "    write_iops: {:.0f}\n    write_bandwidth: {:.0f}\n",
                                 mountpoint, rand_read.iops, seq_read.bandwidth, rand_write.iops, seq_write.bandwidth);
         parse_io_properties(yaml); // what we write must read back
-        auto out = absl::GetFlag(FLAGS_properties_file);
+        auto out = app.configuration()["properties-file"].as<std::string>();
         if (out.empty()) {
             std::cout << yaml;
         } else {

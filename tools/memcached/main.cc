@@ -1,7 +1,7 @@
 // memcached: a memcached-compatible cache server on every shard.
 //
 //   memcached [-p 11211] [-U 0] [-l 127.0.0.1] [-m 64] [-c 1024] [-I 1m] [-t N]
-//             plus app_template's flags: --smp N, --cpuset 0-3,
+//             plus app_template's options: --smp N, --cpuset 0-3,
 //             --reactor-backend epoll|linux-aio|io_uring, --overprovisioned, --help ...
 //
 // Serves until SIGINT/SIGTERM. See options.hh for the options and server.hh
@@ -30,10 +30,11 @@ int main(int ac, char** av) {
     }
     argv.push_back(nullptr);
     app_template app({.name = "memcached", .description = "a memcached-compatible cache server on every shard"});
+    memcache::add_options(app.add_options());
     return app.run(int(args.size()), argv.data(), [&]() -> future<int> {
         memcache::server_options opts;
         try {
-            opts = memcache::read_options(smp::count);
+            opts = memcache::read_options(app.configuration(), smp::count);
         } catch (const std::exception& e) {
             std::cerr << "memcached: " << e.what() << "\n";
             co_return 2;

@@ -25,9 +25,9 @@
 #include <string>
 #include <vector>
 
+#include <boost/program_options.hpp>
 #include <fmt/format.h>
 
-#include "absl/flags/flag.h"
 #include "seastar/core/app-template.hh"
 #include "seastar/core/coroutine.hh"
 #include "seastar/core/loop.hh"
@@ -38,17 +38,7 @@
 
 using namespace seastar;
 using clk = std::chrono::steady_clock;
-
-ABSL_FLAG(std::string, address, "127.0.0.1", "server address");
-ABSL_FLAG(uint16_t, port, 11211, "server port");
-ABSL_FLAG(unsigned, conns, 16, "connections in total, spread over the shards");
-ABSL_FLAG(unsigned, pipeline, 1, "requests in flight per connection");
-ABSL_FLAG(unsigned, keys, 10000, "key space");
-ABSL_FLAG(unsigned, value_size, 32, "value size in bytes");
-ABSL_FLAG(double, get_ratio, 0.9, "share of gets (the rest are sets), 0..1");
-ABSL_FLAG(double, duration, 5, "seconds to run (at most 600)");
-ABSL_FLAG(uint64_t, requests, 0, "stop after this many answered requests in total (0: no limit)");
-ABSL_FLAG(bool, prefill, true, "set every key once before measuring");
+namespace bpo = boost::program_options;
 
 namespace {
 
@@ -317,17 +307,30 @@ future<> report_progress(const bool& running, clk::time_point start) {
 
 int main(int ac, char** av) {
     app_template app({.name = "memcached_load", .description = "a closed-loop load generator for memcached servers"});
+    app.add_options()("address", bpo::value<std::string>()->default_value("127.0.0.1"),
+                      "server address")("port", bpo::value<uint16_t>()->default_value(11211), "server port")(
+        "conns", bpo::value<unsigned>()->default_value(16), "connections in total, spread over the shards")(
+        "pipeline", bpo::value<unsigned>()->default_value(1),
+        "requests in flight per connection")("keys", bpo::value<unsigned>()->default_value(10000), "key space")(
+        "value-size", bpo::value<unsigned>()->default_value(32), "value size in bytes")(
+        "get-ratio", bpo::value<double>()->default_value(0.9), "share of gets (the rest are sets), 0..1")(
+        "duration", bpo::value<double>()->default_value(5),
+        "seconds to run (at most 600)")("requests", bpo::value<uint64_t>()->default_value(0),
+                                        "stop after this many answered requests in total (0: no limit)")(
+        "prefill", bpo::value<bool>()->default_value(true), "set every key once before measuring");
     return app.run(ac, av, [&]() -> future<int> {
+        auto& vm = app.configuration();
         config cfg;
-        cfg.addr = socket_address(net::inet_address(absl::GetFlag(FLAGS_address)), uint16_t(absl::GetFlag(FLAGS_port)));
-        cfg.conns = std::max(1u, absl::GetFlag(FLAGS_conns));
-        cfg.pipeline = std::clamp(absl::GetFlag(FLAGS_pipeline), 1u, 1024u);
-        cfg.keys = std::max(1u, absl::GetFlag(FLAGS_keys));
-        cfg.value_size = absl::GetFlag(FLAGS_value_size);
-        cfg.get_ratio = std::clamp(absl::GetFlag(FLAGS_get_ratio), 0.0, 1.0);
-        cfg.duration = std::clamp(absl::GetFlag(FLAGS_duration), 0.0, 600.0);
-        cfg.max_requests = absl::GetFlag(FLAGS_requests);
-        cfg.prefill = absl::GetFlag(FLAGS_prefill);
+        cfg.addr =
+            socket_address(net::inet_address(vm["address"].as<std::string>()), uint16_t(vm["port"].as<uint16_t>()));
+        cfg.conns = std::max(1u, vm["conns"].as<unsigned>());
+        cfg.pipeline = std::clamp(vm["pipeline"].as<unsigned>(), 1u, 1024u);
+        cfg.keys = std::max(1u, vm["keys"].as<unsigned>());
+        cfg.value_size = vm["value-size"].as<unsigned>();
+        cfg.get_ratio = std::clamp(vm["get-ratio"].as<double>(), 0.0, 1.0);
+        cfg.duration = std::clamp(vm["duration"].as<double>(), 0.0, 600.0);
+        cfg.max_requests = vm["requests"].as<uint64_t>();
+        cfg.prefill = vm["prefill"].as<bool>();
         if (cfg.value_size > (1u << 20)) {
             std::cerr << "memcached_load: --value-size above 1 MiB\n";
             co_return 2;

@@ -3,16 +3,20 @@
 #include <charconv>
 #include <stdexcept>
 
-#include "absl/flags/flag.h"
-
-ABSL_FLAG(uint16_t, port, 11211, "TCP port to listen on (-p); 0 picks a free port");
-ABSL_FLAG(int32_t, udp_port, 0, "UDP port to listen on (-U); 0 disables UDP, -1 picks a free port");
-ABSL_FLAG(std::string, listen, "127.0.0.1", "address to listen on (-l)");
-ABSL_FLAG(uint64_t, memory_limit, 64, "item memory in MiB, for all shards together (-m)");
-ABSL_FLAG(uint32_t, conn_limit, 1024, "max simultaneous connections (-c)");
-ABSL_FLAG(std::string, max_item_size, "1m", "largest item: bytes, or with a k/m suffix (-I)");
-
 namespace seastar::memcache {
+
+namespace bpo = boost::program_options;
+
+void add_options(bpo::options_description_easy_init add) {
+    add("port", bpo::value<uint16_t>()->default_value(11211), "TCP port to listen on (-p); 0 picks a free port");
+    add("udp-port", bpo::value<int32_t>()->default_value(0),
+        "UDP port to listen on (-U); 0 disables UDP, -1 picks a free port");
+    add("listen", bpo::value<std::string>()->default_value("127.0.0.1"), "address to listen on (-l)");
+    add("memory-limit", bpo::value<uint64_t>()->default_value(64), "item memory in MiB, for all shards together (-m)");
+    add("conn-limit", bpo::value<uint32_t>()->default_value(1024), "max simultaneous connections (-c)");
+    add("max-item-size", bpo::value<std::string>()->default_value("1m"),
+        "largest item: bytes, or with a k/m suffix (-I)");
+}
 
 namespace {
 
@@ -22,18 +26,8 @@ struct rewrite {
 };
 
 constexpr rewrite rewrites[] = {
-    {"-p", "--port"},
-    {"-U", "--udp_port"},
-    {"-l", "--listen"},
-    {"-m", "--memory_limit"},
-    {"-c", "--conn_limit"},
-    {"-I", "--max_item_size"},
-    {"-t", "--smp"},
-    {"--threads", "--smp"},
-    {"--udp-port", "--udp_port"},
-    {"--memory-limit", "--memory_limit"},
-    {"--conn-limit", "--conn_limit"},
-    {"--max-item-size", "--max_item_size"},
+    {"-p", "--port"},       {"-U", "--udp-port"},      {"-l", "--listen"}, {"-m", "--memory-limit"},
+    {"-c", "--conn-limit"}, {"-I", "--max-item-size"}, {"-t", "--smp"},    {"--threads", "--smp"},
 };
 
 } // namespace
@@ -115,28 +109,28 @@ size_t parse_size(const std::string& s) {
     return size_t(v * mult);
 }
 
-server_options read_options(unsigned shards) {
+server_options read_options(const bpo::variables_map& vm, unsigned shards) {
     server_options o;
     auto& s = o.settings;
-    s.address = absl::GetFlag(FLAGS_listen);
-    s.tcp_port = absl::GetFlag(FLAGS_port);
-    int32_t udp = absl::GetFlag(FLAGS_udp_port);
+    s.address = vm["listen"].as<std::string>();
+    s.tcp_port = vm["port"].as<uint16_t>();
+    int32_t udp = vm["udp-port"].as<int32_t>();
     if (udp < -1 || udp > 65535) {
         throw std::invalid_argument("--udp-port: not a port: " + std::to_string(udp));
     }
     o.udp = udp != 0;
     s.udp_port = udp > 0 ? uint16_t(udp) : 0;
-    uint64_t mib = absl::GetFlag(FLAGS_memory_limit);
+    uint64_t mib = vm["memory-limit"].as<uint64_t>();
     if (mib == 0 || mib > (uint64_t(1) << 20)) {
         throw std::invalid_argument("--memory-limit: want 1..1048576 MiB, got " + std::to_string(mib));
     }
     s.store.max_bytes = size_t(mib << 20) / std::max(1u, shards);
-    s.conn_limit = absl::GetFlag(FLAGS_conn_limit);
+    s.conn_limit = vm["conn-limit"].as<uint32_t>();
     if (s.conn_limit == 0) {
         throw std::invalid_argument("--conn-limit: must be at least 1");
     }
     try {
-        s.store.max_item_size = parse_size(absl::GetFlag(FLAGS_max_item_size));
+        s.store.max_item_size = parse_size(vm["max-item-size"].as<std::string>());
     } catch (const std::invalid_argument& e) {
         throw std::invalid_argument(std::string("--max-item-size: ") + e.what());
     }

@@ -5,15 +5,29 @@
 
 #include <stdexcept>
 
-#include "absl/flags/declare.h"
-#include "absl/flags/flag.h"
+#include <initializer_list>
+#include <string>
+#include <vector>
 
-ABSL_DECLARE_FLAG(uint64_t, memory_limit);
-ABSL_DECLARE_FLAG(std::string, max_item_size);
-ABSL_DECLARE_FLAG(int32_t, udp_port);
-ABSL_DECLARE_FLAG(uint32_t, conn_limit);
+#include <boost/program_options.hpp>
 
 using namespace seastar::memcache;
+namespace bpo = boost::program_options;
+
+namespace {
+
+// The options parsed from a command line, as app_template would.
+bpo::variables_map parse(std::initializer_list<std::string> args) {
+    bpo::options_description desc;
+    add_options(desc.add_options());
+    std::vector<std::string> argv(args);
+    bpo::variables_map vm;
+    bpo::store(bpo::command_line_parser(argv).options(desc).run(), vm);
+    bpo::notify(vm);
+    return vm;
+}
+
+} // namespace
 
 TEST(options, short_forms_become_long_flags) {
     const char* argv[] = {"memcached",
@@ -38,17 +52,17 @@ TEST(options, short_forms_become_long_flags) {
     std::vector<std::string> want = {"memcached",
                                      "--port",
                                      "1234",
-                                     "--udp_port=5",
+                                     "--udp-port=5",
                                      "--listen=127.0.0.2",
-                                     "--memory_limit",
+                                     "--memory-limit",
                                      "100",
-                                     "--conn_limit",
+                                     "--conn-limit",
                                      "10",
-                                     "--max_item_size",
+                                     "--max-item-size",
                                      "2m",
                                      "--smp",
                                      "3",
-                                     "--memory_limit=7",
+                                     "--memory-limit=7",
                                      "--reactor-backend",
                                      "epoll",
                                      "--",
@@ -69,30 +83,21 @@ TEST(options, sizes) {
 }
 
 TEST(options, read_and_reject) {
-    absl::SetFlag(&FLAGS_memory_limit, 64);
-    absl::SetFlag(&FLAGS_max_item_size, "1m");
-    auto o = read_options(2);
+    auto o = read_options(parse({}), 2);
     EXPECT_EQ(o.settings.store.max_bytes, size_t(32) << 20);
     EXPECT_EQ(o.settings.store.max_item_size, size_t(1) << 20);
     EXPECT_EQ(o.settings.tcp_port, 11211);
     EXPECT_EQ(o.settings.address, "127.0.0.1");
     EXPECT_FALSE(o.udp);
-    absl::SetFlag(&FLAGS_udp_port, -1);
-    EXPECT_TRUE(read_options(1).udp);
-    absl::SetFlag(&FLAGS_udp_port, 70000);
-    EXPECT_THROW(read_options(1), std::invalid_argument);
-    absl::SetFlag(&FLAGS_udp_port, 0);
-    absl::SetFlag(&FLAGS_memory_limit, 0);
-    EXPECT_THROW(read_options(1), std::invalid_argument);
-    absl::SetFlag(&FLAGS_memory_limit, 1);
-    absl::SetFlag(&FLAGS_max_item_size, "2m"); // larger than the memory limit
-    EXPECT_THROW(read_options(1), std::invalid_argument);
-    absl::SetFlag(&FLAGS_max_item_size, "100"); // below memcached's minimum
-    EXPECT_THROW(read_options(1), std::invalid_argument);
-    absl::SetFlag(&FLAGS_max_item_size, "lots");
-    EXPECT_THROW(read_options(1), std::invalid_argument);
-    absl::SetFlag(&FLAGS_max_item_size, "1m");
-    absl::SetFlag(&FLAGS_memory_limit, 64);
-    absl::SetFlag(&FLAGS_conn_limit, 0);
-    EXPECT_THROW(read_options(1), std::invalid_argument);
+    EXPECT_TRUE(read_options(parse({"--udp-port=-1"}), 1).udp);
+    EXPECT_THROW(read_options(parse({"--udp-port=70000"}), 1), std::invalid_argument);
+    EXPECT_THROW(read_options(parse({"--memory-limit=0"}), 1), std::invalid_argument);
+    // larger than the memory limit
+    EXPECT_THROW(read_options(parse({"--memory-limit=1", "--max-item-size=2m"}), 1), std::invalid_argument);
+    // below memcached's minimum
+    EXPECT_THROW(read_options(parse({"--max-item-size=100"}), 1), std::invalid_argument);
+    EXPECT_THROW(read_options(parse({"--max-item-size=lots"}), 1), std::invalid_argument);
+    EXPECT_THROW(read_options(parse({"--conn-limit=0"}), 1), std::invalid_argument);
+    // not a number at all: Boost.Program_options refuses it while parsing
+    EXPECT_THROW(parse({"--port=http"}), bpo::error);
 }
