@@ -87,14 +87,14 @@ for engine in io_uring linux-aio; do
 done
 rm -f "$dir/fio.dat"
 
-"$bin/iotune" --smp 1 --evaluation-directory "$dir" --duration "$secs" --file_size 1G --properties_file "$dir/io.yaml" 2>/dev/null
+"$bin/iotune" --smp 1 --evaluation-directory "$dir" --duration "$secs" --file-size 1G --properties-file "$dir/io.yaml" 2>/dev/null
 echo
 echo "iotune model:"
 sed 's/^/    /' "$dir/io.yaml"
 
 tester() { # job file -> JSON path
     taskset -c 0 "$bin/io_tester" --smp 1 --conf "$1" --storage "$dir" --duration "$secs" \
-        --io_properties_file "$dir/io.yaml" --json "$dir/r.json" >/dev/null 2>&1
+        --io-properties-file "$dir/io.yaml" --json "$dir/r.json" >/dev/null 2>&1
 }
 lat_job='- name: lat
   shards: all

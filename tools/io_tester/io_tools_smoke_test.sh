@@ -7,7 +7,7 @@ iotune=tools/iotune/iotune
 tester=tools/io_tester/io_tester
 dir=$(mktemp -d "${TEST_TMPDIR:-/tmp}/io_tools.XXXXXX")
 
-"$iotune" --smp 1 --evaluation-directory "$dir" --duration 0.2 --file_size 8M --properties_file "$dir/io.yaml"
+"$iotune" --smp 1 --evaluation-directory "$dir" --duration 0.2 --file-size 8M --properties-file "$dir/io.yaml"
 grep -q "read_iops: [1-9]" "$dir/io.yaml" || { echo "FAIL: iotune wrote no read_iops"; cat "$dir/io.yaml"; exit 1; }
 [ ! -e "$dir/iotune.tmp" ] || { echo "FAIL: iotune left its file"; exit 1; }
 
@@ -32,7 +32,7 @@ cat >"$dir/jobs.yaml" <<YAML
 YAML
 for backend in epoll linux-aio io_uring; do
     out=$("$tester" --smp 2 --overprovisioned --reactor-backend "$backend" --conf "$dir/jobs.yaml" --storage "$dir" \
-        --duration 0.3 --io_properties_file "$dir/io.yaml" --json "$dir/r.json")
+        --duration 0.3 --io-properties-file "$dir/io.yaml" --json "$dir/r.json")
     echo "$out"
     grep -Eq "^lat +[1-9]" <<<"$out" || { echo "FAIL: no lat row ($backend)"; exit 1; }
     grep -Eq "^batch +[1-9]" <<<"$out" || { echo "FAIL: no batch row ($backend)"; exit 1; }
