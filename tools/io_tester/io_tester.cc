@@ -184,15 +184,16 @@ struct prepared {
     std::string path;
 };
 
-// One shard's file for a job, filled with data when the job reads (reads need
-// blocks on disk, not holes). Done before any job's clock starts.
+// One shard's file for a job, laid out in full (reads need blocks on disk,
+// not holes; writes then overwrite allocated blocks, as fio's do). Done
+// before any job's clock starts.
 future<std::optional<prepared>> prepare_job(job j, std::string storage) {
     if (!runs_here(j)) {
         co_return std::nullopt;
     }
     auto path = fmt::format("{}/io_tester.{}.{}", storage, j.name, this_shard_id());
     auto f = co_await open_file_dma(path, open_flags::rw | open_flags::create | open_flags::truncate);
-    if (j.type == job_type::seqread || j.type == job_type::randread) {
+    {
         auto chunk = uint64_t(1) << 20;
         auto buf = allocate_aligned_buffer<char>(chunk, f.memory_dma_alignment());
         std::memset(buf.get(), 'x', chunk);
