@@ -266,12 +266,23 @@ private:
             co_return; // memcached takes single-datagram requests only
         }
         _cache.local().counters.bytes_read += p.len();
-        text_parser parser(parser_config(_settings));
-        parser.feed(std::string_view(f.base + udp_header_size, f.size - udp_header_size));
+        std::string_view payload(f.base + udp_header_size, f.size - udp_header_size);
         std::string reply;
-        while (auto r = parser.next()) {
-            if (!co_await handle_text_request(_cache, _settings, *r, reply)) {
-                break;
+        if (!payload.empty() && uint8_t(payload[0]) == binary::request_magic) {
+            binary::parser parser(_settings.store.max_item_size);
+            parser.feed(payload);
+            while (auto r = parser.next()) {
+                if (!co_await binary::handle_request(_cache, _settings, *r, reply)) {
+                    break;
+                }
+            }
+        } else {
+            text_parser parser(parser_config(_settings));
+            parser.feed(payload);
+            while (auto r = parser.next()) {
+                if (!co_await handle_text_request(_cache, _settings, *r, reply)) {
+                    break;
+                }
             }
         }
         if (reply.empty()) {

@@ -1,8 +1,8 @@
 // server: the memcached server on every shard. Each shard listens on the TCP
 // address (the POSIX stack hands each connection to one shard) and serves the
 // text or binary protocol, chosen by the connection's first byte as memcached
-// does (0x80: binary). With a UDP port, shard 0 serves the text protocol over
-// UDP with memcached's 8-byte frame header. Keys live on the shard their hash
+// does (0x80: binary). With a UDP port, shard 0 serves both protocols over
+// UDP with memcached's 8-byte frame header (one request datagram each). Keys live on the shard their hash
 // picks (see cache.hh).
 //
 // Contract: start() and stop() on shard 0, once each, in that order; stop()

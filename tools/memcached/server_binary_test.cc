@@ -2,6 +2,7 @@
 // text protocol over UDP with memcached's frame header, on two shards.
 #include <gtest/gtest.h>
 
+#include <stdexcept>
 #include <string>
 
 #include "seastar/core/coroutine.hh"
@@ -271,6 +272,19 @@ TEST(memcached_udp, framed_requests_and_multi_datagram_replies) {
         co_await chan.send(to, net::packet(req.data(), req.size()));
         d = co_await udp_datagram_text(co_await chan.receive());
         EXPECT_EQ(d, udp_frame(11, "ERROR\r\n"));
+        // The binary protocol over UDP, behind the same frame header.
+        req = udp_frame(12, binary_frame(bin::op_get, "u", {}, {}, 0, 99));
+        co_await chan.send(to, net::packet(req.data(), req.size()));
+        d = co_await udp_datagram_text(co_await chan.receive());
+        if (d.size() < udp_header_size + bin::header_size) {
+            throw std::runtime_error("short UDP reply");
+        }
+        EXPECT_EQ(be16_at(d, 0), 12);
+        auto h = bin::decode_header(d.data() + udp_header_size);
+        EXPECT_EQ(h.magic, bin::response_magic);
+        EXPECT_EQ(h.vbucket_or_status, bin::st_ok);
+        EXPECT_EQ(h.opaque, 99u);
+        EXPECT_EQ(d.substr(udp_header_size + bin::header_size), std::string("\0\0\0\3hi", 6));
         chan.close();
         co_await ts.stop();
     });
