@@ -1,5 +1,7 @@
 #include "seastar/util/log.hh"
 
+#include <syslog.h>
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -162,6 +164,27 @@ TEST(log, settings_can_turn_the_stream_off_and_drop_timestamps) {
     l.error("plain");
     EXPECT_EQ(c.out.str(), "ERROR stream_test - plain\n");
     apply_logging_settings(saved);
+}
+
+// syslog(3) with LOG_PERROR copies each message to stderr, so the test sees exactly what
+// syslog was given (and needs no syslog daemon).
+TEST(log, syslog_gets_the_message_without_level_or_time) {
+    logger l("syslog_test");
+    auto saved = current_logging_settings();
+    logging_settings s = saved;
+    s.stdout_enabled = false;
+    s.syslog_enabled = true;
+    ::openlog("log_test", LOG_PERROR, LOG_USER);
+    ::testing::internal::CaptureStderr();
+    apply_logging_settings(s);
+    l.warn("to syslog {}", 1);
+    l.debug("below the level");
+    apply_logging_settings(saved);
+    auto err = ::testing::internal::GetCapturedStderr();
+    ::closelog();
+    EXPECT_NE(err.find("log_test: syslog_test - to syslog 1\n"), std::string::npos) << err;
+    EXPECT_EQ(err.find("WARN"), std::string::npos) << err; // the stream was off
+    EXPECT_EQ(err.find("below the level"), std::string::npos) << err;
 }
 
 TEST(log, level_assignments_parse_lists_and_reject_bad_items) {
