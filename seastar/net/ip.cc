@@ -1,10 +1,12 @@
 #include "seastar/net/ip.hh"
 
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
 #include "seastar/net/byteorder.hh"
 #include "seastar/net/ip_checksum.hh"
+#include "seastar/net/toeplitz.hh"
 
 namespace seastar::net {
 
@@ -219,10 +221,28 @@ void ipv4::received(packet p, ethernet_address from, const offload_info& oi) noe
             handle_fragment(std::move(p), h, info);
             return;
         }
+        if (!info.rss_hash) {
+            info.rss_hash = software_rss_hash(p, info);
+        }
         deliver(std::move(p), info);
     } catch (const std::bad_alloc&) {
         _stats.rx_dropped_short++;
     }
+}
+
+uint32_t ipv4::software_rss_hash(packet& l4, const ipv4_rx_info& info) {
+    // What an RSS NIC hashes: addresses, and the ports of TCP and UDP.
+    uint8_t in[12];
+    write_be<uint32_t>(in, info.src.ip);
+    write_be<uint32_t>(in + 4, info.dst.ip);
+    std::size_t n = 8;
+    if (info.proto == uint8_t(ip_protocol_num::tcp) || info.proto == uint8_t(ip_protocol_num::udp)) {
+        if (char* ports = l4.get_header(0, 4)) {
+            std::memcpy(in + 8, ports, 4);
+            n = 12;
+        }
+    }
+    return toeplitz_hash(default_rsskey_40bytes, std::span<const uint8_t>(in, n));
 }
 
 void ipv4::deliver(packet p, const ipv4_rx_info& info) noexcept {
@@ -346,6 +366,9 @@ void ipv4::handle_fragment(packet p, const ipv4_hdr& h, const ipv4_rx_info& info
     }
     auto rinfo = r.info;
     drop_reassembly(it);
+    if (!rinfo.rss_hash) {
+        rinfo.rss_hash = software_rss_hash(whole, rinfo);
+    }
     _stats.reassembled++;
     deliver(std::move(whole), rinfo);
 }

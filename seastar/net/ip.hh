@@ -96,6 +96,8 @@ struct ipv4_rx_info {
     uint8_t proto = 0;
     // The device verified the L4 checksum (hw_features::rx_csum_offload).
     bool l4_csum_verified = false;
+    // The device's RSS hash, or the same Toeplitz hash computed in software
+    // (default key; addresses, plus ports for TCP and UDP).
     std::optional<uint32_t> rss_hash;
 };
 
@@ -203,6 +205,7 @@ private:
         ipv4_rx_info info;
     };
     void deliver(packet p, const ipv4_rx_info& info) noexcept;
+    static uint32_t software_rss_hash(packet& l4, const ipv4_rx_info& info);
     void handle_fragment(packet p, const ipv4_hdr& h, const ipv4_rx_info& info);
     void drop_reassembly(std::unordered_map<frag_key, reassembly, frag_key_hash>::iterator it) noexcept;
     void send_one(ipv4_address next_hop, const ipv4_hdr& h, packet p, const offload_info& oi);

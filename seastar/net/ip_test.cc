@@ -10,6 +10,7 @@
 #include "seastar/net/byteorder.hh"
 #include "seastar/net/ip_checksum.hh"
 #include "seastar/net/net_test_util.hh"
+#include "seastar/net/toeplitz.hh"
 
 namespace seastar::net {
 namespace {
@@ -138,6 +139,28 @@ TEST(ipv4, malformed_headers_are_dropped_and_counted) {
     r.inject_ip(with_opts);
     ASSERT_EQ(r.rec.got.size(), 1u);
     EXPECT_EQ(r.rec.got[0].first, "data");
+}
+
+TEST(ipv4, rss_hash_from_the_device_or_in_software) {
+    rig r;
+    // UDP-like: ports 0x1234 -> 0x0050 at the front of the L4 bytes.
+    std::string l4 = std::string("\x12\x34\x00\x50", 4) + "rest";
+    r.ip.register_l4(17, r.rec);
+    r.inject_ip(ipv4_packet(peer_ip, our_ip, 17, l4));
+    uint8_t tuple[12] = {192, 0, 2, 1, 192, 0, 2, 2, 0x12, 0x34, 0x00, 0x50};
+    ASSERT_EQ(r.rec.got.size(), 1u);
+    EXPECT_EQ(r.rec.got[0].second.rss_hash, toeplitz_hash(default_rsskey_40bytes, tuple));
+    // Another protocol: addresses only.
+    r.inject_ip(ipv4_packet(peer_ip, our_ip, test_proto, l4));
+    ASSERT_EQ(r.rec.got.size(), 2u);
+    EXPECT_EQ(r.rec.got[1].second.rss_hash, toeplitz_hash(default_rsskey_40bytes, std::span<const uint8_t>(tuple, 8)));
+    // The device's hash wins.
+    std::string b = ipv4_packet(peer_ip, our_ip, 17, l4);
+    offload_info oi;
+    oi.rss_hash = 0xabcd;
+    r.ip.received(packet(b.data(), b.size()), peer, oi);
+    ASSERT_EQ(r.rec.got.size(), 3u);
+    EXPECT_EQ(r.rec.got[2].second.rss_hash, 0xabcdu);
 }
 
 TEST(ipv4, device_checked_checksums_are_trusted) {

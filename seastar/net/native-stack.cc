@@ -16,7 +16,7 @@ constexpr native_stack_option_desc option_table[] = {
     {"host-ipv4-addr", "the native stack's IPv4 address", "192.168.122.2"},
     {"gw-ipv4-addr", "the native stack's default gateway", "192.168.122.1"},
     {"netmask-ipv4-addr", "the native stack's netmask", "255.255.255.0"},
-    {"dhcp", "get the native stack's address by DHCP (not available yet)", "false"},
+    {"dhcp", "get the native stack's address, netmask and gateway by DHCP", "false"},
 };
 
 ipv4_address parse_addr(std::string_view option, const std::string& text) {
@@ -87,15 +87,37 @@ native_network_stack::native_network_stack(std::shared_ptr<device> dev, native_s
     : _dev(std::move(dev)), _iface(_dev->make_queue(qid), _dev->hw_address(), _dev->hw_features()),
       _arp(_iface, arp_config{.now = cfg.now}),
       _ip(_iface, _arp, ipv4_config{.host = cfg.host, .netmask = cfg.netmask, .gateway = cfg.gateway, .now = cfg.now}),
-      _icmp(_ip), _udp(_ip) {
+      _icmp(_ip), _udp(_ip), _use_dhcp(cfg.dhcp), _dhcp_config(cfg.dhcp_config) {
     if (cfg.expire_period.count() > 0) {
         _timer = std::make_unique<expire_timer>();
         _timer->t.set_callback([this] { expire(); });
         _timer->t.arm_periodic(cfg.expire_period);
     }
-    if (!cfg.host.is_unspecified()) {
+    if (cfg.dhcp) {
+        _ip.set_host_address(ipv4_address());
+    } else if (!cfg.host.is_unspecified()) {
         _arp.send_gratuitous();
     }
+}
+
+future<> native_network_stack::initialize() {
+    if (!_use_dhcp || _lease) {
+        return make_ready_future<>();
+    }
+    auto client = std::make_unique<dhcp>(_udp, _iface.hw_address(), _dhcp_config);
+    auto f = client->discover();
+    return f.then([this, client = std::move(client)](std::optional<dhcp::lease> l) {
+        if (!l) {
+            throw std::runtime_error("native stack: no DHCP server gave a lease");
+        }
+        _lease = *l;
+        _ip.set_host_address(l->ip);
+        if (!l->netmask.is_unspecified()) {
+            _ip.set_netmask(l->netmask);
+        }
+        _ip.set_gateway(l->gateway);
+        _arp.send_gratuitous();
+    });
 }
 
 native_network_stack::~native_network_stack() = default;
@@ -118,10 +140,11 @@ udp_channel native_network_stack::make_udp_channel(const socket_address& local) 
 }
 
 std::unique_ptr<native_network_stack> make_native_stack(std::shared_ptr<device> dev, const native_stack_options& opts) {
-    if (opts.dhcp) {
-        throw std::invalid_argument("--dhcp: the DHCP client is not available yet; give --host-ipv4-addr");
-    }
     native_stack_config cfg;
+    if (opts.dhcp) {
+        cfg.dhcp = true;
+        return std::make_unique<native_network_stack>(std::move(dev), cfg);
+    }
     cfg.host = parse_addr("host-ipv4-addr", opts.host_ipv4_addr);
     cfg.gateway = parse_addr("gw-ipv4-addr", opts.gw_ipv4_addr);
     cfg.netmask = parse_netmask(opts.netmask_ipv4_addr);
@@ -129,12 +152,11 @@ std::unique_ptr<native_network_stack> make_native_stack(std::shared_ptr<device> 
 }
 
 void register_native_stack(native_stack_options opts) {
-    if (opts.dhcp) {
-        throw std::invalid_argument("--dhcp: the DHCP client is not available yet; give --host-ipv4-addr");
+    if (!opts.dhcp) {
+        parse_addr("host-ipv4-addr", opts.host_ipv4_addr);
+        parse_addr("gw-ipv4-addr", opts.gw_ipv4_addr);
+        parse_netmask(opts.netmask_ipv4_addr);
     }
-    parse_addr("host-ipv4-addr", opts.host_ipv4_addr);
-    parse_addr("gw-ipv4-addr", opts.gw_ipv4_addr);
-    parse_netmask(opts.netmask_ipv4_addr);
     auto taken = std::make_shared<std::once_flag>();
     register_default_network_stack([opts, taken]() -> std::unique_ptr<network_stack> {
         bool first = false;

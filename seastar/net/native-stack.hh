@@ -3,7 +3,8 @@
 // arp / ipv4 (+ icmp) -> udp), behind the same network_stack interface as
 // the POSIX stack, so a program switches with `--network-stack native`.
 //
-// What it serves today: UDP channels (make_udp_channel), ping replies, ARP.
+// What it serves today: UDP channels (make_udp_channel), ping replies, ARP,
+// and a DHCP client for its own address.
 // TCP (listen, connect, socket) joins when the TCP layer is plugged in;
 // until then those calls throw std::system_error(EPROTONOSUPPORT).
 //
@@ -12,14 +13,15 @@
 //   --host-ipv4-addr A.B.C.D   this host's address (192.168.122.2)
 //   --gw-ipv4-addr A.B.C.D     the default gateway (192.168.122.1)
 //   --netmask-ipv4-addr M      the netmask (255.255.255.0)
-//   --dhcp BOOL                get the address by DHCP (off; not available yet:
-//                              asking for it fails with std::invalid_argument)
+//   --dhcp BOOL                get address, netmask and gateway by DHCP (off);
+//                              then initialize() must complete before use
 // native_stack_options::set() applies one of them from text, and
 // native_stack_option_descriptions() lists them (name, help, default) for a
 // command-line parser to declare.
 //
 // Contract: a stack and its channels live on one shard. make_native_stack()
-// throws std::invalid_argument for bad addresses; register_native_stack()
+// throws std::invalid_argument for bad addresses (not read with --dhcp);
+// register_native_stack()
 // makes each shard's first use of the network create a native stack over a
 // TAP device (only one shard can own a TAP queue: other shards' creation
 // fails with std::runtime_error naming the limit).
@@ -37,6 +39,7 @@
 #include <string_view>
 
 #include "seastar/net/arp.hh"
+#include "seastar/net/dhcp.hh"
 #include "seastar/net/icmp.hh"
 #include "seastar/net/interface.hh"
 #include "seastar/net/ip.hh"
@@ -76,6 +79,9 @@ struct native_stack_config {
     now_function now;
     // How often expire() runs by itself (0: never, the caller runs it).
     std::chrono::milliseconds expire_period = std::chrono::milliseconds(100);
+    // Get the address by DHCP in initialize() (host, netmask, gateway unused).
+    bool dhcp = false;
+    dhcp::config dhcp_config;
 };
 
 class native_network_stack final : public network_stack {
@@ -88,6 +94,12 @@ public:
     ::seastar::socket socket() override;
     udp_channel make_udp_channel(const socket_address& local) override;
     bool has_per_core_namespace() const override { return true; }
+    // With DHCP: gets a lease and configures the address, netmask and
+    // gateway; fails with std::runtime_error when no server gave one.
+    // Without: ready at once.
+    future<> initialize() override;
+    // The lease DHCP gave (nullopt without DHCP or before initialize()).
+    const std::optional<dhcp::lease>& lease() const noexcept { return _lease; }
 
     // Expires ARP entries and fragment reassemblies, retries ARP requests.
     void expire();
@@ -107,10 +119,13 @@ private:
     net::udp _udp;
     struct expire_timer;
     std::unique_ptr<expire_timer> _timer;
+    bool _use_dhcp;
+    dhcp::config _dhcp_config;
+    std::optional<dhcp::lease> _lease;
 };
 
-// A native stack over `dev` configured from `opts` (addresses only; the TAP
-// name is not used). Throws std::invalid_argument for bad addresses or dhcp.
+// A native stack over `dev` configured from `opts` (addresses or DHCP; the
+// TAP name is not used). Throws std::invalid_argument for bad addresses.
 std::unique_ptr<native_network_stack> make_native_stack(std::shared_ptr<device> dev, const native_stack_options& opts);
 
 // Makes the native stack over TAP device opts.tap_device the default stack

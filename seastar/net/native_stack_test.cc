@@ -64,14 +64,6 @@ TEST(native_stack_options, set_parses_and_refuses) {
               (std::set<std::string>{"tap-device", "host-ipv4-addr", "gw-ipv4-addr", "netmask-ipv4-addr", "dhcp"}));
 }
 
-TEST(native_stack_options, dhcp_is_refused_clearly) {
-    native_stack_options o;
-    o.dhcp = true;
-    EXPECT_THROW(register_native_stack(o), std::invalid_argument);
-    auto [a, b] = make_device_pair();
-    EXPECT_THROW(make_native_stack(a, o), std::invalid_argument);
-}
-
 struct two_stacks {
     std::unique_ptr<native_network_stack> a;
     std::unique_ptr<native_network_stack> b;
