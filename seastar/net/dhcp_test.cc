@@ -193,6 +193,40 @@ SEASTAR_TEST_CASE(dhcp, a_nak_gives_no_lease) {
     ch.close();
 }
 
+// Answers one REQUEST sent to the server's address (a renewal) with `type`.
+future<> serve_renewal(udp_channel& ch, uint8_t type) {
+    auto d = co_await ch.receive();
+    std::string m;
+    for (auto& f : d.get_data().fragments()) {
+        m.append(f.base, f.size);
+    }
+    EXPECT_EQ(d.get_src(), socket_address(ipv4_addr(offered.ip, 68))); // from the leased address
+    EXPECT_EQ(d.get_dst(), socket_address(ipv4_addr(server_ip.ip, 67)));
+    EXPECT_EQ(read_be<uint32_t>(m.data() + 12), offered.ip); // ciaddr
+    EXPECT_EQ(uint8_t(m[242]), 3);
+    co_await ch.send(d.get_src(), as_packet(make_reply(read_be<uint32_t>(m.data() + 4), type)));
+}
+
+SEASTAR_TEST_CASE(dhcp, renew_extends_or_loses_the_lease) {
+    rig r;
+    auto ch = r.server->make_udp_channel(socket_address(ipv4_addr(67)));
+    auto served = serve_one(ch, {});
+    co_await r.client->initialize();
+    co_await std::move(served);
+    dhcp client(r.client->udp(), client_mac, {.retry_interval = 200ms, .max_attempts = 50});
+    auto renewal = serve_renewal(ch, 5);
+    auto l = co_await client.renew(*r.client->lease());
+    co_await std::move(renewal);
+    EXPECT_TRUE(l);
+    EXPECT_EQ(l ? l->ip : ipv4_address(), offered);
+    auto refusal = serve_renewal(ch, 6);
+    l = co_await client.renew(*r.client->lease());
+    co_await std::move(refusal);
+    EXPECT_FALSE(l);
+    EXPECT_EQ(client.stats().naks, 1u);
+    ch.close();
+}
+
 SEASTAR_TEST_CASE(dhcp, no_server_no_lease) {
     rig r;
     dhcp client(r.client->udp(), client_mac, {.retry_interval = 5ms, .max_attempts = 3});

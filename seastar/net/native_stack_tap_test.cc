@@ -83,6 +83,16 @@ SEASTAR_TEST_F(tap, ping_from_linux_gets_replies) {
     EXPECT_GE(stack->arp().stats().replies_sent, 1u); // Linux asked for our MAC
 }
 
+SEASTAR_TEST_F(tap, fragmented_ping_from_linux) {
+    // 4000 bytes of ICMP: Linux fragments the request, we reassemble it and
+    // fragment the reply, Linux reassembles that.
+    auto stack = make_stack();
+    int rc = co_await engine().run_blocking([] { return sh("ping -c 2 -i 0.2 -s 4000 -W 5 192.0.2.2 > /dev/null"); });
+    EXPECT_EQ(rc, 0) << "large ping from Linux got no replies";
+    EXPECT_GE(stack->ip().stats().reassembled, 2u);
+    EXPECT_GE(stack->ip().stats().tx_fragments, 6u);
+}
+
 SEASTAR_TEST_F(tap, udp_from_linux_is_answered) {
     auto stack = make_stack();
     auto ch = stack->make_udp_channel(socket_address(ipv4_addr(5000)));
