@@ -201,6 +201,45 @@ TEST(ipv4, send_builds_the_header_and_l4_checksum) {
     EXPECT_EQ(c.get(), 0);
 }
 
+TEST(ipv4, checksums_left_to_a_device_that_offers_offload) {
+    local_scheduler sched;
+    auto dev = std::make_shared<capture_device>(us);
+    dev->features().tx_csum_ip_offload = true;
+    dev->features().tx_csum_l4_offload = true;
+    interface iface(dev->make_queue(0), us, dev->hw_features());
+    arp a(iface, {});
+    ipv4 ip(iface, a, ipv4_config{.host = our_ip});
+    a.learn(peer_ip, peer);
+    std::string seg("ab\0\0cdef"
+                    "payload",
+                    15);
+    ip.send(ipv4_l4_send{{}, peer_ip, test_proto, packet(seg.data(), seg.size()), {true, 2, 8}});
+    sched.run_until_idle();
+    auto sent = dev->sent();
+    ASSERT_EQ(sent.size(), 1u);
+    auto& oi = dev->sent_offload().back();
+    EXPECT_TRUE(oi.needs_ip_csum);
+    EXPECT_TRUE(oi.needs_csum);
+    EXPECT_EQ(oi.protocol, test_proto);
+    EXPECT_EQ(oi.ip_hdr_len, 20);
+    EXPECT_EQ(oi.l4_hdr_len, 8);
+    // The IP checksum field is left zero; the L4 field holds the
+    // pseudo-header sum the device completes.
+    EXPECT_EQ(read_be<uint16_t>(sent[0].data() + 14 + 10), 0);
+    checksummer c;
+    ipv4::pseudo_header_checksum(c, our_ip, peer_ip, test_proto, uint16_t(seg.size()));
+    EXPECT_EQ(read_be<uint16_t>(sent[0].data() + 34 + 2), uint16_t(~c.get()));
+    // Completing it as a device would gives a valid segment.
+    checksummer dev_sum;
+    dev_sum.sum(sent[0].data() + 34, seg.size());
+    std::string done = sent[0];
+    write_be<uint16_t>(done.data() + 34 + 2, dev_sum.get());
+    checksummer check;
+    ipv4::pseudo_header_checksum(check, our_ip, peer_ip, test_proto, uint16_t(seg.size()));
+    check.sum(done.data() + 34, seg.size());
+    EXPECT_EQ(check.get(), 0);
+}
+
 TEST(ipv4, routes_off_link_through_the_gateway) {
     rig r;
     r.ip.send(ipv4_l4_send{{}, far_ip, test_proto, packet("x", 1), {}});

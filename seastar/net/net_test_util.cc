@@ -19,6 +19,7 @@ protected:
     void send_batch(std::vector<frame>& batch) noexcept override {
         for (auto& f : batch) {
             _s->sent.push_back(flatten(f.p));
+            _s->sent_oi.push_back(f.oi);
         }
     }
 };

@@ -20,6 +20,7 @@ class capture_device final : public device {
 public:
     struct shared {
         std::vector<std::string> sent;
+        std::vector<offload_info> sent_oi; // beside each of sent
         class capture_qp* q = nullptr;
     };
     explicit capture_device(ethernet_address mac = ethernet_address{{0x02, 0, 0, 0, 0, 0x01}});
@@ -29,6 +30,7 @@ public:
     // Hands `bytes` to the queue's receiver as a received frame.
     void inject(std::string_view bytes);
     std::vector<std::string>& sent() noexcept { return _s->sent; }
+    std::vector<offload_info>& sent_offload() noexcept { return _s->sent_oi; }
     net::hw_features& features() noexcept { return _hw; }
 
 private:
