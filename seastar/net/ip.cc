@@ -109,6 +109,7 @@ void ipv4::send(ipv4_l4_send s) {
     offload_info oi;
     oi.protocol = s.proto;
     oi.l4_hdr_len = s.csum.l4_hdr_len;
+    oi.l4_csum_offset = s.csum.csum_offset;
     bool fragmented = len > max_l4_unfragmented();
     if (s.csum.needs_csum) {
         if (s.csum.csum_offset + 2u > len) {
@@ -197,7 +198,7 @@ void ipv4::received(packet p, ethernet_address from, const offload_info& oi) noe
             _stats.rx_dropped_bad_length++;
             return;
         }
-        if (!oi.rx_csum_good && ip_checksum(b, hlen) != 0) {
+        if (ip_checksum(b, hlen) != 0) {
             _stats.rx_dropped_bad_csum++;
             return;
         }

@@ -94,7 +94,8 @@ struct ipv4_rx_info {
     ipv4_address src;
     ipv4_address dst;
     uint8_t proto = 0;
-    // The device verified the L4 checksum (hw_features::rx_csum_offload).
+    // The device verified the L4 checksum (hw_features::rx_csum_offload), or
+    // says it need not be (a local sender's partial checksum).
     bool l4_csum_verified = false;
     // The device's RSS hash, or the same Toeplitz hash computed in software
     // (default key; addresses, plus ports for TCP and UDP).

@@ -166,13 +166,16 @@ TEST(ipv4, rss_hash_from_the_device_or_in_software) {
 TEST(ipv4, device_checked_checksums_are_trusted) {
     rig r;
     std::string b = ipv4_packet(peer_ip, our_ip, test_proto, "data");
-    b[10] ^= 0x55; // wrong, but the device says it verified it
-    packet p(b.data(), b.size());
     offload_info oi;
     oi.rx_csum_good = true;
-    r.ip.received(std::move(p), peer, oi);
+    r.ip.received(packet(b.data(), b.size()), peer, oi);
     ASSERT_EQ(r.rec.got.size(), 1u);
     EXPECT_TRUE(r.rec.got[0].second.l4_csum_verified);
+    // The IPv4 header checksum is checked all the same.
+    b[10] ^= 0x55;
+    r.ip.received(packet(b.data(), b.size()), peer, oi);
+    EXPECT_EQ(r.rec.got.size(), 1u);
+    EXPECT_EQ(r.ip.stats().rx_dropped_bad_csum, 1u);
 }
 
 TEST(ipv4, send_builds_the_header_and_l4_checksum) {
@@ -223,6 +226,7 @@ TEST(ipv4, checksums_left_to_a_device_that_offers_offload) {
     EXPECT_EQ(oi.protocol, test_proto);
     EXPECT_EQ(oi.ip_hdr_len, 20);
     EXPECT_EQ(oi.l4_hdr_len, 8);
+    EXPECT_EQ(oi.l4_csum_offset, 2);
     // The IP checksum field is left zero; the L4 field holds the
     // pseudo-header sum the device completes.
     EXPECT_EQ(read_be<uint16_t>(sent[0].data() + 14 + 10), 0);

@@ -39,7 +39,8 @@ struct hw_features {
     // Transmit: the device fills the IPv4 header checksum / the L4 checksum.
     bool tx_csum_ip_offload = false;
     bool tx_csum_l4_offload = false;
-    // Receive: the device verified IP and L4 checksums (offload_info::rx_csum_good).
+    // Receive: the device may mark frames whose L4 checksum it verified
+    // (offload_info::rx_csum_good). IPv4 header checksums are always checked.
     bool rx_csum_offload = false;
     // TCP segmentation offload: frames up to max_packet_len, cut by the device.
     bool tx_tso = false;
@@ -60,9 +61,10 @@ struct offload_info {
     bool needs_csum = false;    // set the L4 checksum (its field holds the pseudo-header sum)
     uint8_t ip_hdr_len = 20;
     uint8_t l4_hdr_len = 0;
-    uint16_t tso_seg_size = 0; // 0: no segmentation
+    uint16_t l4_csum_offset = 0; // of the L4 checksum field, from the L4 header
+    uint16_t tso_seg_size = 0;   // 0: no segmentation
     // Receive.
-    bool rx_csum_good = false; // IP and L4 checksums were verified
+    bool rx_csum_good = false; // the L4 checksum was verified (or need not be)
     std::optional<uint32_t> rss_hash;
 };
 

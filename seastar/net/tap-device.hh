@@ -8,9 +8,13 @@
 // interface when the TAP cannot be opened or attached (needs CAP_NET_ADMIN
 // unless the interface already exists and belongs to the user). The
 // interface is created if missing but not configured: bring it up and give
-// it an address with `ip` (or let the test do so). No offloads are
-// advertised (the vnet header is not used yet), so checksums are computed
-// in software. Frames the kernel cannot take are dropped and counted.
+// it an address with `ip` (or let the test do so). When the kernel offers
+// the vnet header (IFF_VNET_HDR, TUN_F_CSUM), L4 checksum offload is
+// advertised both ways: the kernel completes the checksums of what we send,
+// and marks frames whose checksum a local sender left partial or that it
+// verified; otherwise checksums are done in software. No segmentation
+// offload (TSO/LRO) is used. Frames the kernel cannot take are dropped and
+// counted.
 //
 //     auto dev = net::make_tap_device("tap0");
 #pragma once
