@@ -188,6 +188,8 @@ TEST(smp_service_group, destroy_then_reuse) {
                   co_await destroy_smp_service_group(default_smp_service_group());
                   auto third = co_await create_smp_service_group({.max_nonlocal_requests = 1});
                   EXPECT_EQ(co_await smp::submit_to(0, third, [] { return this_shard_id(); }), 0u);
+                  // A shard that does not exist is refused with a group too.
+                  EXPECT_THROW(co_await smp::submit_to(2, third, [] {}), std::invalid_argument);
                   co_await destroy_smp_service_group(third);
               }),
               0);
