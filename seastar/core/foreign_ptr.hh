@@ -20,6 +20,7 @@
 //     // the table is destroyed on this shard, whichever shard p dies on
 #pragma once
 
+#include <cassert>
 #include <cstddef>
 #include <memory>
 #include <type_traits>
@@ -66,6 +67,11 @@ public:
 
     // Gives up ownership; the caller becomes responsible for destroying it on the owner.
     PtrType release() noexcept { return std::exchange(_value, PtrType()); }
+    // On the owner shard only (asserted): gives back the pointer itself, leaving this empty.
+    PtrType unwrap_on_owner_shard() noexcept {
+        assert(_cpu == this_shard_id());
+        return release();
+    }
     // Destroys the current pointer (on its owner) and takes `p`, owned by this shard.
     void reset(PtrType p = PtrType()) noexcept {
         destroy_value();

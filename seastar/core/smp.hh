@@ -29,6 +29,21 @@
 //         return seastar::smp::submit_to(shard, [v] { return v * 2; });
 //     }
 //     co_await seastar::smp::invoke_on_all([] { local_counter = 0; });
+//
+// Service groups bound the calls in flight from one shard to the others:
+// create_smp_service_group({.max_nonlocal_requests = N}) gives a group whose calls reach any
+// one shard at most N at a time (N is split evenly between the other shards, at least one
+// each). Each calling shard keeps one semaphore per group and destination; a call takes a
+// unit before it is sent and gives it back when its reply arrives, so a call over the bound
+// waits on the calling shard, and with a timeout in smp_submit_to_options fails with
+// named_semaphore_timed_out (a timed_out_error) if no unit came by then. The timeout covers
+// the wait only, not the run on the other shard. Calls to the calling shard itself take no
+// unit. default_smp_service_group() imposes no bound. Calls of one group must not nest (a
+// call that waits on a call of its own group can deadlock).
+//
+//     auto ssg = co_await seastar::create_smp_service_group({.max_nonlocal_requests = 100});
+//     co_await seastar::smp::submit_to(1, seastar::smp_submit_to_options(ssg), [] { ... });
+//     co_await seastar::destroy_smp_service_group(ssg);
 #pragma once
 
 #include <cstddef>
@@ -36,6 +51,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <ranges>
 #include <stdexcept>
 #include <string>
 #include <type_traits>
@@ -43,7 +59,9 @@
 #include <vector>
 
 #include "seastar/core/future.hh"
+#include "seastar/core/lowres_clock.hh"
 #include "seastar/core/reactor_config.hh"
+#include "seastar/core/semaphore.hh"
 
 namespace seastar {
 
@@ -74,7 +92,71 @@ struct smp_options {
     bool detect_stalls = false;
 };
 
+class smp_service_group;
+
 namespace internal {
+unsigned smp_service_group_id(smp_service_group ssg) noexcept;
+} // namespace internal
+
+// What create_smp_service_group() builds.
+struct smp_service_group_config {
+    // Calls of the group running on any one shard at a time, counted over all calling
+    // shards; raised to at least one per calling shard.
+    unsigned max_nonlocal_requests = 0;
+    // Named in the group's timeout errors when set.
+    std::optional<std::string> group_name;
+};
+
+// A handle to a group of cross-shard calls that share a concurrency bound. Copyable, valid
+// on every shard from create_smp_service_group() until destroy_smp_service_group().
+class smp_service_group {
+    unsigned _id;
+
+    explicit smp_service_group(unsigned id) noexcept : _id(id) {}
+
+    friend unsigned internal::smp_service_group_id(smp_service_group ssg) noexcept;
+    friend smp_service_group default_smp_service_group() noexcept;
+    friend future<smp_service_group> create_smp_service_group(smp_service_group_config ssgc) noexcept;
+};
+
+inline unsigned internal::smp_service_group_id(smp_service_group ssg) noexcept {
+    return ssg._id;
+}
+
+// The group without a bound.
+inline smp_service_group default_smp_service_group() noexcept {
+    return smp_service_group(0);
+}
+
+// Creates a group on every shard. Call it on a shard thread; fails with std::bad_alloc.
+future<smp_service_group> create_smp_service_group(smp_service_group_config ssgc) noexcept;
+
+// Waits, on every shard, until the group's calls in flight have come back, then frees it.
+// The handle must not be used afterwards (a call with it fails with std::invalid_argument
+// until its number is given to a new group). Destroying the default group does nothing.
+future<> destroy_smp_service_group(smp_service_group ssg) noexcept;
+
+using smp_timeout_clock = lowres_clock;
+using smp_service_group_semaphore = basic_semaphore<named_semaphore_exception_factory, smp_timeout_clock>;
+using smp_service_group_semaphore_units = semaphore_units<named_semaphore_exception_factory, smp_timeout_clock>;
+
+inline constexpr smp_timeout_clock::time_point smp_no_timeout = smp_timeout_clock::time_point::max();
+
+// Options of one cross-shard call: its group and how long it may wait for the group's bound.
+struct smp_submit_to_options {
+    smp_service_group service_group = default_smp_service_group();
+    smp_timeout_clock::time_point timeout = smp_no_timeout;
+
+    smp_submit_to_options(smp_service_group service_group = default_smp_service_group(),
+                          smp_timeout_clock::time_point timeout = smp_no_timeout) noexcept
+        : service_group(service_group), timeout(timeout) {}
+};
+
+namespace internal {
+
+// The calling shard's semaphore of group `id` towards shard `to`; nullptr if the group does
+// not exist (here). On a shard thread.
+smp_service_group_semaphore* smp_service_group_semaphore_for(unsigned id, shard_id to) noexcept;
 
 // A request travelling to another shard and, with its result, back. Created and destroyed
 // on the sending shard.
@@ -197,23 +279,79 @@ public:
         return f;
     }
 
+    // Like submit_to(t, func), counted against options.service_group's bound (see the top
+    // of this file). Fails with std::invalid_argument for a destroyed group and with
+    // named_semaphore_timed_out when options.timeout passes before the call could be sent.
+    template <typename Func>
+    static futurize_t<std::invoke_result_t<std::decay_t<Func>&>> submit_to(shard_id t, smp_submit_to_options options,
+                                                                           Func&& func) noexcept {
+        using F = std::decay_t<Func>;
+        using futurator = futurize<std::invoke_result_t<F&>>;
+        auto id = internal::smp_service_group_id(options.service_group);
+        if (id == 0 || t == this_shard_id() || t >= count || !internal::smp_running_here()) {
+            return submit_to(t, std::forward<Func>(func));
+        }
+        auto* sem = internal::smp_service_group_semaphore_for(id, t);
+        if (!sem) {
+            return futurator::make_exception_future(
+                std::make_exception_ptr(std::invalid_argument("smp::submit_to: no such smp_service_group")));
+        }
+        if (sem->try_wait(1)) {
+            return submit_to(t, std::forward<Func>(func)).finally([sem] { sem->signal(1); });
+        }
+        try {
+            auto granted = options.timeout == smp_no_timeout ? sem->wait(1) : sem->wait(options.timeout, 1);
+            return std::move(granted).then([t, sem, f = F(std::forward<Func>(func))]() mutable {
+                return submit_to(t, std::move(f)).finally([sem] { sem->signal(1); });
+            });
+        } catch (...) {
+            return futurator::make_exception_future(std::current_exception());
+        }
+    }
+
+    // submit_to(t, options, a copy of func): for callers that send one function to many shards.
+    template <typename Func>
+    static futurize_t<std::invoke_result_t<std::decay_t<Func>&>>
+    copy_and_submit_to(shard_id t, smp_submit_to_options options, const Func& func) noexcept {
+        using futurator = futurize<std::invoke_result_t<std::decay_t<Func>&>>;
+        try {
+            return submit_to(t, options, Func(func));
+        } catch (...) {
+            return futurator::make_exception_future(std::current_exception());
+        }
+    }
+
+    // The shard numbers, 0 to count - 1.
+    static std::ranges::iota_view<shard_id, shard_id> all_cpus() noexcept { return std::views::iota(0u, count); }
+
     // Runs func() on every shard (the calling one included), concurrently; resolves when all
     // are done; fails with one of the exceptions if any failed (after all finished).
     template <typename Func>
     static future<> invoke_on_all(Func&& func) noexcept {
-        return invoke_on_set(std::forward<Func>(func), shard_id(-1));
+        return invoke_on_set(std::forward<Func>(func), shard_id(-1), smp_submit_to_options());
+    }
+
+    // Same, each remote call counted against options.service_group's bound.
+    template <typename Func>
+    static future<> invoke_on_all(smp_submit_to_options options, Func&& func) noexcept {
+        return invoke_on_set(std::forward<Func>(func), shard_id(-1), options);
     }
 
     // Same, on every shard but `except`.
     template <typename Func>
     static future<> invoke_on_others(shard_id except, Func&& func) noexcept {
-        return invoke_on_set(std::forward<Func>(func), except);
+        return invoke_on_set(std::forward<Func>(func), except, smp_submit_to_options());
+    }
+
+    template <typename Func>
+    static future<> invoke_on_others(shard_id except, smp_submit_to_options options, Func&& func) noexcept {
+        return invoke_on_set(std::forward<Func>(func), except, options);
     }
 
     // Same, on every shard but the calling one.
     template <typename Func>
     static future<> invoke_on_others(Func&& func) noexcept {
-        return invoke_on_set(std::forward<Func>(func), this_shard_id());
+        return invoke_on_set(std::forward<Func>(func), this_shard_id(), smp_submit_to_options());
     }
 
     // Starts the shards described by `opts`, runs `main` on shard 0 (the calling thread) and
@@ -229,7 +367,7 @@ public:
 
 private:
     template <typename Func>
-    static future<> invoke_on_set(Func&& func, shard_id except) noexcept {
+    static future<> invoke_on_set(Func&& func, shard_id except, smp_submit_to_options options) noexcept {
         struct state {
             std::decay_t<Func> func;
             std::exception_ptr ex;
@@ -260,7 +398,7 @@ private:
             }
             ++st->left;
             // A copy per shard: each runs on its own shard.
-            (void)submit_to(s, [f = st->func]() mutable {
+            (void)submit_to(s, options, [f = st->func]() mutable {
                 return futurize_invoke(f);
             }).then_wrapped([st, finish](auto r) noexcept {
                 if (r.failed()) {
