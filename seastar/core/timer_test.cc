@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <memory>
 #include <stdexcept>
 #include <vector>
 
@@ -213,6 +214,26 @@ TEST(manual_clock_no_reactor, advance_fires_inline_without_a_scheduler) {
     t.arm(manual_clock::now() + 5s);
     manual_clock::advance(5s);
     EXPECT_EQ(fired, 1);
+}
+
+TEST(manual_clock_no_reactor, callbacks_may_own_move_only_state) {
+    auto owned = std::make_unique<int>(0);
+    int* counter = owned.get();
+    timer<manual_clock> t([p = std::move(owned)] { ++*p; });
+    t.arm_periodic(1s);
+    manual_clock::advance(1s);
+    manual_clock::advance(1s);
+    EXPECT_EQ(*counter, 2);
+    timer<manual_clock> moved = std::move(t); // the callback and its state move along
+    manual_clock::advance(1s);
+    EXPECT_EQ(*counter, 3);
+    moved.cancel();
+    int total = 0;
+    // Replacing the callback destroys the old one (and what it owned).
+    moved.set_callback([q = std::make_unique<int>(7), &total] { total += *q; });
+    moved.arm(manual_clock::now() + 1s);
+    manual_clock::advance(1s);
+    EXPECT_EQ(total, 7);
 }
 
 } // namespace
