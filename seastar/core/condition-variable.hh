@@ -168,6 +168,14 @@ public:
         return wait(steady_clock_type::now() + timeout, std::forward<Pred>(pred));
     }
 
+    /// For coroutines: `co_await cv.when(...)` takes the arguments of wait() (nothing, a
+    /// predicate, an abort_source, a timeout, or a timeout and a predicate) and waits the
+    /// same way, resuming the coroutine when wait()'s future would resolve.
+    template <typename... Args>
+    future<> when(Args&&... args) noexcept {
+        return wait(std::forward<Args>(args)...);
+    }
+
     /// Wakes the longest waiting waiter, or remembers the signal if nobody waits.
     void signal() noexcept {
         if (_waiters.empty()) {

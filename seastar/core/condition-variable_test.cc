@@ -1,4 +1,5 @@
 #include "seastar/core/condition-variable.hh"
+#include "seastar/core/coroutine.hh"
 
 #include "seastar/core/local_scheduler.hh"
 #include "seastar/testing/future_checks.hh"
@@ -168,6 +169,35 @@ TEST_F(cv_test, destroying_cv_breaks_waiters) {
     auto f = cv->wait();
     cv.reset();
     EXPECT_TRUE(failed_with<broken_promise>(f));
+}
+
+TEST_F(cv_test, coroutines_await_when) {
+    condition_variable cv;
+    bool ready = false;
+    int woke = 0;
+    auto waiter = [&]() -> future<> {
+        co_await cv.when([&] { return ready; });
+        ++woke;
+        co_await cv.when();
+        ++woke;
+    };
+    auto f = waiter();
+    cv.signal(); // predicate still false: keeps waiting
+    sched.run_until_idle();
+    EXPECT_EQ(woke, 0);
+    ready = true;
+    cv.signal();
+    sched.run_until_idle();
+    EXPECT_EQ(woke, 1);
+    cv.signal();
+    sched.wait(std::move(f));
+    EXPECT_EQ(woke, 2);
+    abort_source as;
+    auto aborted = [&]() -> future<> { co_await cv.when(as); };
+    auto g = aborted();
+    as.request_abort();
+    sched.run_until_idle();
+    EXPECT_TRUE(testing::failed_with<abort_requested_exception>(g));
 }
 
 } // namespace

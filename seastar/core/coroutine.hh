@@ -31,6 +31,10 @@
 
 namespace seastar {
 
+namespace coroutine {
+struct exception; // seastar/coroutine/exception.hh
+} // namespace coroutine
+
 namespace internal {
 
 template <typename T>
@@ -46,6 +50,8 @@ public:
     std::suspend_never initial_suspend() noexcept { return {}; }
     std::suspend_never final_suspend() noexcept { return {}; }
     void unhandled_exception() noexcept { _promise.set_exception(std::current_exception()); }
+    // Fails the coroutine's future (coroutine::exception uses it).
+    void set_exception(std::exception_ptr ex) noexcept { _promise.set_exception(std::move(ex)); }
 };
 
 template <typename T>
@@ -55,6 +61,8 @@ public:
     void return_value(U&& value) noexcept {
         this->_promise.set_value(std::forward<U>(value));
     }
+    // co_return coroutine::exception(...): defined in seastar/coroutine/exception.hh.
+    void return_value(coroutine::exception&& ex) noexcept;
     void run_and_dispose() noexcept override { std::coroutine_handle<coroutine_promise>::from_promise(*this).resume(); }
 };
 

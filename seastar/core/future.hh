@@ -64,6 +64,20 @@ public:
 };
 
 // get() on a future that is not available, outside a stackful thread.
+// The failure of a finally() whose function failed while the future it followed had
+// failed too: `inner` is the function's exception, `outer` the future's.
+class nested_exception : public std::exception {
+public:
+    std::exception_ptr inner;
+    std::exception_ptr outer;
+
+    nested_exception(std::exception_ptr inner_ex, std::exception_ptr outer_ex) noexcept
+        : inner(std::move(inner_ex)), outer(std::move(outer_ex)) {}
+    // Rethrows the outer exception.
+    [[noreturn]] void rethrow_nested() const { std::rethrow_exception(outer); }
+    const char* what() const noexcept override { return "seastar::nested_exception"; }
+};
+
 class future_not_available : public std::logic_error {
 public:
     future_not_available();
@@ -464,8 +478,13 @@ struct future_access {
 template <typename T>
 class [[nodiscard]] future {
     using state_type = internal::future_state<T>;
-    using value_type = typename state_type::value_type;
 
+public:
+    // What the future holds: T, or an empty struct for future<>.
+    using value_type = typename state_type::value_type;
+    using promise_type = promise<T>;
+
+private:
     promise<T>* _promise = nullptr;
     state_type _state;
 
@@ -523,7 +542,7 @@ class [[nodiscard]] future {
             _state.ignore();
         }
     }
-    void wait() {
+    void do_wait() {
         auto ctx = internal::current_stackful_context();
         if (!ctx) {
             throw future_not_available();
@@ -591,7 +610,7 @@ public:
     // comment for futures that are not available.
     T get() {
         if (!_state.available()) {
-            wait();
+            do_wait();
         }
         if (_state.failed()) {
             std::rethrow_exception(_state.take_exception());
@@ -604,6 +623,14 @@ public:
     }
     // Seastar's older name for get() of a single value.
     T get0() { return get(); }
+
+    // Waits, inside a seastar::thread, until the future is available (without taking
+    // the result). Throws future_not_available outside a thread if it is not available.
+    void wait() {
+        if (!_state.available()) {
+            do_wait();
+        }
+    }
 
     // The exception of a failed, available future (consumes it).
     std::exception_ptr get_exception() noexcept { return _state.take_exception(); }
@@ -640,13 +667,37 @@ public:
         return schedule_continuation<then_wrapped_wrapper, R>(std::forward<Func>(func));
     }
 
+    // For a future of a std::tuple: runs func(elements...) (std::apply), as then() does.
+    template <typename Func>
+    auto then_unpack(Func&& func) noexcept {
+        return then(
+            [func = std::forward<Func>(func)](T&& tuple) mutable { return std::apply(func, std::move(tuple)); });
+    }
+
+    // The same future, except that a failure terminates the program (with the
+    // exception printed by the terminate handler).
+    future<T> or_terminate() noexcept {
+        return then_wrapped([](future<T> f) noexcept -> future<T> {
+            if (f.failed()) {
+                std::rethrow_exception(f.get_exception()); // escapes noexcept: std::terminate
+            }
+            return f;
+        });
+    }
+
     // Runs func() whatever the outcome; the result is this future's outcome,
-    // unless func fails (throws or returns a failed future): then that failure.
+    // unless func fails (throws or returns a failed future): then that failure, or
+    // nested_exception(func's, the future's) when both failed.
     template <typename Func>
     future<T> finally(Func&& func) noexcept {
         return then_wrapped([func = std::forward<Func>(func)](future<T> result) mutable {
             return futurize_invoke(func).then_wrapped([result = std::move(result)](auto f) mutable {
                 if (f.failed()) {
+                    if (result.failed()) {
+                        // Both failed: keep both (Seastar's nested_exception).
+                        return seastar::make_exception_future<T>(
+                            std::make_exception_ptr(nested_exception(f.get_exception(), result.get_exception())));
+                    }
                     result.ignore_ready_future();
                     return seastar::make_exception_future<T>(f.get_exception());
                 }
@@ -878,6 +929,18 @@ future<T> make_ready_future(A&&... value) noexcept {
 template <typename T>
 future<T> make_exception_future(std::exception_ptr ex) noexcept {
     return future<T>(internal::exception_tag{}, std::move(ex));
+}
+
+// A future failed with the exception being handled (call inside a catch block).
+template <typename T = void>
+future<T> current_exception_as_future() noexcept {
+    return make_exception_future<T>(std::current_exception());
+}
+
+// A ready future holding `value`.
+template <typename T>
+future<std::decay_t<T>> as_ready_future(T&& value) noexcept {
+    return make_ready_future<std::decay_t<T>>(std::forward<T>(value));
 }
 
 } // namespace seastar

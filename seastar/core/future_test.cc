@@ -4,6 +4,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "seastar/core/local_scheduler.hh"
@@ -434,6 +435,81 @@ TEST(future, no_scheduler_needed_before_any_task) {
     }
     EXPECT_EQ(internal::current_task_scheduler(), nullptr);
     EXPECT_FALSE(need_preempt());
+}
+
+struct other_error : std::runtime_error {
+    other_error() : std::runtime_error("other error") {}
+};
+
+TEST(future, finally_keeps_both_failures_in_a_nested_exception) {
+    local_scheduler sched;
+    auto f = make_exception_future<int>(test_error()).finally([] { throw other_error(); });
+    try {
+        sched.wait(std::move(f));
+        FAIL() << "did not fail";
+    } catch (const nested_exception& e) {
+        EXPECT_THROW(std::rethrow_exception(e.inner), other_error);
+        EXPECT_THROW(std::rethrow_exception(e.outer), test_error);
+        EXPECT_THROW(e.rethrow_nested(), test_error);
+        EXPECT_STREQ(e.what(), "seastar::nested_exception");
+    }
+    // Only the function failed: its exception, not a nested one.
+    auto g = make_ready_future<int>(1).finally([] { return make_exception_future<>(other_error()); });
+    EXPECT_THROW(sched.wait(std::move(g)), other_error);
+    // Only the future failed: its exception.
+    auto h = make_exception_future<>(test_error()).finally([] {});
+    EXPECT_THROW(sched.wait(std::move(h)), test_error);
+}
+
+TEST(future, then_unpack_spreads_a_tuple) {
+    local_scheduler sched;
+    promise<std::tuple<int, std::string>> p;
+    auto f = p.get_future().then_unpack([](int n, std::string s) { return s + std::to_string(n); });
+    p.set_value(std::tuple<int, std::string>(3, "x"));
+    EXPECT_EQ(sched.wait(std::move(f)), "x3");
+    auto failed = make_exception_future<std::tuple<int>>(test_error()).then_unpack([](int) { return 1; });
+    EXPECT_THROW(sched.wait(std::move(failed)), test_error);
+}
+
+TEST(future, or_terminate_passes_values_and_terminates_on_failure) {
+    local_scheduler sched;
+    EXPECT_EQ(sched.wait(make_ready_future<int>(4).or_terminate()), 4);
+    EXPECT_DEATH(
+        {
+            local_scheduler s;
+            (void)make_exception_future<>(test_error()).or_terminate();
+        },
+        "test error");
+}
+
+TEST(future, current_exception_and_as_ready_future) {
+    future<int> f = [] {
+        try {
+            throw test_error();
+        } catch (...) {
+            return current_exception_as_future<int>();
+        }
+    }();
+    EXPECT_TRUE(f.failed());
+    EXPECT_THROW(f.get(), test_error);
+    int v = 5;
+    auto g = as_ready_future(v);
+    static_assert(std::is_same_v<decltype(g), future<int>>);
+    EXPECT_EQ(g.get(), 5);
+    EXPECT_EQ(as_ready_future(std::string("s")).get(), "s");
+}
+
+TEST(future, public_types_and_wait) {
+    static_assert(std::is_same_v<future<int>::value_type, int>);
+    static_assert(std::is_same_v<future<int>::promise_type, promise<int>>);
+    auto f = make_ready_future<int>(2);
+    f.wait(); // available: returns at once, keeps the value
+    EXPECT_EQ(f.get(), 2);
+    promise<> p;
+    auto pending = p.get_future();
+    EXPECT_THROW(pending.wait(), future_not_available); // not in a seastar::thread
+    p.set_value();
+    pending.get();
 }
 
 } // namespace

@@ -166,6 +166,15 @@ future<> repeat(AsyncAction&& action) noexcept {
     return ret;
 }
 
+// Calls action() (returning void or future<>) again and again until it fails; the
+// result fails with that exception (it never succeeds). Yields like repeat().
+template <typename AsyncAction>
+future<> keep_doing(AsyncAction action) noexcept {
+    return repeat([action = std::move(action)]() mutable {
+        return futurize_invoke(action).then([] { return stop_iteration::no; });
+    });
+}
+
 // Calls action() until it returns (a future of) an engaged std::optional<T>;
 // the result is that T.
 template <typename AsyncAction>

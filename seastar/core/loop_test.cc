@@ -218,5 +218,18 @@ TEST(max_concurrent_for_each, failure_after_all_finish) {
     EXPECT_EQ(calls, 4);
 }
 
+TEST(keep_doing, runs_until_the_action_fails) {
+    local_scheduler sched;
+    int n = 0;
+    auto f = keep_doing([&n] {
+        if (++n == 3000) {
+            throw test_error();
+        }
+        return n % 100 ? make_ready_future<>() : yield();
+    });
+    EXPECT_THROW(sched.wait(std::move(f)), test_error);
+    EXPECT_EQ(n, 3000);
+}
+
 } // namespace
 } // namespace seastar

@@ -5,7 +5,9 @@
 //   * map_reduce(begin, end, mapper, initial, reduce) -> future<Initial>,
 //     with reduce(Initial, mapped) -> Initial.
 //   * map_reduce(begin, end, mapper, reducer) -> future<decltype(reducer.get())>,
-//     with reducer(mapped) returning void or future<> and reducer.get() the result.
+//     with reducer(mapped) returning void or future<> and reducer.get() the result
+//     (adder<T> sums).
+//   * the same over a range: map_reduce(range, mapper, ...).
 //
 // Fails with one of the exceptions of mapper or reduce, after all mappers
 // have finished. Allocates the shared state and a continuation per pending map.
@@ -13,6 +15,7 @@
 //     return seastar::map_reduce(ids.begin(), ids.end(), fetch_size, size_t(0), std::plus<size_t>());
 #pragma once
 
+#include <iterator>
 #include <memory>
 #include <type_traits>
 #include <utility>
@@ -68,5 +71,40 @@ auto map_reduce(Iterator begin, Sentinel end, Mapper&& mapper, Reducer&& r) noex
                })
         .then([st] { return st->reducer.get(); });
 }
+
+// Over a range (kept alive by the caller until the result is ready).
+template <typename Range, typename Mapper, typename Initial, typename Reduce>
+    requires requires(Range& r) {
+        std::begin(r);
+        std::end(r);
+    }
+future<Initial> map_reduce(Range&& range, Mapper&& mapper, Initial initial, Reduce reduce) noexcept {
+    return map_reduce(std::begin(range), std::end(range), std::forward<Mapper>(mapper), std::move(initial),
+                      std::move(reduce));
+}
+
+template <typename Range, typename Mapper, typename Reducer>
+    requires requires(Range& r, Reducer& red) {
+        std::begin(r);
+        std::end(r);
+        red.get();
+    }
+auto map_reduce(Range&& range, Mapper&& mapper, Reducer&& r) noexcept {
+    return map_reduce(std::begin(range), std::end(range), std::forward<Mapper>(mapper), std::forward<Reducer>(r));
+}
+
+// A reducer that sums what the mapper returns: map_reduce(range, mapper, adder<size_t>()).
+template <typename Result, typename Addend = Result>
+class adder {
+    Result _result{};
+
+public:
+    future<> operator()(const Addend& value) {
+        _result += value;
+        return make_ready_future<>();
+    }
+    Result get() && { return std::move(_result); }
+    Result get() & { return _result; }
+};
 
 } // namespace seastar

@@ -46,5 +46,24 @@ TEST(map_reduce, failing_mapper_fails_the_result) {
     EXPECT_THROW(sched.wait(std::move(f)), std::runtime_error);
 }
 
+TEST(map_reduce, over_a_range_with_adder) {
+    local_scheduler sched;
+    std::vector<int> input{1, 2, 3, 4};
+    auto f = map_reduce(input, [](int v) { return yield().then([v] { return size_t(v) * 10; }); }, adder<size_t>());
+    EXPECT_EQ(sched.wait(std::move(f)), 100u);
+    auto g = map_reduce(input, [](int v) { return v; }, 1, std::multiplies<int>());
+    EXPECT_EQ(sched.wait(std::move(g)), 24);
+    auto h = map_reduce(
+        input,
+        [](int v) {
+            if (v == 3) {
+                throw std::runtime_error("map");
+            }
+            return v;
+        },
+        adder<int>());
+    EXPECT_THROW(sched.wait(std::move(h)), std::runtime_error);
+}
+
 } // namespace
 } // namespace seastar

@@ -8,17 +8,25 @@
 // get_future() on an available shared_future returns a ready future without
 // allocating; otherwise it queues one promise. A failure is reported as
 // abandoned only if no future was ever taken from the shared_future.
+// get_future(timeout) and get_future(abort_source&) give up on their own (timed_out_error,
+// the abort's exception) without affecting the result or the other waiters.
 //
 //     seastar::shared_future<int> sf(compute());
 //     auto a = sf.get_future();
 //     auto b = sf.get_future();   // both get the same value
 #pragma once
 
+#include <chrono>
+#include <exception>
+#include <memory>
+#include <optional>
 #include <utility>
 #include <vector>
 
+#include "seastar/core/abort_source.hh"
 #include "seastar/core/future.hh"
 #include "seastar/core/task.hh"
+#include "seastar/core/with_timeout.hh"
 
 namespace seastar {
 
@@ -106,6 +114,49 @@ public:
         _state->_peers.emplace_back();
         return _state->_peers.back().get_future();
     }
+    // Like get_future(), failing with timed_out_error if the result is not there by
+    // `timeout`; other waiters are unaffected.
+    template <typename Clock, typename Duration>
+    future<T> get_future(std::chrono::time_point<Clock, Duration> timeout) const noexcept {
+        try {
+            return with_timeout(timeout, get_future());
+        } catch (...) {
+            return current_exception_as_future<T>();
+        }
+    }
+
+    // Like get_future(), failing with the abort's exception (abort_requested_exception
+    // after a plain request_abort()) if `as` is aborted first; other waiters are unaffected.
+    future<T> get_future(abort_source& as) const noexcept {
+        if (as.abort_requested()) {
+            return make_exception_future<T>(as.abort_requested_exception_ptr());
+        }
+        struct state {
+            promise<T> pr;
+            std::optional<abort_source::subscription> sub;
+            bool done = false;
+        };
+        try {
+            auto st = std::make_shared<state>();
+            auto result = st->pr.get_future();
+            st->sub = as.subscribe([s = st.get()](const std::optional<std::exception_ptr>& ex) noexcept {
+                s->done = true;
+                s->pr.set_exception(ex ? *ex : std::make_exception_ptr(abort_requested_exception()));
+            });
+            (void)get_future().then_wrapped([st](future<T> f) mutable {
+                st->sub.reset();
+                if (st->done) {
+                    f.ignore_ready_future();
+                } else {
+                    f.forward_to(std::move(st->pr));
+                }
+            });
+            return result;
+        } catch (...) {
+            return current_exception_as_future<T>();
+        }
+    }
+
     // True once the result is there and every earlier waiter was woken.
     bool available() const noexcept { return _state && _state->_slot.available() && _state->_peers.empty(); }
     bool failed() const noexcept { return available() && _state->_slot.failed(); }

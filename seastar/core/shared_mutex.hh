@@ -28,7 +28,9 @@
 #include <cassert>
 #include <cstddef>
 #include <exception>
+#include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <type_traits>
 #include <utility>
 
@@ -150,12 +152,13 @@ public:
     }
 };
 
-/// Runs `func` holding `sm` for writing; unlocks when its future resolves, whatever the
-/// outcome.
-template <typename Func>
-futurize_t<std::invoke_result_t<Func>> with_lock(shared_mutex& sm, Func&& func) noexcept {
-    return sm.lock().then([&sm, func = std::forward<Func>(func)]() mutable {
-        return futurize_invoke(std::move(func)).finally([&sm] { sm.unlock(); });
+/// Runs `func` holding `lock` (anything with future<> lock() and unlock(): a shared_mutex
+/// for writing, rwlock::for_read()/for_write(), ...); unlocks when its future resolves,
+/// whatever the outcome.
+template <typename Lock, typename Func>
+futurize_t<std::invoke_result_t<Func>> with_lock(Lock& lock, Func&& func) noexcept {
+    return lock.lock().then([&lock, func = std::forward<Func>(func)]() mutable {
+        return futurize_invoke(std::move(func)).finally([&lock] { lock.unlock(); });
     });
 }
 
@@ -165,6 +168,22 @@ template <typename Func>
 futurize_t<std::invoke_result_t<Func>> with_shared(shared_mutex& sm, Func&& func) noexcept {
     return sm.lock_shared().then([&sm, func = std::forward<Func>(func)]() mutable {
         return futurize_invoke(std::move(func)).finally([&sm] { sm.unlock_shared(); });
+    });
+}
+
+/// A std::shared_lock that owns a read lock of `sm` once granted (lock_shared(args...)).
+template <typename... Args>
+future<std::shared_lock<shared_mutex>> get_shared_lock(shared_mutex& sm, Args&&... args) noexcept {
+    return sm.lock_shared(std::forward<Args>(args)...).then([&sm] {
+        return std::shared_lock<shared_mutex>(sm, std::adopt_lock);
+    });
+}
+
+/// A std::unique_lock that owns the write lock of `sm` once granted (lock(args...)).
+template <typename... Args>
+future<std::unique_lock<shared_mutex>> get_unique_lock(shared_mutex& sm, Args&&... args) noexcept {
+    return sm.lock(std::forward<Args>(args)...).then([&sm] {
+        return std::unique_lock<shared_mutex>(sm, std::adopt_lock);
     });
 }
 

@@ -160,5 +160,24 @@ TEST_F(shared_mutex_test, aborting_queued_reader_leaves_others_alone) {
     m.unlock();
 }
 
+TEST(shared_mutex, get_shared_and_unique_lock) {
+    local_scheduler sched;
+    shared_mutex m;
+    {
+        auto s1 = sched.wait(get_shared_lock(m));
+        auto s2 = sched.wait(get_shared_lock(m));
+        EXPECT_TRUE(s1.owns_lock());
+        auto u = get_unique_lock(m);
+        EXPECT_FALSE(u.available());
+        s1.unlock();
+        s2.unlock();
+        auto ul = sched.wait(std::move(u));
+        EXPECT_TRUE(ul.owns_lock());
+        EXPECT_FALSE(m.try_lock_shared());
+    }
+    EXPECT_TRUE(m.try_lock());
+    m.unlock();
+}
+
 } // namespace
 } // namespace seastar

@@ -122,6 +122,15 @@ inline task_scheduler* set_task_scheduler(task_scheduler* s) noexcept {
     return prev;
 }
 
+// Raises the installed preemption flag (if one is installed), so that need_preempt()
+// turns true and the reactor returns to polling at the next task boundary. The flag
+// belongs to the reactor (it clears it at each new task quota).
+inline void request_preemption() noexcept {
+    if (hooks.preempt != &never_preempt) {
+        const_cast<std::atomic<bool>*>(hooks.preempt)->store(true, std::memory_order_relaxed);
+    }
+}
+
 inline task_scheduler* current_task_scheduler() noexcept {
     return hooks.scheduler;
 }

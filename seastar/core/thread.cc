@@ -132,7 +132,7 @@ class thread_context final : public task, public stackful_context {
 
     std::unique_ptr<char, stack_deleter> _mapping; // guard page + stack
     std::size_t _stack_size;
-    std::unique_ptr<thread_func> _func;
+    noncopyable_function<void()> _func;
     switch_context _context;
     promise<> _done;
     bool _joined = false;
@@ -142,7 +142,7 @@ class thread_context final : public task, public stackful_context {
     [[noreturn]] void main() noexcept;
 
 public:
-    thread_context(thread_attributes attr, std::unique_ptr<thread_func> func);
+    thread_context(thread_attributes attr, noncopyable_function<void()> func);
     ~thread_context();
 
     // Runs the thread until it next waits or finishes.
@@ -179,7 +179,7 @@ std::size_t page_size() noexcept {
 
 } // namespace
 
-thread_context::thread_context(thread_attributes attr, std::unique_ptr<thread_func> func)
+thread_context::thread_context(thread_attributes attr, noncopyable_function<void()> func)
     : task(attr.sched_group.value_or(current_scheduling_group())), _func(std::move(func)) {
     const std::size_t page = page_size();
     _stack_size = (std::max<std::size_t>(attr.stack_size, page) + page - 1) / page * page;
@@ -251,11 +251,11 @@ void thread_context::main() noexcept {
         yield();
     }
     try {
-        _func->call();
-        _func.reset(); // the body's captures die on its own stack
+        _func();
+        _func = nullptr; // the body's captures die on its own stack
         _done.set_value();
     } catch (...) {
-        _func.reset();
+        _func = nullptr;
         _done.set_to_current_exception();
     }
     _finished = true;
@@ -307,7 +307,7 @@ void thread_context_deleter::operator()(thread_context* c) const noexcept {
 
 thread::thread() noexcept = default;
 
-void thread::start(thread_attributes attr, std::unique_ptr<internal::thread_func> func) {
+void thread::start(thread_attributes attr, noncopyable_function<void()> func) {
     _context.reset(new internal::thread_context(std::move(attr), std::move(func)));
 }
 

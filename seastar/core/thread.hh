@@ -47,6 +47,7 @@
 
 #include "seastar/core/future.hh"
 #include "seastar/core/scheduling.hh"
+#include "seastar/util/noncopyable_function.hh"
 
 namespace seastar {
 
@@ -67,28 +68,12 @@ struct thread_context_deleter {
     void operator()(thread_context* c) const noexcept;
 };
 
-// The type-erased body of a thread.
-class thread_func {
-public:
-    virtual ~thread_func() = default;
-    virtual void call() = 0;
-};
-
-template <typename Func>
-class thread_func_impl final : public thread_func {
-    Func _func;
-
-public:
-    explicit thread_func_impl(Func&& f) : _func(std::move(f)) {}
-    void call() override { _func(); }
-};
-
 } // namespace internal
 
 class thread {
     std::unique_ptr<internal::thread_context, internal::thread_context_deleter> _context;
 
-    void start(thread_attributes attr, std::unique_ptr<internal::thread_func> func);
+    void start(thread_attributes attr, noncopyable_function<void()> func);
 
 public:
     // An empty thread object (nothing to join); assign a thread to it.
@@ -98,7 +83,7 @@ public:
     explicit thread(Func func) : thread(thread_attributes(), std::move(func)) {}
     template <typename Func>
     thread(thread_attributes attr, Func func) {
-        start(std::move(attr), std::make_unique<internal::thread_func_impl<Func>>(std::move(func)));
+        start(std::move(attr), noncopyable_function<void()>(std::move(func)));
     }
     thread(thread&& x) noexcept;
     thread& operator=(thread&& x) noexcept;

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -81,6 +82,16 @@ TEST(thread, thread_object_join_and_running_in_thread) {
     EXPECT_FALSE(thread::running_in_thread());
     auto j = th.join();
     sched.wait(std::move(j));
+}
+
+TEST(thread, body_may_own_move_only_state) {
+    local_scheduler sched;
+    int seen = 0;
+    thread th([p = std::make_unique<int>(5), &seen] { seen = *p; });
+    sched.wait(th.join());
+    EXPECT_EQ(seen, 5);
+    auto f = async([p = std::make_unique<std::string>("moved")] { return *p; });
+    EXPECT_EQ(sched.wait(std::move(f)), "moved");
 }
 
 TEST(thread, many_threads_interleave) {

@@ -34,6 +34,8 @@
 #include <utility>
 #include <vector>
 
+#include "seastar/util/noncopyable_function.hh"
+
 namespace seastar {
 
 using steady_clock_type = std::chrono::steady_clock;
@@ -162,7 +164,7 @@ public:
     using clock = Clock;
     using time_point = typename Clock::time_point;
     using duration = typename Clock::duration;
-    using callback_t = std::function<void()>;
+    using callback_t = noncopyable_function<void()>;
 
 private:
     callback_t _callback;

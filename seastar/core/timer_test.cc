@@ -2,11 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include "seastar/core/abort_source.hh"
 #include <chrono>
+#include <memory>
 #include <stdexcept>
 #include <vector>
 
 #include "seastar/core/coroutine.hh"
+#include "seastar/core/local_scheduler.hh"
 #include "seastar/core/lowres_clock.hh"
 #include "seastar/core/manual_clock.hh"
 #include "seastar/core/reactor.hh"
@@ -213,6 +216,66 @@ TEST(manual_clock_no_reactor, advance_fires_inline_without_a_scheduler) {
     t.arm(manual_clock::now() + 5s);
     manual_clock::advance(5s);
     EXPECT_EQ(fired, 1);
+}
+
+TEST(manual_clock_no_reactor, callbacks_may_own_move_only_state) {
+    auto owned = std::make_unique<int>(0);
+    int* counter = owned.get();
+    timer<manual_clock> t([p = std::move(owned)] { ++*p; });
+    t.arm_periodic(1s);
+    manual_clock::advance(1s);
+    manual_clock::advance(1s);
+    EXPECT_EQ(*counter, 2);
+    timer<manual_clock> moved = std::move(t); // the callback and its state move along
+    manual_clock::advance(1s);
+    EXPECT_EQ(*counter, 3);
+    moved.cancel();
+    int total = 0;
+    // Replacing the callback destroys the old one (and what it owned).
+    moved.set_callback([q = std::make_unique<int>(7), &total] { total += *q; });
+    moved.arm(manual_clock::now() + 1s);
+    manual_clock::advance(1s);
+    EXPECT_EQ(total, 7);
+}
+
+struct slow_peer : std::runtime_error {
+    slow_peer() : std::runtime_error("slow peer") {}
+};
+struct slow_peer_factory {
+    static auto timeout() { return slow_peer(); }
+};
+
+TEST(manual_clock_no_reactor, with_timeout_uses_the_exception_factory) {
+    local_scheduler sched;
+    promise<int> never;
+    auto f = with_timeout<slow_peer_factory>(manual_clock::now() + 1s, never.get_future());
+    manual_clock::advance(1s);
+    EXPECT_THROW(sched.wait(std::move(f)), slow_peer);
+    never.set_value(1);
+}
+
+TEST(manual_clock_no_reactor, sleep_abortable_sleeps_or_aborts) {
+    local_scheduler sched;
+    abort_source as;
+    auto done = sleep_abortable<manual_clock>(5s, as);
+    manual_clock::advance(4s);
+    sched.run_until_idle();
+    EXPECT_FALSE(done.available());
+    manual_clock::advance(1s);
+    sched.wait(std::move(done));
+
+    auto aborted = sleep_abortable<manual_clock>(5s, as);
+    as.request_abort();
+    EXPECT_THROW(sched.wait(std::move(aborted)), sleep_aborted);
+    // Already aborted: fails without waiting for the clock.
+    auto late = sleep_abortable<manual_clock>(5s, as);
+    EXPECT_THROW(sched.wait(std::move(late)), abort_requested_exception);
+
+    abort_source as2;
+    auto custom = sleep_abortable<manual_clock>(5s, as2);
+    as2.request_abort_ex(slow_peer());
+    EXPECT_THROW(sched.wait(std::move(custom)), slow_peer);
+    manual_clock::advance(10s); // the cancelled timer does not fire
 }
 
 } // namespace

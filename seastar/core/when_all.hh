@@ -96,6 +96,19 @@ value_tuple_t<T> take_as_tuple(future<T>& f) {
     }
 }
 
+// A future as is, or a callable invoked (futurize_invoke) to get one.
+template <typename F>
+auto to_future(F&& f) noexcept {
+    if constexpr (is_future_v<std::remove_cvref_t<F>>) {
+        return std::move(f);
+    } else {
+        return futurize_invoke(std::forward<F>(f));
+    }
+}
+
+template <typename F>
+concept future_or_func = is_future_v<std::remove_cvref_t<F>> || std::is_invocable_v<F>;
+
 template <typename F>
 struct future_value;
 template <typename T>
@@ -114,6 +127,15 @@ future<std::tuple<future<T>...>> when_all(future<T>&&... futures) noexcept {
     auto f = w->get_future();
     w->run_and_dispose();
     return f;
+}
+
+// when_all over futures and callables: each callable is invoked (its exception becomes
+// its failed future) and the futures it returns are waited for with the others.
+template <typename... FutOrFuncs>
+    requires(sizeof...(FutOrFuncs) > 0 && (internal::future_or_func<FutOrFuncs> && ...) &&
+             !(is_future_v<std::remove_cvref_t<FutOrFuncs>> && ...))
+auto when_all(FutOrFuncs&&... fut_or_funcs) noexcept {
+    return when_all(internal::to_future(std::forward<FutOrFuncs>(fut_or_funcs))...);
 }
 
 template <typename Iterator, typename Sentinel>
@@ -164,6 +186,13 @@ auto when_all_succeed(future<T>&&... futures) noexcept {
     });
 }
 
+template <typename... FutOrFuncs>
+    requires(sizeof...(FutOrFuncs) > 0 && (internal::future_or_func<FutOrFuncs> && ...) &&
+             !(is_future_v<std::remove_cvref_t<FutOrFuncs>> && ...))
+auto when_all_succeed(FutOrFuncs&&... fut_or_funcs) noexcept {
+    return when_all_succeed(internal::to_future(std::forward<FutOrFuncs>(fut_or_funcs))...);
+}
+
 template <typename Iterator, typename Sentinel>
     requires is_future_v<typename std::iterator_traits<Iterator>::value_type>
 auto when_all_succeed(Iterator begin, Sentinel end) noexcept {
@@ -199,6 +228,17 @@ auto when_all_succeed(Iterator begin, Sentinel end) noexcept {
             return make_ready_future<std::vector<T>>(std::move(values));
         }
     });
+}
+
+// Over a vector of futures (taken over).
+template <typename T>
+auto when_all(std::vector<future<T>>&& futures) noexcept {
+    return when_all(futures.begin(), futures.end());
+}
+
+template <typename T>
+auto when_all_succeed(std::vector<future<T>>&& futures) noexcept {
+    return when_all_succeed(futures.begin(), futures.end());
 }
 
 } // namespace seastar

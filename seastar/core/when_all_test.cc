@@ -1,5 +1,6 @@
 #include "seastar/core/when_all.hh"
 
+#include "seastar/util/later.hh"
 #include <stdexcept>
 #include <string>
 #include <tuple>
@@ -104,6 +105,42 @@ TEST(when_all_succeed, range) {
     vs.push_back(make_exception_future<>(test_error()));
     auto g = when_all_succeed(vs.begin(), vs.end());
     EXPECT_THROW(sched.wait(std::move(g)), test_error);
+}
+
+TEST(when_all, accepts_callables_and_vectors) {
+    local_scheduler sched;
+    promise<int> p;
+    auto f = when_all(
+        p.get_future(), [] { return 2; }, [] { throw test_error(); },
+        [] { return make_ready_future<std::string>("s"); });
+    static_assert(
+        std::is_same_v<decltype(f), future<std::tuple<future<int>, future<int>, future<>, future<std::string>>>>);
+    p.set_value(1);
+    auto [a, b, c, d] = sched.wait(std::move(f));
+    EXPECT_EQ(a.get(), 1);
+    EXPECT_EQ(b.get(), 2);
+    EXPECT_THROW(c.get(), test_error);
+    EXPECT_EQ(d.get(), "s");
+
+    auto s = when_all_succeed([] { return 1; }, make_ready_future<int>(2), [] {});
+    EXPECT_EQ(sched.wait(std::move(s)), std::make_tuple(1, 2));
+    auto sf = when_all_succeed([] { return 1; }, [] { return make_exception_future<int>(test_error()); });
+    EXPECT_THROW(sched.wait(std::move(sf)), test_error);
+
+    std::vector<future<int>> v;
+    v.push_back(make_ready_future<int>(1));
+    v.push_back(yield().then([] { return 2; }));
+    EXPECT_EQ(sched.wait(when_all_succeed(std::move(v))), (std::vector<int>{1, 2}));
+    std::vector<future<>> w;
+    w.push_back(make_exception_future<>(test_error()));
+    w.push_back(make_ready_future<>());
+    auto all = sched.wait(when_all(std::move(w)));
+    ASSERT_EQ(all.size(), 2u);
+    EXPECT_TRUE(all[0].failed());
+    all[0].ignore_ready_future();
+    std::vector<future<>> x;
+    x.push_back(make_exception_future<>(test_error()));
+    EXPECT_THROW(sched.wait(when_all_succeed(std::move(x))), test_error);
 }
 
 } // namespace

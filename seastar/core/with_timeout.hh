@@ -9,6 +9,8 @@
 // available. The deadline's clock decides which timers fire it (see timer.hh).
 //
 //     auto f = seastar::with_timeout(seastar::steady_clock_type::now() + 1s, read_reply());
+//     struct my_factory { static auto timeout() { return std::runtime_error("slow peer"); } };
+//     auto g = seastar::with_timeout<my_factory>(deadline, read_reply());
 #pragma once
 
 #include <chrono>
@@ -22,7 +24,12 @@
 
 namespace seastar {
 
-template <typename Clock, typename Duration, typename T>
+// Makes the exception a timeout fails with; with_timeout<Factory>() takes another one.
+struct default_timeout_exception_factory {
+    static auto timeout() { return timed_out_error(); }
+};
+
+template <typename ExceptionFactory = default_timeout_exception_factory, typename Clock, typename Duration, typename T>
 future<T> with_timeout(std::chrono::time_point<Clock, Duration> deadline, future<T> f) {
     if (f.available()) {
         return f;
@@ -36,7 +43,7 @@ future<T> with_timeout(std::chrono::time_point<Clock, Duration> deadline, future
     auto result = st->pr.get_future();
     st->tmr.set_callback([st = st.get()] {
         st->done = true;
-        st->pr.set_exception(std::make_exception_ptr(timed_out_error()));
+        st->pr.set_exception(std::make_exception_ptr(ExceptionFactory::timeout()));
     });
     st->tmr.arm(std::chrono::time_point_cast<typename Clock::duration>(deadline));
     // The continuation owns the state: the timer lives until the operation ends.

@@ -3,7 +3,8 @@
 //
 // Contract: allocates one task; needs a task scheduler on the calling thread
 // (a reactor or local_scheduler). Never fails. maybe_yield() yields only when
-// need_preempt() and is a ready future (no allocation) otherwise.
+// need_preempt() and is a ready future (no allocation) otherwise. now() is a ready
+// future; check_for_io_immediately() makes the reactor poll at the next task boundary.
 //
 //     return do_some_work().then([] { return seastar::yield(); }).then([] { ... });
 #pragma once
@@ -42,6 +43,19 @@ inline future<> yield() noexcept {
 // Seastar's older name for yield().
 inline future<> later() noexcept {
     return yield();
+}
+
+// A ready future: Seastar's spelling of make_ready_future<>().
+inline future<> now() noexcept {
+    return make_ready_future<>();
+}
+
+// Asks the reactor to poll for I/O (and other pollers) at the next task boundary instead
+// of at the end of the task quota, and returns a ready future. Continuations attached to
+// it still run first when they can run inline.
+inline future<> check_for_io_immediately() noexcept {
+    internal::request_preemption();
+    return make_ready_future<>();
 }
 
 // yield() if the task quota is used up, else a ready future.

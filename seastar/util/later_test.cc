@@ -1,5 +1,6 @@
 #include "seastar/util/later.hh"
 
+#include <atomic>
 #include <vector>
 
 #include "seastar/core/coroutine.hh"
@@ -20,6 +21,26 @@ TEST(later, yield_lets_queued_tasks_run_first) {
     sched.wait(std::move(f));
     sched.wait(std::move(other));
     EXPECT_EQ(log, (std::vector<int>{1, 2}));
+}
+
+TEST(later, now_is_ready_and_check_for_io_raises_the_preemption_flag) {
+    auto f = now();
+    EXPECT_TRUE(f.available());
+    f.get();
+    // Without a flag installed (never preempt) it is a plain ready future.
+    auto g = check_for_io_immediately();
+    EXPECT_TRUE(g.available());
+    g.get();
+    EXPECT_FALSE(need_preempt());
+    std::atomic<bool> flag{false};
+    auto prev = internal::set_preemption_flag(&flag);
+    EXPECT_FALSE(need_preempt());
+    auto h = check_for_io_immediately();
+    EXPECT_TRUE(h.available());
+    h.get();
+    EXPECT_TRUE(need_preempt());
+    EXPECT_TRUE(flag.load());
+    internal::set_preemption_flag(prev);
 }
 
 TEST(later, coroutine_resumes_after_a_yield) {
