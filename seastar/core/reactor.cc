@@ -90,6 +90,7 @@ reactor::reactor(reactor_config cfg)
     }
     internal::backend_options opts;
     opts.queue_depth = _cfg.backend_queue_depth;
+    opts.blocking = &_syscall_pool;
     auto sel = internal::select_reactor_backend(_cfg.backend, opts);
     _backend = std::move(sel.backend);
     _quota_timer = std::make_unique<internal::task_quota_timer>(_preempt);

@@ -150,7 +150,8 @@ public:
     // epoll: a helper thread). See internal/reactor_backend.hh.
     future<size_t> submit_io(const internal::io_request& req) { return _backend->submit_io(req); }
 
-    // Runs `func` on this shard's syscall thread and completes the future on
+    // Runs `func` on this shard's syscall thread (the one blocking-I/O
+    // thread of the shard, which the backend uses too) and completes the future on
     // the shard with its result or exception. For open, fsync, stat, rename,
     // getaddrinfo and other calls that block. `func` must not touch the
     // shard's objects (it runs on another thread).
