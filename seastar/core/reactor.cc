@@ -4,6 +4,8 @@
 #include <time.h>
 
 #include <algorithm>
+#include <array>
+#include <bit>
 #include <cassert>
 #include <cerrno>
 #include <stdexcept>
@@ -24,17 +26,26 @@ logger reactor_log("reactor");
 
 constinit thread_local reactor* local_engine = nullptr;
 
-// Signals arrive on whatever thread the kernel picks; the handler only records
-// them and wakes the reactor that registered them, which runs the handlers.
+// Signals arrive on whatever thread the kernel picks (any shard's). Each
+// signal number has one owner, the reactor that last called handle_signal()
+// for it; the handler records the signal as pending and wakes the owner, and
+// only the owner takes it off the pending set, so a signal is handled exactly
+// once, by its owner, whichever shard's thread received it.
 constexpr int max_signal = 64;
 std::atomic<uint64_t> pending_signals{0};
-std::atomic<reactor*> signal_reactor{nullptr};
+std::array<std::atomic<reactor*>, max_signal + 1> signal_owner{};
+
+uint64_t signal_bit(int signo) noexcept {
+    return uint64_t(1) << (signo - 1);
+}
 
 void on_signal(int signo) {
-    pending_signals.fetch_or(uint64_t(1) << (signo - 1));
-    if (auto r = signal_reactor.load()) {
-        r->backend().wakeup();
+    auto owner = signal_owner[size_t(signo)].load();
+    if (!owner) {
+        return; // its reactor is going away
     }
+    pending_signals.fetch_or(signal_bit(signo));
+    owner->backend().wakeup();
 }
 
 template <typename Func>
@@ -90,6 +101,7 @@ reactor::reactor(reactor_config cfg)
     }
     internal::backend_options opts;
     opts.queue_depth = _cfg.backend_queue_depth;
+    opts.blocking = &_syscall_pool;
     auto sel = internal::select_reactor_backend(_cfg.backend, opts);
     _backend = std::move(sel.backend);
     _quota_timer = std::make_unique<internal::task_quota_timer>(_preempt);
@@ -103,6 +115,7 @@ reactor::reactor(reactor_config cfg)
     }
     reactor_log.debug("using the {} backend", _backend->name());
     _prev_scheduler = internal::set_task_scheduler(this);
+    _prev_group_queues = internal::set_local_scheduling_group_queues(this);
     _prev_preempt = internal::set_preemption_flag(&_preempt);
     if (_cfg.handle_sigint_sigterm) {
         handle_signal(SIGINT, [this] { exit(0); });
@@ -116,8 +129,10 @@ reactor::~reactor() {
             ::sigaction(signo, &_signals[signo].old_action, nullptr);
         }
     }
-    reactor* self = this;
-    signal_reactor.compare_exchange_strong(self, nullptr);
+    for (auto& owner : signal_owner) {
+        reactor* self = this;
+        owner.compare_exchange_strong(self, nullptr);
+    }
     drain_tasks();
     internal::set_preemption_flag(_prev_preempt);
     // Tasks that blocking calls or backend completions schedule while they
@@ -125,6 +140,7 @@ reactor::~reactor() {
     _quota_timer.reset();
     _backend.reset();
     drain_tasks();
+    internal::set_local_scheduling_group_queues(_prev_group_queues);
     internal::set_task_scheduler(_prev_scheduler);
     // Per-group values belong to the shard; a later reactor on this thread
     // makes new ones on first use.
@@ -193,20 +209,35 @@ void reactor::drain_tasks() noexcept {
     }
 }
 
+uint64_t reactor::own_pending_signals() const noexcept {
+    uint64_t sigs = pending_signals.load(std::memory_order_relaxed);
+    uint64_t mine = 0;
+    while (sigs) {
+        int signo = std::countr_zero(sigs) + 1;
+        sigs &= sigs - 1;
+        if (signal_owner[size_t(signo)].load(std::memory_order_relaxed) == this) {
+            mine |= signal_bit(signo);
+        }
+    }
+    return mine;
+}
+
 bool reactor::deliver_signals() noexcept {
     if (!pending_signals.load(std::memory_order_relaxed)) {
         return false;
     }
-    uint64_t sigs = pending_signals.exchange(0);
-    for (int signo = 1; signo <= max_signal && sigs; ++signo) {
-        uint64_t bit = uint64_t(1) << (signo - 1);
-        if (!(sigs & bit)) {
-            continue;
-        }
-        sigs &= ~bit;
-        if (signo < int(_signals.size()) && _signals[signo].handler) {
+    uint64_t mine = own_pending_signals();
+    if (!mine) {
+        return false; // pending for another shard
+    }
+    // Take only our own: another shard's signals stay pending for it.
+    uint64_t sigs = pending_signals.fetch_and(~mine) & mine;
+    while (sigs) {
+        int signo = std::countr_zero(sigs) + 1;
+        sigs &= sigs - 1;
+        if (signo < int(_signals.size()) && _signals[size_t(signo)].handler) {
             schedule(make_lambda_task([this, signo] {
-                auto h = _signals[signo].handler; // a copy: the handler may replace itself
+                auto h = _signals[size_t(signo)].handler; // a copy: the handler may replace itself
                 h();
             }));
         }
@@ -241,7 +272,7 @@ bool reactor::poll_once() noexcept {
 }
 
 bool reactor::work_pending() const noexcept {
-    return !_queues.empty() || _syscall_pool.has_completions() || pending_signals.load() || _stopped;
+    return !_queues.empty() || _syscall_pool.has_completions() || own_pending_signals() || _stopped;
 }
 
 void reactor::sleep() noexcept {
@@ -364,7 +395,7 @@ void reactor::handle_signal(int signo, std::function<void()> handler) {
     }
     auto& slot = _signals[signo];
     slot.handler = std::move(handler);
-    signal_reactor.store(this);
+    signal_owner[size_t(signo)].store(this);
     if (!slot.installed) {
         struct sigaction sa{};
         sa.sa_handler = on_signal;

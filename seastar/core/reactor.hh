@@ -60,6 +60,7 @@
 
 #include "seastar/core/future.hh"
 #include "seastar/core/internal/reactor_backend.hh"
+#include "seastar/core/internal/scheduler_groups.hh"
 #include "seastar/core/internal/scheduler_queues.hh"
 #include "seastar/core/internal/syscall_pool.hh"
 #include "seastar/core/reactor_config.hh"
@@ -104,7 +105,7 @@ protected:
 
 } // namespace internal
 
-class reactor final : public internal::task_scheduler {
+class reactor final : public internal::task_scheduler, public internal::scheduling_group_queues {
 public:
     struct stats {
         uint64_t tasks_processed = 0;
@@ -129,8 +130,10 @@ public:
     bool stopping() const noexcept { return _stopping; }
     void at_exit(std::function<future<>()> func);
 
-    // Runs `handler` as a task on this shard whenever `signo` arrives
-    // (replacing an earlier handler). The process-wide disposition is
+    // Runs `handler` as a task on this shard whenever `signo` arrives, on
+    // whichever shard's thread the kernel delivers it: the signal is handled
+    // once, here (replacing an earlier handler, and taking the signal from
+    // another shard that handled it before). The process-wide disposition is
     // restored when the reactor is destroyed. Throws std::invalid_argument for
     // a signal number out of range, std::system_error if sigaction fails.
     void handle_signal(int signo, std::function<void()> handler);
@@ -150,7 +153,8 @@ public:
     // epoll: a helper thread). See internal/reactor_backend.hh.
     future<size_t> submit_io(const internal::io_request& req) { return _backend->submit_io(req); }
 
-    // Runs `func` on this shard's syscall thread and completes the future on
+    // Runs `func` on this shard's syscall thread (the one blocking-I/O
+    // thread of the shard, which the backend uses too) and completes the future on
     // the shard with its result or exception. For open, fsync, stat, rename,
     // getaddrinfo and other calls that block. `func` must not touch the
     // shard's objects (it runs on another thread).
@@ -172,10 +176,10 @@ public:
 
     // Per-shard side of create/destroy_scheduling_group (core/scheduling.hh);
     // run on every shard by those functions.
-    void init_scheduling_group(scheduling_group sg) noexcept;
+    void init_scheduling_group(scheduling_group sg) noexcept override;
     // Forgets the group's queue; tasks still queued move to the default group.
-    void destroy_scheduling_group_queue(scheduling_group sg) noexcept;
-    size_t scheduling_group_queue_length(scheduling_group sg) const noexcept;
+    void destroy_scheduling_group_queue(scheduling_group sg) noexcept override;
+    size_t scheduling_group_queue_length(scheduling_group sg) const noexcept override;
 
 private:
     reactor_config _cfg;
@@ -203,11 +207,14 @@ private:
     int _return = 0;
     std::optional<std::chrono::steady_clock::time_point> _idle_since;
     internal::task_scheduler* _prev_scheduler = nullptr;
+    internal::scheduling_group_queues* _prev_group_queues = nullptr;
     const std::atomic<bool>* _prev_preempt = nullptr;
 
     void run_tasks() noexcept;
     bool poll_once() noexcept;
     bool deliver_signals() noexcept;
+    // Signals pending for this reactor's handlers (other shards' stay pending).
+    uint64_t own_pending_signals() const noexcept;
     bool expire_timers() noexcept;
     void sleep() noexcept;
     bool work_pending() const noexcept;

@@ -9,9 +9,11 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <stdexcept>
 #include <system_error>
 #include <vector>
 
+#include "seastar/core/internal/reactor_backend_completion.hh"
 #include "seastar/core/internal/syscall_pool.hh"
 #include "seastar/core/posix.hh"
 
@@ -35,94 +37,38 @@ int io_cancel(::aio_context_t ctx, ::iocb* cb, ::io_event* result) {
     return int(::syscall(SYS_io_cancel, ctx, cb, result));
 }
 
-std::exception_ptr errno_exception(int err, const char* what) {
-    return std::make_exception_ptr(std::system_error(err, std::system_category(), what));
-}
+using completion_backend::completion;
+using completion_backend::errno_exception;
 
-// Something the kernel reports back through an io_event (aio_data points here).
-struct completion {
+// What linux-aio keeps per request: the iocb, whose aio_data points back at
+// its completion.
+struct aio_slot {
     ::iocb cb{};
-    bool in_flight = false; // submitted (or queued for submission), no event yet
-    virtual void complete(long res) noexcept = 0;
-    completion() { cb.aio_data = uint64_t(uintptr_t(this)); }
-    completion(const completion&) = delete;
-
-protected:
-    ~completion() = default;
 };
 
-struct fd_data;
+using fd_data = completion_backend::fd_data<aio_slot>;
+using io_completion = completion_backend::io_completion<aio_slot>;
 
-struct poll_completion final : completion {
-    fd_data* owner;
-    bool in;
-    poll_completion(fd_data* o, bool in) : owner(o), in(in) {}
-    void complete(long res) noexcept override;
-};
-
-// Per-fd state: one poll request per direction, embedded so that waiting
-// allocates nothing. Outlives its fd when forget() finds requests in flight.
-struct fd_data {
-    pollable_fd_state* state;
-    poll_completion in{this, true};
-    poll_completion out{this, false};
-    explicit fd_data(pollable_fd_state* s) : state(s) {}
-    bool busy() const noexcept { return in.in_flight || out.in_flight; }
-};
-
-void poll_completion::complete(long res) noexcept {
-    in_flight = false;
-    auto s = owner->state;
-    if (!s) {
-        return; // orphaned by forget(); the backend frees it
-    }
-    if (res < 0) {
-        s->fail(in, errno_exception(int(-res), "IOCB_CMD_POLL"));
-    } else {
-        s->complete(in); // POLLERR/POLLHUP too: the next syscall reports it
-    }
+::iocb& prepare(completion& c, aio_slot& slot) noexcept {
+    slot.cb = ::iocb{};
+    slot.cb.aio_data = uint64_t(uintptr_t(&c));
+    return slot.cb;
 }
-
-struct io_completion final : completion {
-    promise<size_t> pr;
-    void complete(long res) noexcept override {
-        if (res < 0) {
-            pr.set_exception(errno_exception(int(-res), "linux-aio I/O"));
-        } else {
-            pr.set_value(size_t(res));
-        }
-        delete this;
-    }
-};
-
-class sync_item final : public syscall_work_item {
-    io_request _req;
-    long _result = 0;
-
-public:
-    promise<size_t> pr;
-    explicit sync_item(const io_request& req) noexcept : _req(req) {}
-    void process() noexcept override { _result = perform_io_blocking(_req); }
-    void complete() noexcept override {
-        if (_result < 0) {
-            pr.set_exception(errno_exception(int(-_result), "fdatasync"));
-        } else {
-            pr.set_value(size_t(_result));
-        }
-    }
-};
 
 class aio_backend final : public reactor_backend {
     ::aio_context_t _ctx = 0;
     unsigned _depth;
     file_desc _wakeup_fd;
-    std::vector<::iocb*> _pending;  // queued for io_submit
-    std::vector<fd_data*> _orphans; // forgotten fds with polls in flight
+    std::vector<::iocb*> _pending; // queued for io_submit
+    completion_backend::fd_table<aio_slot> _fds;
+    syscall_pool& _blocking;
 
     struct wakeup_completion final : completion {
         aio_backend* be;
+        aio_slot slot;
         explicit wakeup_completion(aio_backend* b) : be(b) {}
         void complete(long) noexcept override {
+            in_flight = false;
             uint64_t v;
             while (::read(be->_wakeup_fd.get(), &v, sizeof(v)) > 0) {
             }
@@ -130,20 +76,26 @@ class aio_backend final : public reactor_backend {
         }
     } _wakeup{this};
 
-    syscall_pool _sync_thread;
-
-    void queue(completion& c) {
+    void queue(completion& c, ::iocb& cb) {
         _pending.reserve(_pending.size() + 1);
         c.in_flight = true;
-        _pending.push_back(&c.cb);
+        _pending.push_back(&cb);
     }
 
     void arm_wakeup() noexcept {
-        _wakeup.cb.aio_fildes = uint32_t(_wakeup_fd.get());
-        _wakeup.cb.aio_lio_opcode = IOCB_CMD_POLL;
-        _wakeup.cb.aio_buf = POLLIN;
+        auto& cb = prepare(_wakeup, _wakeup.slot);
+        cb.aio_fildes = uint32_t(_wakeup_fd.get());
+        cb.aio_lio_opcode = IOCB_CMD_POLL;
+        cb.aio_buf = POLLIN;
         _wakeup.in_flight = true;
-        _pending.push_back(&_wakeup.cb); // capacity reserved in the constructor
+        _pending.push_back(&cb); // capacity reserved in the constructor
+    }
+
+    static syscall_pool& required(syscall_pool* p) {
+        if (!p) {
+            throw std::invalid_argument("linux-aio: backend_options::blocking is required");
+        }
+        return *p;
     }
 
     static completion* of(::iocb* cb) noexcept { return reinterpret_cast<completion*>(uintptr_t(cb->aio_data)); }
@@ -206,19 +158,14 @@ class aio_backend final : public reactor_backend {
     }
 
     future<> wait_for(pollable_fd_state& s, bool in) {
-        if (!s.backend_data) {
-            s.backend_data = new fd_data(&s);
-        }
-        auto d = static_cast<fd_data*>(s.backend_data);
+        auto& c = _fds.attach(s).direction(in);
         auto f = s.wait_for(in);
-        auto& c = in ? d->in : d->out;
-        c.cb = ::iocb{};
-        c.cb.aio_data = uint64_t(uintptr_t(static_cast<completion*>(&c)));
-        c.cb.aio_fildes = uint32_t(s.fd);
-        c.cb.aio_lio_opcode = IOCB_CMD_POLL;
-        c.cb.aio_buf = in ? POLLIN : POLLOUT;
+        auto& cb = prepare(c, c.slot);
+        cb.aio_fildes = uint32_t(s.fd);
+        cb.aio_lio_opcode = IOCB_CMD_POLL;
+        cb.aio_buf = in ? POLLIN : POLLOUT;
         try {
-            queue(c);
+            queue(c, cb);
         } catch (...) {
             s.fail(in, std::current_exception());
         }
@@ -228,7 +175,7 @@ class aio_backend final : public reactor_backend {
 public:
     explicit aio_backend(const backend_options& opts)
         : _depth(std::max(opts.queue_depth, 16u)), _wakeup_fd(file_desc::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
-          _sync_thread([this] { wakeup(); }) {
+          _blocking(required(opts.blocking)) {
         if (io_setup(_depth, &_ctx) == -1) {
             int err = errno;
             if (err == EAGAIN) {
@@ -244,10 +191,7 @@ public:
     }
 
     ~aio_backend() override {
-        io_destroy(_ctx); // cancels what is in flight and waits for it
-        for (auto d : _orphans) {
-            delete d;
-        }
+        io_destroy(_ctx); // cancels what is in flight and waits for it; _fds then frees the orphans
     }
 
     std::string_view name() const noexcept override { return "linux-aio"; }
@@ -256,48 +200,26 @@ public:
     future<> writeable(pollable_fd_state& fd) override { return wait_for(fd, false); }
 
     void forget(pollable_fd_state& s) noexcept override {
-        auto ex = errno_exception(ECANCELED, "pollable_fd closed");
-        s.fail(true, ex);
-        s.fail(false, ex);
-        auto d = static_cast<fd_data*>(s.backend_data);
-        if (!d) {
-            return;
-        }
-        s.backend_data = nullptr;
-        d->state = nullptr;
-        for (auto c : {static_cast<completion*>(&d->in), static_cast<completion*>(&d->out)}) {
-            if (!c->in_flight) {
-                continue;
-            }
-            auto it = std::find(_pending.begin(), _pending.end(), &c->cb);
+        _fds.forget(s, [this](completion& c, aio_slot& slot) {
+            auto it = std::find(_pending.begin(), _pending.end(), &slot.cb);
             if (it != _pending.end()) {
                 _pending.erase(it);
-                c->in_flight = false;
+                c.in_flight = false;
             } else {
                 ::io_event ev;
-                io_cancel(_ctx, &c->cb, &ev); // the event still arrives through the ring
+                io_cancel(_ctx, &slot.cb, &ev); // the event still arrives through the ring
             }
-        }
-        if (d->busy()) {
-            _orphans.push_back(d);
-            // Orphans free themselves when their last event arrives; drop the
-            // ones that did so the list stays short.
-            std::erase_if(_orphans, [](fd_data* o) { return !o->busy() && (delete o, true); });
-        } else {
-            delete d;
-        }
+        });
     }
 
     future<size_t> submit_io(const io_request& req) override {
         if (req.op == io_request::operation::fdatasync) {
-            auto item = std::make_unique<sync_item>(req);
-            auto f = item->pr.get_future();
-            _sync_thread.submit(std::move(item));
-            return f;
+            // Most filesystems reject IOCB_CMD_FDSYNC.
+            return submit_blocking_io(_blocking, req, "fdatasync");
         }
-        auto c = new io_completion();
+        auto c = new io_completion("linux-aio I/O");
         auto f = c->pr.get_future();
-        auto& cb = c->cb;
+        auto& cb = prepare(*c, c->slot);
         cb.aio_fildes = uint32_t(req.fd);
         cb.aio_offset = int64_t(req.pos);
         switch (req.op) {
@@ -325,7 +247,7 @@ public:
             break;
         }
         try {
-            queue(*c);
+            queue(*c, cb);
         } catch (...) {
             delete c;
             throw;
@@ -335,16 +257,12 @@ public:
 
     bool poll() noexcept override {
         flush();
-        bool any = _sync_thread.complete_ready();
         ::timespec zero{0, 0};
-        return reap(0, &zero) || any;
+        return reap(0, &zero);
     }
 
     void wait(std::optional<std::chrono::nanoseconds> timeout) noexcept override {
         flush();
-        if (_sync_thread.complete_ready()) {
-            timeout = std::chrono::nanoseconds(0);
-        }
         if (timeout) {
             auto ns = std::max<int64_t>(timeout->count(), 0);
             ::timespec ts{time_t(ns / 1000000000), long(ns % 1000000000)};
@@ -353,7 +271,6 @@ public:
             reap(1, nullptr);
         }
         flush();
-        _sync_thread.complete_ready();
     }
 
     void wakeup() noexcept override {
@@ -371,5 +288,11 @@ std::unique_ptr<reactor_backend> make_aio_backend(const backend_options& opts) {
         throw backend_unavailable(std::string("linux-aio: ") + e.what());
     }
 }
+
+namespace {
+// First choice by default: on this project's machines it matched epoll on
+// network throughput (docs/benchmarks.md) and submits disk I/O asynchronously.
+const reactor_backend_registration aio_registration("linux-aio", 10, make_aio_backend);
+} // namespace
 
 } // namespace seastar::internal

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <stdexcept>
 #include <system_error>
 
 #include "seastar/core/internal/syscall_pool.hh"
@@ -16,28 +17,10 @@ namespace seastar::internal {
 
 namespace {
 
-class io_item final : public syscall_work_item {
-    io_request _req;
-    long _result = 0;
-
-public:
-    promise<size_t> pr;
-    explicit io_item(const io_request& req) noexcept : _req(req) {}
-    void process() noexcept override { _result = perform_io_blocking(_req); }
-    void complete() noexcept override {
-        if (_result < 0) {
-            pr.set_exception(
-                std::make_exception_ptr(std::system_error(int(-_result), std::system_category(), "disk I/O")));
-        } else {
-            pr.set_value(size_t(_result));
-        }
-    }
-};
-
 class epoll_backend final : public reactor_backend {
     file_desc _epfd;
     file_desc _wakeup_fd;
-    syscall_pool _io_thread;
+    syscall_pool& _blocking; // disk I/O: epoll cannot report file completions
     static constexpr int max_events = 128;
 
     void update(pollable_fd_state& s, uint32_t events) {
@@ -127,9 +110,9 @@ class epoll_backend final : public reactor_backend {
     }
 
 public:
-    epoll_backend()
+    explicit epoll_backend(syscall_pool& blocking)
         : _epfd(throw_system_error_on(::epoll_create1(EPOLL_CLOEXEC), "epoll_create1")),
-          _wakeup_fd(file_desc::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)), _io_thread([this] { wakeup(); }) {
+          _wakeup_fd(file_desc::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)), _blocking(blocking) {
         ::epoll_event ev{};
         ev.events = EPOLLIN;
         ev.data.ptr = nullptr;
@@ -151,22 +134,11 @@ public:
         s.fail(false, ex);
     }
 
-    future<size_t> submit_io(const io_request& req) override {
-        auto item = std::make_unique<io_item>(req);
-        auto f = item->pr.get_future();
-        _io_thread.submit(std::move(item));
-        return f;
-    }
+    future<size_t> submit_io(const io_request& req) override { return submit_blocking_io(_blocking, req, "disk I/O"); }
 
-    bool poll() noexcept override {
-        bool any = _io_thread.complete_ready();
-        return do_wait(0, nullptr) || any;
-    }
+    bool poll() noexcept override { return do_wait(0, nullptr); }
 
     void wait(std::optional<std::chrono::nanoseconds> timeout) noexcept override {
-        if (_io_thread.complete_ready()) {
-            timeout = std::chrono::nanoseconds(0);
-        }
         if (!timeout) {
             do_wait(-1, nullptr);
         } else {
@@ -175,7 +147,6 @@ public:
             int ms = int(std::min<int64_t>((ns + 999999) / 1000000, INT_MAX));
             do_wait(ms, &ts);
         }
-        _io_thread.complete_ready();
     }
 
     void wakeup() noexcept override {
@@ -186,12 +157,20 @@ public:
 
 } // namespace
 
-std::unique_ptr<reactor_backend> make_epoll_backend(const backend_options&) {
+std::unique_ptr<reactor_backend> make_epoll_backend(const backend_options& opts) {
+    if (!opts.blocking) {
+        throw std::invalid_argument("epoll: backend_options::blocking is required");
+    }
     try {
-        return std::make_unique<epoll_backend>();
+        return std::make_unique<epoll_backend>(*opts.blocking);
     } catch (const std::system_error& e) {
         throw backend_unavailable(std::string("epoll: ") + e.what());
     }
 }
+
+namespace {
+// Last choice by default: it always works, but disk I/O goes through a thread.
+const reactor_backend_registration epoll_registration("epoll", 30, make_epoll_backend);
+} // namespace
 
 } // namespace seastar::internal

@@ -4,10 +4,6 @@
 #include <cstdlib>
 #include <stdexcept>
 
-#include "seastar/core/internal/reactor_backend_aio.hh"
-#include "seastar/core/internal/reactor_backend_epoll.hh"
-#include "seastar/core/internal/reactor_backend_uring.hh"
-
 namespace seastar::internal {
 
 namespace {
@@ -39,31 +35,40 @@ std::unique_ptr<reactor_backend> make(std::string_view name, const backend_optio
     if (simulated_unavailable(name, opts)) {
         throw backend_unavailable(std::string(name) + ": marked unavailable (simulated for testing)");
     }
-    if (name == "epoll") {
-        return make_epoll_backend(opts);
+    auto factory = find_reactor_backend(name);
+    if (!factory) {
+        throw std::logic_error("reactor backend '" + std::string(name) + "' is not registered");
     }
-    if (name == "linux-aio") {
-        return make_aio_backend(opts);
+    return factory(opts);
+}
+
+std::string joined(const std::vector<std::string>& names) {
+    std::string r;
+    for (auto& n : names) {
+        r += r.empty() ? n : ", " + n;
     }
-    return make_uring_backend(opts);
+    return r;
 }
 
 } // namespace
 
-const std::vector<std::string>& default_backend_order() {
-    // linux-aio first: on this project's machines it matched epoll on network
-    // throughput, while io_uring was markedly slower (docs/benchmarks.md);
-    // epoll last as the one that always works.
-    static const std::vector<std::string> order{"linux-aio", "io_uring", "epoll"};
-    return order;
+std::vector<std::string> default_backend_order() {
+    // The backends' registrations set the order (reactor_backend_*.cc):
+    // linux-aio, io_uring, epoll, as far as they are linked in.
+    return registered_reactor_backends();
 }
 
 backend_selection select_reactor_backend(std::string_view requested, const backend_options& opts) {
-    auto& order = default_backend_order();
+    auto order = default_backend_order();
+    if (order.empty()) {
+        throw std::invalid_argument("no reactor backend is linked into this program: depend on "
+                                    "//seastar/core:reactor_backends (or one of reactor_backend_epoll, "
+                                    "reactor_backend_aio, reactor_backend_uring)");
+    }
     if (!requested.empty()) {
         if (std::find(order.begin(), order.end(), requested) == order.end()) {
             throw std::invalid_argument("unknown reactor backend '" + std::string(requested) +
-                                        "' (valid: epoll, linux-aio, io_uring)");
+                                        "' (linked in: " + joined(order) + ")");
         }
         try {
             return {make(requested, opts), {}};

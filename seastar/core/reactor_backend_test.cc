@@ -14,7 +14,9 @@
 
 #include "seastar/core/coroutine.hh"
 #include "seastar/core/internal/reactor_backend_aio.hh"
+#include "seastar/core/internal/reactor_backend_epoll.hh"
 #include "seastar/core/internal/reactor_backend_uring.hh"
+#include "seastar/core/internal/syscall_pool.hh"
 #include "seastar/core/pollable_fd.hh"
 #include "seastar/core/reactor.hh"
 #include "seastar/core/sleep.hh"
@@ -294,7 +296,9 @@ INSTANTIATE_TEST_SUITE_P(backends, backend_conformance, ::testing::ValuesIn(test
                          });
 
 TEST(backend_errors, aio_reports_exhausted_aio_max_nr) {
+    internal::syscall_pool blocking([] {});
     internal::backend_options opts;
+    opts.blocking = &blocking;
     opts.queue_depth = 100000000; // far above any fs.aio-max-nr
     try {
         internal::make_aio_backend(opts);
@@ -303,6 +307,25 @@ TEST(backend_errors, aio_reports_exhausted_aio_max_nr) {
         std::string what = e.what();
         EXPECT_TRUE(what.find("aio-max-nr") != std::string::npos || what.find("linux-aio") != std::string::npos)
             << what;
+    }
+}
+
+TEST(backend_errors, backends_refuse_to_start_without_the_blocking_thread) {
+    internal::backend_options opts;
+    EXPECT_THROW(internal::make_aio_backend(opts), std::invalid_argument);
+    EXPECT_THROW(internal::make_epoll_backend(opts), std::invalid_argument);
+}
+
+TEST(backend_errors, unknown_backend_names_the_linked_in_ones) {
+    try {
+        reactor r([] {
+            reactor_config cfg;
+            cfg.backend = "kqueue";
+            return cfg;
+        }());
+        ADD_FAILURE() << "a reactor started with an unknown backend";
+    } catch (const std::invalid_argument& e) {
+        EXPECT_STREQ(e.what(), "unknown reactor backend 'kqueue' (linked in: linux-aio, io_uring, epoll)");
     }
 }
 

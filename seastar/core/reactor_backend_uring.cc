@@ -11,6 +11,7 @@
 #include <system_error>
 #include <vector>
 
+#include "seastar/core/internal/reactor_backend_completion.hh"
 #include "seastar/core/posix.hh"
 
 namespace seastar::internal {
@@ -32,69 +33,24 @@ std::string uring_setup_error_message(int err) {
 
 namespace {
 
-std::exception_ptr errno_exception(int err, const char* what) {
-    return std::make_exception_ptr(std::system_error(err, std::system_category(), what));
-}
+using completion_backend::completion;
+using completion_backend::errno_exception;
 
-struct completion {
-    bool in_flight = false;
-    virtual void complete(int res) noexcept = 0;
+// io_uring keeps nothing per request beyond the completion's address (the
+// sqe's user data).
+struct uring_slot {};
 
-protected:
-    ~completion() = default;
-};
-
-struct fd_data;
-
-struct poll_completion final : completion {
-    fd_data* owner;
-    bool in;
-    poll_completion(fd_data* o, bool in) : owner(o), in(in) {}
-    void complete(int res) noexcept override;
-};
-
-struct fd_data {
-    pollable_fd_state* state;
-    poll_completion in{this, true};
-    poll_completion out{this, false};
-    explicit fd_data(pollable_fd_state* s) : state(s) {}
-    bool busy() const noexcept { return in.in_flight || out.in_flight; }
-};
-
-void poll_completion::complete(int res) noexcept {
-    in_flight = false;
-    auto s = owner->state;
-    if (!s) {
-        return; // orphaned by forget(); the backend frees it
-    }
-    if (res < 0) {
-        s->fail(in, errno_exception(-res, "IORING_OP_POLL_ADD"));
-    } else {
-        s->complete(in);
-    }
-}
-
-struct io_completion final : completion {
-    promise<size_t> pr;
-    void complete(int res) noexcept override {
-        if (res < 0) {
-            pr.set_exception(errno_exception(-res, "io_uring I/O"));
-        } else {
-            pr.set_value(size_t(res));
-        }
-        delete this;
-    }
-};
+using io_completion = completion_backend::io_completion<uring_slot>;
 
 class uring_backend final : public reactor_backend {
     ::io_uring _ring;
     file_desc _wakeup_fd;
-    std::vector<fd_data*> _orphans;
+    completion_backend::fd_table<uring_slot> _fds;
 
     struct wakeup_completion final : completion {
         uring_backend* be;
         explicit wakeup_completion(uring_backend* b) : be(b) {}
-        void complete(int) noexcept override {
+        void complete(long) noexcept override {
             in_flight = false;
             uint64_t v;
             while (::read(be->_wakeup_fd.get(), &v, sizeof(v)) > 0) {
@@ -142,12 +98,8 @@ class uring_backend final : public reactor_backend {
     }
 
     future<> wait_for(pollable_fd_state& s, bool in) {
-        if (!s.backend_data) {
-            s.backend_data = new fd_data(&s);
-        }
-        auto d = static_cast<fd_data*>(s.backend_data);
+        auto& c = _fds.attach(s).direction(in);
         auto f = s.wait_for(in);
-        auto& c = in ? d->in : d->out;
         try {
             auto sqe = get_sqe();
             ::io_uring_prep_poll_add(sqe, s.fd, in ? POLLIN : POLLOUT);
@@ -172,10 +124,7 @@ public:
     }
 
     ~uring_backend() override {
-        ::io_uring_queue_exit(&_ring);
-        for (auto d : _orphans) {
-            delete d;
-        }
+        ::io_uring_queue_exit(&_ring); // _fds then frees the orphans
     }
 
     std::string_view name() const noexcept override { return "io_uring"; }
@@ -184,39 +133,21 @@ public:
     future<> writeable(pollable_fd_state& fd) override { return wait_for(fd, false); }
 
     void forget(pollable_fd_state& s) noexcept override {
-        auto ex = errno_exception(ECANCELED, "pollable_fd closed");
-        s.fail(true, ex);
-        s.fail(false, ex);
-        auto d = static_cast<fd_data*>(s.backend_data);
-        if (!d) {
-            return;
-        }
-        s.backend_data = nullptr;
-        d->state = nullptr;
-        for (auto c : {&d->in, &d->out}) {
-            if (!c->in_flight) {
-                continue;
-            }
+        _fds.forget(s, [this](completion& c, uring_slot&) {
             try {
                 auto sqe = get_sqe();
-                ::io_uring_prep_poll_remove(sqe, uint64_t(uintptr_t(static_cast<completion*>(c))));
+                ::io_uring_prep_poll_remove(sqe, uint64_t(uintptr_t(&c)));
                 ::io_uring_sqe_set_data(sqe, nullptr);
             } catch (...) {
                 // The poll stays armed until the fd's file is released; the
                 // orphan is freed at its completion or with the backend.
             }
-        }
-        if (d->busy()) {
-            std::erase_if(_orphans, [](fd_data* o) { return !o->busy() && (delete o, true); });
-            _orphans.push_back(d);
-        } else {
-            delete d;
-        }
+        });
     }
 
     future<size_t> submit_io(const io_request& req) override {
         auto sqe = get_sqe();
-        auto c = new io_completion();
+        auto c = new io_completion("io_uring I/O");
         auto f = c->pr.get_future();
         switch (req.op) {
         case io_request::operation::read:
@@ -277,5 +208,11 @@ std::unique_ptr<reactor_backend> make_uring_backend(const backend_options& opts)
         throw backend_unavailable(std::string("io_uring: ") + e.what());
     }
 }
+
+namespace {
+// Second choice by default: markedly slower than linux-aio and epoll on this
+// project's network benchmarks (docs/benchmarks.md).
+const reactor_backend_registration uring_registration("io_uring", 20, make_uring_backend);
+} // namespace
 
 } // namespace seastar::internal

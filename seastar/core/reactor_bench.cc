@@ -22,7 +22,8 @@ namespace seastar {
 namespace {
 
 const std::vector<std::string>& backends() {
-    return internal::default_backend_order();
+    static const std::vector<std::string> names = internal::default_backend_order();
+    return names;
 }
 
 reactor_config config_for(int backend) {

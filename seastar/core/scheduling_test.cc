@@ -192,5 +192,28 @@ TEST(scheduling_group_specific, bad_alignment_is_rejected) {
     EXPECT_THROW(internal::allocate_scheduling_group_key(cfg), std::invalid_argument);
 }
 
+// create/destroy/rename_scheduling_group() and scheduling_group_key_create()
+// come with :scheduling itself: a futures-only program (no reactor, no smp)
+// links and uses them, acting on its own thread.
+TEST(scheduling_group, create_rename_and_destroy_without_a_reactor) {
+    local_scheduler sched;
+    auto sg = sched.wait(create_scheduling_group("no_reactor", 250));
+    EXPECT_FALSE(sg.is_main());
+    EXPECT_EQ(sg.name(), "no_reactor");
+    EXPECT_FLOAT_EQ(sg.get_shares(), 250);
+    auto key = sched.wait(scheduling_group_key_create(make_scheduling_group_key_config<counted>(3)));
+    EXPECT_EQ(sg.get_specific<counted>(key).base, 3);
+    sched.wait(rename_scheduling_group(sg, "renamed"));
+    EXPECT_EQ(sg.name(), "renamed");
+    sched.wait(destroy_scheduling_group(sg));
+    EXPECT_FALSE(internal::scheduling_group_live(internal::scheduling_group_index(sg)));
+    // Bad input is a failed future, not a crash.
+    auto f = destroy_scheduling_group(sg);
+    EXPECT_THROW(sched.wait(std::move(f)), std::invalid_argument);
+    auto g = create_scheduling_group("bad_shares", std::numeric_limits<float>::quiet_NaN());
+    EXPECT_THROW(sched.wait(std::move(g)), std::invalid_argument);
+    internal::destroy_all_scheduling_group_specific();
+}
+
 } // namespace
 } // namespace seastar

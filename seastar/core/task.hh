@@ -43,7 +43,7 @@
 
 #include <atomic>
 
-#include "seastar/core/scheduling.hh"
+#include "seastar/core/internal/scheduling_group_registry.hh"
 
 namespace seastar {
 

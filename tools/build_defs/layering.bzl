@@ -1,4 +1,6 @@
-"""Layering rules checked by a test (genquery + a shell check), not by review.
+"""Layering rules checked by tests (genquery + a shell check), not by review.
+
+layering_test checks targets; package_layering_test checks packages (at the end).
 
     layering_test(
         name = "layering_test",
@@ -58,6 +60,41 @@ def layering_test(name, universe, forbid = {}, direct_dependents = {}, **kwargs)
         name = name,
         srcs = ["//tools/build_defs:layering_check.sh"],
         data = data,
+        args = args,
+        size = "small",
+        **kwargs
+    )
+
+def package_layering_test(name, universe, layers, exempt = [], **kwargs):
+    """A test that fails when a package depends on a package above it.
+
+    Args:
+      name: the test's name.
+      universe: the target whose dependency graph is checked (every edge in it).
+      layers: extended regexes over "package:" strings (e.g. "^//seastar/core:"),
+        one per layer, bottom first. Every package in the graph must match one;
+        a package may depend on its own layer and the layers below.
+      exempt: regexes over labels whose own dependencies are not checked (a
+        target on its way to another package), each with the reason beside it.
+      **kwargs: passed to the sh_test.
+    """
+    query = name + "_graph"
+    native.genquery(
+        name = query,
+        expression = "deps(%s)" % universe,
+        scope = [universe],
+        opts = _QUERY_OPTS + ["--output=graph", "--nograph:factored"],
+        testonly = True,
+    )
+    args = ["$(location :%s)" % query]
+    for layer in layers:
+        args += ["layer", "'%s'" % layer.replace("$", "$$")]
+    for pattern in exempt:
+        args += ["exempt", "'%s'" % pattern.replace("$", "$$")]
+    native.sh_test(
+        name = name,
+        srcs = ["//tools/build_defs:package_layering_check.sh"],
+        data = [":" + query],
         args = args,
         size = "small",
         **kwargs

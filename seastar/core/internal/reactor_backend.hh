@@ -1,11 +1,12 @@
 // The reactor backend interface: how a reactor waits for fd readiness,
 // submits disk I/O and sleeps until something happens.
 //
-// Three implementations exist, each its own target: epoll
+// Three implementations exist, each its own target that registers itself
+// here when it is linked in (register_reactor_backend): epoll
 // (reactor_backend_epoll), linux-aio (reactor_backend_aio: IOCB_CMD_POLL for
 // readiness, io_getevents for completions) and io_uring (reactor_backend_uring).
-// reactor_backend_selector picks one at start-up. Nothing here names a
-// third-party type.
+// reactor_backend_selector picks one of the registered ones at start-up; the
+// reactor depends on none of them. Nothing here names a third-party type.
 //
 // Contract:
 //   * A backend belongs to one reactor thread; every call except wakeup()
@@ -17,12 +18,15 @@
 //     writeable waiter per fd at a time; a second fails with std::logic_error.
 //   * forget() must be called before the fd is closed; waiters still pending
 //     fail with std::system_error(ECANCELED).
+//   * Blocking work (disk I/O epoll cannot do, fdatasync under linux-aio)
+//     goes to the shard's one blocking-I/O thread, backend_options::blocking,
+//     which the reactor owns and whose completions the reactor runs.
 //   * submit_io() returns the syscall's result (bytes, or 0 for fdatasync) or a
 //     failed future with std::system_error. The buffers must stay valid until
 //     the future resolves.
 //   * Futures are fulfilled from poll()/wait(), on the reactor thread.
 //
-//     auto be = seastar::internal::make_reactor_backend({});   // selector
+//     auto be = seastar::internal::select_reactor_backend("", opts).backend;
 //     auto f = be->readable(state);
 //     be->wait(std::chrono::milliseconds(10));   // fulfils f if data arrived
 #pragma once
@@ -32,6 +36,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -41,6 +46,8 @@
 #include "seastar/core/future.hh"
 
 namespace seastar::internal {
+
+class syscall_pool;
 
 // Per-fd bookkeeping shared by the pollable_fd and its backend.
 class pollable_fd_state {
@@ -118,6 +125,11 @@ struct io_request {
 // Runs an io_request with plain blocking syscalls; returns the result or -errno.
 long perform_io_blocking(const io_request& req) noexcept;
 
+// Runs `req` on the blocking-I/O thread `pool`; the future resolves (when the
+// pool's owner completes its items) with the result, or fails with
+// std::system_error(errno, `what`). Throws what syscall_pool::submit throws.
+future<size_t> submit_blocking_io(syscall_pool& pool, const io_request& req, const char* what);
+
 // What a backend factory is given.
 struct backend_options {
     // Queue depth of completion-based backends (linux-aio events, io_uring entries).
@@ -125,6 +137,10 @@ struct backend_options {
     // Backend names the selector treats as unavailable, to test fallbacks
     // (added to those in the environment variable SEASTAR_UNAVAILABLE_BACKENDS).
     std::vector<std::string> simulate_unavailable;
+    // The shard's blocking-I/O thread, shared by the reactor and its backend
+    // (the reactor completes its items). Required: a backend's factory throws
+    // std::invalid_argument without it.
+    syscall_pool* blocking = nullptr;
 };
 
 // Thrown by a backend's factory when the kernel or its limits rule it out.
@@ -153,6 +169,34 @@ public:
     virtual void wait(std::optional<std::chrono::nanoseconds> timeout) noexcept = 0;
     // Ends a wait() in progress, or makes the next one return at once.
     virtual void wakeup() noexcept = 0;
+};
+
+// ---- the registry of linked-in backends ----
+//
+// A backend target registers its factory from a static initializer in its .cc
+// (its target is alwayslink), so linking the target is what makes the backend
+// available; nothing names the backends in code.
+
+// Makes a backend; throws backend_unavailable when the kernel rules it out.
+using reactor_backend_factory = std::unique_ptr<reactor_backend> (*)(const backend_options&);
+
+// Adds `name` (as --reactor-backend spells it). The default choice tries
+// backends by ascending `preference`. Registering a name twice keeps the first.
+// Called during static initialization; not thread-safe.
+void register_reactor_backend(std::string_view name, int preference, reactor_backend_factory factory);
+
+// The registered backends' names, in the order the default choice tries them.
+std::vector<std::string> registered_reactor_backends();
+
+// The factory registered under `name`, or nullptr.
+reactor_backend_factory find_reactor_backend(std::string_view name);
+
+// Registers a backend from a namespace-scope object in the backend's .cc:
+//     const reactor_backend_registration reg("epoll", 30, make_epoll_backend);
+struct reactor_backend_registration {
+    reactor_backend_registration(std::string_view name, int preference, reactor_backend_factory factory) {
+        register_reactor_backend(name, preference, factory);
+    }
 };
 
 } // namespace seastar::internal

@@ -1,7 +1,8 @@
 // The linux-aio reactor backend.
 //
 // linux-aio: readiness through IOCB_CMD_POLL, disk I/O through io_submit,
-// completions through io_getevents. fdatasync runs on a helper thread (most
+// completions through io_getevents. fdatasync runs on the shard's blocking-I/O
+// thread (backend_options::blocking; most
 // filesystems reject IOCB_CMD_FDSYNC). Throws backend_unavailable when
 // io_setup fails (ENOSYS, or EAGAIN when fs.aio-max-nr is exhausted).
 //

@@ -1,6 +1,7 @@
 // The epoll reactor backend.
 //
-// epoll(7) for readiness; disk I/O runs on a helper thread (syscall_pool) with
+// epoll(7) for readiness; disk I/O runs on the shard's blocking-I/O thread
+// (backend_options::blocking) with
 // preadv/pwritev/fdatasync, since epoll cannot report file completion.
 //
 // Contract: see reactor_backend.hh. The factory throws backend_unavailable

@@ -1,5 +1,5 @@
 // create/destroy/rename_scheduling_group and scheduling_group_key_create:
-// the process-wide registry step (core/scheduling.cc) plus a per-shard step
+// the process-wide registry step (internal/scheduling_group_registry.cc) plus a per-shard step
 // run on every shard (internal/scheduler_groups.hh).
 #include "seastar/core/internal/scheduler_groups.hh"
 
@@ -9,7 +9,6 @@
 #include <utility>
 
 #include "seastar/core/coroutine.hh"
-#include "seastar/core/reactor.hh"
 #include "seastar/core/scheduling.hh"
 
 namespace seastar {
@@ -24,6 +23,12 @@ scheduling_group_broadcaster& broadcaster() {
 }
 
 } // namespace
+
+constinit thread_local scheduling_group_queues* local_queues = nullptr;
+
+scheduling_group_queues* set_local_scheduling_group_queues(scheduling_group_queues* q) noexcept {
+    return std::exchange(local_queues, q);
+}
 
 void set_scheduling_group_broadcaster(scheduling_group_broadcaster b) {
     broadcaster() = std::move(b);
@@ -50,8 +55,8 @@ future<scheduling_group> create_scheduling_group(std::string name, float shares)
     try {
         co_await internal::broadcast_scheduling_group_step([sg, index] {
             internal::reset_local_scheduling_group_shares(index);
-            if (engine_is_ready()) {
-                engine().init_scheduling_group(sg);
+            if (internal::local_queues) {
+                internal::local_queues->init_scheduling_group(sg);
             }
             internal::init_scheduling_group_specific(index);
         });
@@ -62,8 +67,8 @@ future<scheduling_group> create_scheduling_group(std::string name, float shares)
         // Undo on every shard, then give the index back.
         co_await internal::broadcast_scheduling_group_step([sg, index] {
             internal::destroy_scheduling_group_specific(index);
-            if (engine_is_ready()) {
-                engine().destroy_scheduling_group_queue(sg);
+            if (internal::local_queues) {
+                internal::local_queues->destroy_scheduling_group_queue(sg);
             }
         }).handle_exception([](std::exception_ptr) {});
         internal::release_scheduling_group(index);
@@ -85,15 +90,15 @@ future<> destroy_scheduling_group(scheduling_group sg) noexcept {
     }
     std::string name = sg.name();
     co_await internal::broadcast_scheduling_group_step([sg, name] {
-        if (engine_is_ready() && engine().scheduling_group_queue_length(sg) != 0) {
+        if (internal::local_queues && internal::local_queues->scheduling_group_queue_length(sg) != 0) {
             throw std::logic_error("destroy_scheduling_group: scheduling group \"" + name +
                                    "\" still has tasks queued");
         }
     });
     co_await internal::broadcast_scheduling_group_step([sg, index] {
         internal::destroy_scheduling_group_specific(index);
-        if (engine_is_ready()) {
-            engine().destroy_scheduling_group_queue(sg);
+        if (internal::local_queues) {
+            internal::local_queues->destroy_scheduling_group_queue(sg);
         }
     });
     internal::release_scheduling_group(index);

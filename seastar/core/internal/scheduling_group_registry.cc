@@ -1,7 +1,7 @@
 // The process-wide registry of scheduling groups and per-group keys, and each
 // thread's (shard's) own view of them: its shares, its cached names and its
 // per-group values.
-#include "seastar/core/scheduling.hh"
+#include "seastar/core/internal/scheduling_group_registry.hh"
 
 #include <array>
 #include <atomic>
