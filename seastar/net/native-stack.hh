@@ -111,6 +111,7 @@ public:
     net::icmp& icmp() noexcept { return _icmp; }
     net::udp& udp() noexcept { return _udp; }
     net::tcp& tcp() noexcept { return _tcp.tcp(); }
+    native_tcp& tcp_layer() noexcept { return _tcp; }
 
 private:
     std::shared_ptr<device> _dev;

@@ -34,6 +34,7 @@ void native_tcp::received(packet p, const ipv4_rx_info& info) noexcept {
         // Keep the order of what is already waiting.
         try {
             _pending.push_back(pending{std::move(p), info.src.ip, info.dst.ip, info.l4_csum_verified});
+            ++_deferred;
         } catch (const std::bad_alloc&) {
             return; // dropped, as a full NIC ring would
         }

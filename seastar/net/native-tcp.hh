@@ -49,6 +49,9 @@ public:
     ::seastar::socket socket();
 
     net::tcp& tcp() noexcept { return _tcp; }
+    // Segments that arrived while TCP was inside send() and were handed
+    // over later (the re-entry rule).
+    uint64_t deferred_segments() const noexcept { return _deferred; }
 
     // ip_protocol
     void received(packet p, const ipv4_rx_info& info) noexcept override;
@@ -70,6 +73,7 @@ private:
     ipv4& _ip;
     bool _in_send = false;
     bool _rx_verified = false;
+    uint64_t _deferred = 0;
     std::deque<pending> _pending;
     timer<> _drain_timer;
     // Last: its destructor may still send (RST) through this object.
