@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 #include "seastar/core/local_scheduler.hh"
 #include "seastar/net/net_test_util.hh"
@@ -95,6 +97,42 @@ TEST(interface, a_full_batch_is_sent_at_once) {
     EXPECT_EQ(r.dev->sent().size(), qp::tx_batch);
     r.sched.run_until_idle();
     EXPECT_EQ(r.dev->sent().size(), qp::tx_batch);
+}
+
+// A queue whose device answers from inside send_batch(), as a peer wired
+// back to back does: the answer is queued on this same queue while its
+// batch is going out.
+class answering_qp final : public qp {
+public:
+    std::vector<std::string> wire;
+    bool answered = false;
+
+protected:
+    void send_batch(std::vector<frame>& batch) noexcept override {
+        for (auto& f : batch) {
+            wire.push_back(flatten(f.p));
+            if (!answered) {
+                answered = true;
+                for (std::size_t i = 0; i < qp::tx_batch; ++i) {
+                    send(frame{packet("late", 4), {}});
+                }
+            }
+        }
+    }
+};
+
+TEST(qp, frames_queued_while_a_batch_goes_out_follow_it) {
+    local_scheduler sched;
+    answering_qp q;
+    for (std::size_t i = 0; i < qp::tx_batch; ++i) {
+        q.send(frame{packet("early", 5), {}});
+    }
+    sched.run_until_idle();
+    ASSERT_EQ(q.wire.size(), 2 * qp::tx_batch);
+    for (std::size_t i = 0; i < q.wire.size(); ++i) {
+        EXPECT_EQ(q.wire[i], i < qp::tx_batch ? "early" : "late") << i;
+    }
+    EXPECT_EQ(q.stats().tx_frames, 2 * qp::tx_batch);
 }
 
 TEST(interface, queue_destroyed_with_a_pending_flush) {

@@ -37,10 +37,6 @@ ipv4_address parse_netmask(const std::string& text) {
     return m;
 }
 
-std::system_error no_tcp() {
-    return std::system_error(EPROTONOSUPPORT, std::system_category(), "native stack: TCP is not available yet");
-}
-
 } // namespace
 
 std::span<const native_stack_option_desc> native_stack_option_descriptions() noexcept {
@@ -87,7 +83,7 @@ native_network_stack::native_network_stack(std::shared_ptr<device> dev, native_s
     : _dev(std::move(dev)), _iface(_dev->make_queue(qid), _dev->hw_address(), _dev->hw_features()),
       _arp(_iface, arp_config{.now = cfg.now}),
       _ip(_iface, _arp, ipv4_config{.host = cfg.host, .netmask = cfg.netmask, .gateway = cfg.gateway, .now = cfg.now}),
-      _icmp(_ip), _udp(_ip), _use_dhcp(cfg.dhcp), _dhcp_config(cfg.dhcp_config) {
+      _icmp(_ip), _udp(_ip), _tcp(_ip, std::move(cfg.tcp)), _use_dhcp(cfg.dhcp), _dhcp_config(cfg.dhcp_config) {
     if (cfg.expire_period.count() > 0) {
         _timer = std::make_unique<expire_timer>();
         _timer->t.set_callback([this] { expire(); });
@@ -127,12 +123,12 @@ void native_network_stack::expire() {
     _ip.expire();
 }
 
-server_socket native_network_stack::listen(socket_address, listen_options) {
-    throw no_tcp();
+server_socket native_network_stack::listen(socket_address sa, listen_options opts) {
+    return _tcp.listen(sa, opts);
 }
 
 ::seastar::socket native_network_stack::socket() {
-    throw no_tcp();
+    return _tcp.socket();
 }
 
 udp_channel native_network_stack::make_udp_channel(const socket_address& local) {

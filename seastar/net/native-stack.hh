@@ -1,12 +1,11 @@
 // The native network stack: Seastar's user-space TCP/IP stack, one instance
 // per shard over a device queue that shard owns (device -> ethernet ->
-// arp / ipv4 (+ icmp) -> udp), behind the same network_stack interface as
-// the POSIX stack, so a program switches with `--network-stack native`.
+// arp / ipv4 (+ icmp) -> udp / tcp), behind the same network_stack interface
+// as the POSIX stack, so a program switches with `--network-stack native`.
 //
-// What it serves today: UDP channels (make_udp_channel), ping replies, ARP,
-// and a DHCP client for its own address.
-// TCP (listen, connect, socket) joins when the TCP layer is plugged in;
-// until then those calls throw std::system_error(EPROTONOSUPPORT).
+// What it serves: TCP through listen() and socket() (native-tcp.hh; the
+// sockets behave as the POSIX stack's), UDP channels (make_udp_channel),
+// ping replies, ARP, and a DHCP client for its own address.
 //
 // Options, spelled as Seastar spells them on the command line:
 //   --tap-device NAME          the TAP interface to attach to (tap0)
@@ -43,6 +42,7 @@
 #include "seastar/net/icmp.hh"
 #include "seastar/net/interface.hh"
 #include "seastar/net/ip.hh"
+#include "seastar/net/native-tcp.hh"
 #include "seastar/net/net.hh"
 #include "seastar/net/stack.hh"
 #include "seastar/net/udp.hh"
@@ -82,6 +82,7 @@ struct native_stack_config {
     // Get the address by DHCP in initialize() (host, netmask, gateway unused).
     bool dhcp = false;
     dhcp::config dhcp_config;
+    tcp_config tcp;
 };
 
 class native_network_stack final : public network_stack {
@@ -109,6 +110,8 @@ public:
     net::ipv4& ip() noexcept { return _ip; }
     net::icmp& icmp() noexcept { return _icmp; }
     net::udp& udp() noexcept { return _udp; }
+    net::tcp& tcp() noexcept { return _tcp.tcp(); }
+    native_tcp& tcp_layer() noexcept { return _tcp; }
 
 private:
     std::shared_ptr<device> _dev;
@@ -117,6 +120,7 @@ private:
     net::ipv4 _ip;
     net::icmp _icmp;
     net::udp _udp;
+    native_tcp _tcp;
     struct expire_timer;
     std::unique_ptr<expire_timer> _timer;
     bool _use_dhcp;

@@ -85,18 +85,6 @@ struct two_stacks {
     }
 };
 
-SEASTAR_TEST_CASE(native_stack, tcp_is_not_available_yet) {
-    two_stacks s;
-    try {
-        s.a->listen(socket_address(ipv4_addr(80)), {});
-        ADD_FAILURE();
-    } catch (const std::system_error& e) {
-        EXPECT_EQ(e.code().value(), EPROTONOSUPPORT);
-    }
-    EXPECT_THROW(s.a->socket(), std::system_error);
-    co_return;
-}
-
 SEASTAR_TEST_CASE(native_stack, udp_both_ways_over_a_clean_cable) {
     two_stacks s;
     auto ca = s.a->make_udp_channel(socket_address(ipv4_addr(1000)));

@@ -37,6 +37,10 @@ void qp::send(frame f) {
         flush();
         return;
     }
+    schedule_flush();
+}
+
+void qp::schedule_flush() {
     if (!_pending_flush) {
         _pending_flush = new flush_task(this);
         schedule(_pending_flush);
@@ -47,6 +51,13 @@ void qp::flush() noexcept {
     if (_tx.empty()) {
         return;
     }
+    if (_flushing) {
+        // Sent from inside send_batch() (a device that delivers to a peer at
+        // once, and the peer answered): these frames go after the batch in
+        // progress, never before it.
+        schedule_flush();
+        return;
+    }
     auto batch = std::move(_tx);
     _tx.clear();
     for (auto& f : batch) {
@@ -54,7 +65,12 @@ void qp::flush() noexcept {
         _stats.tx_bytes += f.p.len();
     }
     _stats.tx_batches++;
+    _flushing = true;
     send_batch(batch);
+    _flushing = false;
+    if (!_tx.empty()) {
+        schedule_flush();
+    }
 }
 
 void qp::deliver(frame f) noexcept {

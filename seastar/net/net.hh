@@ -97,7 +97,8 @@ public:
     void receive(std::function<void(frame)> receiver);
     // Queues f for transmission in the current batch.
     void send(frame f);
-    // Sends what is queued now.
+    // Sends what is queued now (from inside send_batch(): after the batch
+    // being sent, from a task, so frames leave in the order they were queued).
     void flush() noexcept;
     const qp_stats& stats() const noexcept { return _stats; }
 
@@ -114,6 +115,9 @@ private:
     std::function<void(frame)> _receiver;
     std::vector<frame> _tx;
     flush_task* _pending_flush = nullptr;
+    bool _flushing = false;
+
+    void schedule_flush();
 };
 
 class device {
