@@ -28,7 +28,7 @@ enum class direction { in, out };
 
 // Waits until the fd is readable (in) or writeable (out).
 future<> wait_for(const state_ptr& s, direction d) {
-    if (s->fd < 0) {
+    if (!s || s->fd < 0) {
         return errno_future<void>(EBADF, "pollable_fd closed");
     }
     try {
@@ -43,7 +43,7 @@ future<> wait_for(const state_ptr& s, direction d) {
 // waiting for readiness in direction `d` between attempts.
 template <typename Op>
 future<size_t> retry(state_ptr s, direction d, Op op, const char* what) {
-    if (s->fd < 0) {
+    if (!s || s->fd < 0) { // closed (or never opened): fail, never touch the state
         return errno_future(EBADF, what);
     }
     auto r = op(s->fd);

@@ -89,6 +89,31 @@ TEST_P(backend_conformance, read_some_waits_for_data_and_reports_eof) {
     });
 }
 
+TEST_P(backend_conformance, a_closed_fd_fails_reads_and_writes_with_ebadf) {
+    run([]() -> future<> {
+        auto [a, b] = make_socketpair();
+        a.close();
+        char buf[4];
+        auto code = [](future<size_t> f) -> future<int> {
+            try {
+                co_await std::move(f);
+            } catch (const std::system_error& e) {
+                co_return e.code().value();
+            }
+            co_return 0;
+        };
+        EXPECT_EQ(co_await code(a.read_some(buf, sizeof(buf))), EBADF);
+        EXPECT_EQ(co_await code(a.write_some("x", 1)), EBADF);
+        int readable_err = 0;
+        try {
+            co_await a.readable();
+        } catch (const std::system_error& e) {
+            readable_err = e.code().value();
+        }
+        EXPECT_EQ(readable_err, EBADF);
+    });
+}
+
 TEST_P(backend_conformance, writeable_again_after_the_peer_drains) {
     run([]() -> future<> {
         auto [a, b] = make_socketpair();

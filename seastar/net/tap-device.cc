@@ -66,6 +66,9 @@ public:
 private:
     static future<> rx_loop(std::shared_ptr<tap_state> s, uint32_t buf_size) {
         return repeat([s, buf_size] {
+                   if (!s->owner) { // the queue is gone and closed the descriptor
+                       return make_ready_future<stop_iteration>(stop_iteration::yes);
+                   }
                    auto buf = temporary_buffer<char>(buf_size);
                    char* data = buf.get_write();
                    return s->fd.read_some(data, buf_size).then([s, buf = std::move(buf)](size_t n) mutable {

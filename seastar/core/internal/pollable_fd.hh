@@ -10,9 +10,9 @@
 //   * At most one operation waiting for readability and one for writeability
 //     at a time (as with Seastar); a second fails with std::logic_error.
 //   * close() (or destruction) fails waiting operations with
-//     std::system_error(ECANCELED); operations that resume after the close
-//     fail with EBADF. Errors of syscalls come as failed futures carrying
-//     std::system_error; nothing throws synchronously except constructors.
+//     std::system_error(ECANCELED); operations that resume after the close,
+//     and operations started on a closed pollable_fd, fail with EBADF. Errors of syscalls come as failed futures
+//     carrying std::system_error; nothing throws synchronously except constructors.
 //   * The buffers passed to an operation must stay valid until it resolves.
 //   * read_some() returns 0 at end of file; write_some() may write less than
 //     asked.
