@@ -484,8 +484,8 @@ static_assert(nr_size_classes == internal::nr_size_classes);
 statistics stats() noexcept {
     statistics s;
     auto fill = [&s](shard_heap& h) {
-        s._largest_free_span = h.largest_free_span_bytes(); // flushes the cache: first
         s._total = h.limit_bytes();
+        s._largest_free_span = h.largest_free_span_bytes();
         s._allocated = h.used_bytes();
         const auto& c = h.counters();
         s._large_allocs = c.large_allocs + c.cache_hits;
@@ -493,7 +493,7 @@ statistics stats() noexcept {
         s._cache_flushes = c.cache_flushes;
         s._released = c.released_bytes;
         s._releases = c.releases;
-        s._resident_free = h.resident_free_bytes();
+        s._resident_free = h.resident_free_bytes() + h.cached_bytes(); // the cache counts as free
         s._cross_cpu_frees = c.cross_frees_sent;
         s._cross_received = c.cross_frees_received;
         s._failed = c.failed;

@@ -19,7 +19,8 @@
 //   registered reclaimers could not free enough; they never abort the process (unless
 //   set_abort_on_allocation_failure(true)). Nothing here throws except configure(),
 //   init_shard() (usage errors) and reclaimer's constructor (never, in practice).
-// - stats() describes the calling thread's heap (its shard, or the shared heap).
+// - stats() describes the calling thread's heap (its shard, or the shared heap). It only
+//   reads: it neither flushes the large-block cache nor changes what later allocations get.
 // - Freed large blocks (up to 1 MiB) wait in a small per-shard cache for reuse by an
 //   allocation of the same page count; the cache is merged back into the free space before
 //   any allocation is allowed to fail, so an allocation still succeeds whenever enough
@@ -120,8 +121,8 @@ public:
 
     size_t total_memory() const noexcept { return _total; }
     size_t free_memory() const noexcept { return _total - _allocated; }
-    // Pages in use: small-object spans and large allocations (not the large-block cache,
-    // which stats() flushes before taking the snapshot).
+    // Pages in use: small-object spans and large allocations (not blocks waiting in the
+    // large-block cache, which count as free).
     size_t allocated_memory() const noexcept { return _allocated; }
     size_t mallocs() const noexcept { return _mallocs; }
     size_t frees() const noexcept { return _frees; }
@@ -131,18 +132,22 @@ public:
     size_t cross_cpu_frees_received() const noexcept { return _cross_received; }
     size_t failed_allocations() const noexcept { return _failed; }
     size_t large_allocations() const noexcept { return _large_allocs; }
-    // Largest contiguous free range, i.e. the largest allocation that can succeed now.
+    // Largest contiguous free range, i.e. the largest allocation that can succeed now
+    // (blocks in the large-block cache count as free and merged with their free neighbours,
+    // as an allocation would merge them before failing).
     size_t largest_free_span() const noexcept { return _largest_free_span; }
     size_t reclaims() const noexcept { return _reclaims; }
     // Large allocations served by the large-block cache (included in large_allocations()).
     size_t large_cache_hits() const noexcept { return _cache_hits; }
-    // Times the large-block cache was merged back into the free space (pressure, stats()).
+    // Times the large-block cache was merged back into the free space (memory pressure,
+    // release_free_memory(), a lower shard limit; never stats()).
     size_t large_cache_flushes() const noexcept { return _cache_flushes; }
     // Bytes of free memory given back to the operating system so far (each counted as it
     // was believed resident when given back), and how many madvise calls did it.
     size_t released_memory() const noexcept { return _released; }
     size_t releases() const noexcept { return _releases; }
-    // Upper bound of the free memory still resident (not given back).
+    // Upper bound of the free memory still resident (not given back), blocks in the
+    // large-block cache included.
     size_t resident_free_memory() const noexcept { return _resident_free; }
     const std::array<size_class_stats, nr_size_classes>& size_classes() const noexcept { return _classes; }
 

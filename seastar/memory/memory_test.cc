@@ -539,5 +539,30 @@ TEST(memory, large_blocks_are_reused_and_free_memory_goes_back_to_the_os) {
     });
 }
 
+TEST(memory, stats_reads_without_flushing_the_large_block_cache) {
+    on_shard(6, [] {
+        constexpr size_t size = 96 << 10;
+        release_free_memory(); // an empty cache, whatever earlier tests sent this shard
+        void* a = allocate(size);
+        ASSERT_NE(a, nullptr);
+        free(a); // waits in the cache
+        auto before = stats();
+        auto again = stats();
+        EXPECT_EQ(again.large_cache_flushes(), before.large_cache_flushes()) << "stats() flushed the cache";
+        EXPECT_EQ(again.large_cache_hits(), before.large_cache_hits());
+        EXPECT_EQ(again.allocated_memory(), before.allocated_memory());
+        EXPECT_EQ(again.resident_free_memory(), before.resident_free_memory());
+        EXPECT_GE(again.resident_free_memory(), size) << "the cached block is free and resident";
+        EXPECT_GE(again.largest_free_span(), size) << "the cached block counts as free";
+        EXPECT_EQ(again.largest_free_span(), before.largest_free_span());
+        EXPECT_EQ(allocate(size), a) << "the block stayed in the cache";
+        auto after = stats();
+        EXPECT_EQ(after.large_cache_hits(), before.large_cache_hits() + 1);
+        EXPECT_EQ(after.large_cache_flushes(), before.large_cache_flushes());
+        EXPECT_EQ(after.allocated_memory(), before.allocated_memory() + size);
+        free(a);
+    });
+}
+
 } // namespace
 } // namespace seastar::memory

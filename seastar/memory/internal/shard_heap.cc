@@ -394,17 +394,48 @@ bool shard_heap::flush_cache() noexcept {
     return true;
 }
 
-size_t shard_heap::largest_free_span_bytes() noexcept {
-    flush_cache();
-    if (!_nonempty) {
-        return 0;
-    }
-    unsigned b = 63u - unsigned(__builtin_clzll(_nonempty));
+size_t shard_heap::largest_free_span_bytes() const noexcept {
+    // Without the cache, the longest free span is in the highest non-empty bucket.
     size_t best = 0;
-    for (page_desc* d = _buckets[b]; d; d = d->next) {
-        best = d->npages > best ? d->npages : best;
+    if (_nonempty) {
+        unsigned b = 63u - unsigned(__builtin_clzll(_nonempty));
+        for (const page_desc* d = _buckets[b]; d; d = d->next) {
+            best = d->npages > best ? d->npages : best;
+        }
     }
-    size_t room = _limit_pages > _used_pages ? _limit_pages - _used_pages : 0;
+    // A flush would merge every cached span with its free and cached neighbours. Measure
+    // those runs in place: each run is walked once, from its first span, when the walk over
+    // the cache meets the first cached span of the run.
+    const page_desc* base = descs();
+    auto head_before = [base](size_t start) {  // the head of the span ending at start - 1
+        const page_desc* t = base + start - 1; // the guard page precedes the first data page
+        return t - t->head_offset;
+    };
+    auto mergeable = [](const page_desc* d) { return d->kind == kind_free || d->kind == kind_cached; };
+    for (size_t n = 1; n <= cache_max_pages && _cache_pages; ++n) {
+        for (const free_object* o = _cache[n]; o; o = o->next) {
+            size_t start = (uintptr_t(o) - uintptr_t(this)) >> page_shift;
+            const page_desc* l = head_before(start);
+            size_t run = start;
+            if (l->kind == kind_cached) {
+                continue; // not the first cached span of its run
+            }
+            if (l->kind == kind_free) {
+                // Free spans never touch each other: what precedes this one is used or cached.
+                if (head_before(size_t(l - base))->kind == kind_cached) {
+                    continue;
+                }
+                run = size_t(l - base);
+            }
+            size_t pages = 0;
+            for (size_t i = run; i < _end_page && mergeable(base + i); i += base[i].npages) {
+                pages += base[i].npages;
+            }
+            best = pages > best ? pages : best;
+        }
+    }
+    size_t in_use = _used_pages - _cache_pages;
+    size_t room = _limit_pages > in_use ? _limit_pages - in_use : 0;
     return (best < room ? best : room) << page_shift;
 }
 

@@ -17,8 +17,8 @@
 //   in a small cache, one LIFO list per page count, bounded in pages, so that the next
 //   allocation of the same size takes one from there without touching the span allocator.
 //   The cache is flushed (its spans freed and merged) before an allocation is allowed to
-//   fail, before the pressure hook runs, by trim() and by largest_free_span_bytes(), so the
-//   guarantee above still holds.
+//   fail, before the pressure hook runs and by trim(), so the guarantee above still holds.
+//   The statistics (largest_free_span_bytes() included) read the heap without flushing it.
 // - Free pages go back to the operating system lazily, through the release hook (madvise),
 //   only when spans are freed (never on an allocation's fast path; an allocation under
 //   pressure may flush the cache and so free spans): a freed span of at least
@@ -158,9 +158,11 @@ public:
     size_t cached_bytes() const noexcept { return _cache_pages << page_shift; }
     // Free bytes that may still be resident (freed since they were last given back).
     size_t resident_free_bytes() const noexcept { return _free_dirty_pages << page_shift; }
-    // Largest allocation that can succeed now. Flushes the cache first, so that what
-    // merging would form is counted.
-    size_t largest_free_span_bytes() noexcept;
+    // Largest allocation that can succeed now: cached spans count as merged with their free
+    // and cached neighbours, as an allocation under pressure would merge them. Changes
+    // nothing (the cache stays as it is); costs a walk of the cache lists and of the runs
+    // they touch.
+    size_t largest_free_span_bytes() const noexcept;
     uint64_t class_allocs(unsigned c) const noexcept { return _class_allocs[c]; }
     uint64_t class_frees(unsigned c) const noexcept { return _class_frees[c]; }
     size_t class_spans(unsigned c) const noexcept { return _classes[c].spans; }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <random>
@@ -392,6 +393,40 @@ TEST(shard_heap, freed_large_spans_are_reused_from_the_cache_by_page_count) {
     EXPECT_TRUE(f.heap->trim());
     EXPECT_EQ(f.heap->cached_bytes(), 0u);
     EXPECT_EQ(f.heap->largest_free_span_bytes(), size_t(16) << 20) << "everything merged back";
+}
+
+TEST(shard_heap, largest_free_span_counts_cached_spans_merged_without_flushing) {
+    constexpr size_t mib = size_t(1) << 20;
+    heap_fixture f(16 * mib);
+    f.heap->set_cache_limit(2 * mib);
+    std::vector<char*> v;
+    for (int i = 0; i < 16; ++i) { // the whole limit, in spans of the largest cached size
+        v.push_back(static_cast<char*>(f.heap->allocate(mib)));
+        ASSERT_NE(v.back(), nullptr);
+    }
+    std::sort(v.begin(), v.end());
+    for (size_t i = 1; i < v.size(); ++i) {
+        ASSERT_EQ(v[i], v[i - 1] + mib) << "one contiguous range";
+    }
+    EXPECT_EQ(f.heap->largest_free_span_bytes(), 0u);
+    f.heap->free_local(v[3]); // cached
+    f.heap->free_local(v[5]); // cached: the cache is now full
+    f.heap->free_local(v[4]); // merged at once, between the two cached spans
+    f.heap->free_local(v[10]);
+    EXPECT_EQ(f.heap->cached_bytes(), 2 * mib);
+    auto flushes = f.heap->counters().cache_flushes;
+    EXPECT_EQ(f.heap->largest_free_span_bytes(), 3 * mib) << "cached | free | cached";
+    EXPECT_EQ(f.heap->largest_free_span_bytes(), 3 * mib);
+    EXPECT_EQ(f.heap->counters().cache_flushes, flushes);
+    EXPECT_EQ(f.heap->cached_bytes(), 2 * mib);
+    EXPECT_EQ(f.heap->used_bytes(), 12 * mib);
+    auto hits = f.heap->counters().cache_hits;
+    EXPECT_EQ(f.heap->allocate(mib), v[5]) << "still in the cache (last in, first out)";
+    EXPECT_EQ(f.heap->counters().cache_hits, hits + 1);
+    EXPECT_EQ(f.heap->largest_free_span_bytes(), 2 * mib) << "cached | free";
+    f.heap->free_local(v[5]);
+    EXPECT_TRUE(f.heap->flush_cache());
+    EXPECT_EQ(f.heap->largest_free_span_bytes(), 3 * mib) << "the figure a flush forms";
 }
 
 TEST(shard_heap, a_full_cache_is_flushed_before_an_allocation_fails) {
