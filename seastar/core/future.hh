@@ -229,9 +229,13 @@ class promise {
     friend class future<T>;
     friend struct internal::future_access<T>;
 
-    void make_ready() noexcept {
+    void make_ready(bool urgent = false) noexcept {
         if (_task) {
-            ::seastar::schedule(_task);
+            if (urgent) {
+                ::seastar::schedule_urgent(_task);
+            } else {
+                ::seastar::schedule(_task);
+            }
             _task = nullptr;
         }
         if (_state != &_local_state) {
@@ -301,6 +305,16 @@ public:
         set_exception(std::make_exception_ptr(std::forward<Ex>(ex)));
     }
     void set_to_current_exception() noexcept { set_exception(std::current_exception()); }
+    // Moves the ready `state` (a value or an exception) into the future and
+    // schedules its continuation as urgent: it runs before tasks already queued.
+    void set_urgent_state(state_type&& state) noexcept {
+        assert(state.available() && "set_urgent_state() needs a ready state");
+        if (_state) {
+            assert(_state->pending() && "promise fulfilled twice");
+            *_state = std::move(state);
+            make_ready(true);
+        }
+    }
 };
 
 namespace internal {

@@ -512,5 +512,58 @@ TEST(future, public_types_and_wait) {
     pending.get();
 }
 
+TEST(future, set_urgent_state_runs_before_already_queued_tasks) {
+    local_scheduler sched;
+    std::vector<std::string> order;
+    promise<> first;
+    promise<int> urgent;
+    promise<int> plain;
+    auto f1 = first.get_future().then([&] { order.push_back("first"); });
+    auto f2 = urgent.get_future().then([&](int v) { order.push_back("urgent " + std::to_string(v)); });
+    auto f3 = plain.get_future().then([&](int v) { order.push_back("plain " + std::to_string(v)); });
+    first.set_value();  // queued first
+    plain.set_value(2); // queued behind it
+    internal::future_state<int> st(internal::ready_tag{}, 42);
+    urgent.set_urgent_state(std::move(st));
+    EXPECT_FALSE(st.valid()); // the state moved into the promise
+    sched.run_until_idle();
+    EXPECT_EQ(order, (std::vector<std::string>{"urgent 42", "first", "plain 2"}));
+    f1.get();
+    f2.get();
+    f3.get();
+}
+
+TEST(future, set_urgent_state_carries_an_exception) {
+    local_scheduler sched;
+    std::vector<std::string> order;
+    promise<> first;
+    promise<> urgent;
+    auto f1 = first.get_future().then([&] { order.push_back("first"); });
+    auto f2 = urgent.get_future().then_wrapped([&](future<> f) {
+        order.push_back(f.failed() ? "urgent failed" : "urgent ok");
+        return f;
+    });
+    first.set_value();
+    urgent.set_urgent_state(
+        internal::future_state<void>(internal::exception_tag{}, std::make_exception_ptr(test_error())));
+    sched.run_until_idle();
+    EXPECT_EQ(order, (std::vector<std::string>{"urgent failed", "first"}));
+    f1.get();
+    EXPECT_THROW(f2.get(), test_error);
+}
+
+TEST(future, set_urgent_state_without_a_continuation_makes_the_future_ready) {
+    local_scheduler sched;
+    promise<int> p;
+    auto f = p.get_future();
+    p.set_urgent_state(internal::future_state<int>(internal::ready_tag{}, 7));
+    EXPECT_TRUE(f.available());
+    EXPECT_EQ(f.get(), 7);
+    // Before get_future(): the state waits in the promise.
+    promise<int> q;
+    q.set_urgent_state(internal::future_state<int>(internal::ready_tag{}, 8));
+    EXPECT_EQ(q.get_future().get(), 8);
+}
+
 } // namespace
 } // namespace seastar

@@ -14,6 +14,9 @@
 //   resolves, whatever the outcome. Nothing here allocates except the close() promise.
 // - The gate must outlive every entry: destroying it with work in flight is a bug
 //   (asserted).
+// - gate and named_gate are basic_gate<false> and basic_gate<true>; a named_gate
+//   carries a name (name()) and its gate_closed_exception says which gate was closed:
+//   "<name>: gate closed" (a plain gate's says "gate closed").
 //
 // Example
 //   seastar::gate g;
@@ -26,26 +29,64 @@
 #include <cassert>
 #include <cstddef>
 #include <exception>
+#include <memory>
 #include <optional>
+#include <string>
 #include <type_traits>
 #include <utility>
 
 namespace seastar {
 
 class gate_closed_exception : public std::exception {
+    // Shared so that copying the exception never throws; null: the default text.
+    std::shared_ptr<const std::string> _msg;
+
 public:
-    const char* what() const noexcept override { return "gate closed"; }
+    gate_closed_exception() noexcept = default;
+    explicit gate_closed_exception(std::string msg) : _msg(std::make_shared<const std::string>(std::move(msg))) {}
+    const char* what() const noexcept override { return _msg ? _msg->c_str() : "gate closed"; }
 };
 
-class gate {
+namespace internal {
+
+template <bool Named>
+class gate_name {
+protected:
+    gate_closed_exception make_closed_exception() const noexcept { return gate_closed_exception(); }
+};
+
+template <>
+class gate_name<true> {
+    std::string _name;
+
+protected:
+    gate_name() noexcept = default;
+    explicit gate_name(std::string name) noexcept : _name(std::move(name)) {}
+    gate_closed_exception make_closed_exception() const { return gate_closed_exception(_name + ": gate closed"); }
+
+public:
+    const std::string& name() const noexcept { return _name; }
+};
+
+} // namespace internal
+
+template <bool Named>
+class basic_gate : public internal::gate_name<Named> {
     size_t _count = 0;
     std::optional<promise<>> _stopped;
 
 public:
-    gate() noexcept = default;
-    gate(const gate&) = delete;
-    gate& operator=(const gate&) = delete;
-    ~gate() { assert(_count == 0 && "gate destroyed with work in flight"); }
+    basic_gate() noexcept = default;
+    /// A named_gate: `name` appears in its gate_closed_exception.
+    explicit basic_gate(std::string name) noexcept
+        requires Named
+        : internal::gate_name<Named>(std::move(name)) {}
+    basic_gate(const basic_gate&) = delete;
+    basic_gate& operator=(const basic_gate&) = delete;
+    ~basic_gate() { assert(_count == 0 && "gate destroyed with work in flight"); }
+
+    /// The exception enter(), check() and with_gate() report for this gate once closed.
+    gate_closed_exception make_closed_exception() const { return internal::gate_name<Named>::make_closed_exception(); }
 
     /// Enters unless closed; returns whether it did.
     bool try_enter() noexcept {
@@ -59,7 +100,7 @@ public:
     /// Enters; throws gate_closed_exception if the gate is closed.
     void enter() {
         if (!try_enter()) {
-            throw gate_closed_exception();
+            throw make_closed_exception();
         }
     }
 
@@ -75,7 +116,7 @@ public:
     /// Throws gate_closed_exception if the gate is closed: lets long work notice shutdown.
     void check() const {
         if (_stopped) {
-            throw gate_closed_exception();
+            throw make_closed_exception();
         }
     }
 
@@ -95,12 +136,12 @@ public:
 
     /// An RAII entry into a gate.
     class holder {
-        gate* _g = nullptr;
+        basic_gate* _g = nullptr;
 
     public:
         holder() noexcept = default;
         /// Enters `g`; throws gate_closed_exception if it is closed.
-        explicit holder(gate& g) : _g(&g) { g.enter(); }
+        explicit holder(basic_gate& g) : _g(&g) { g.enter(); }
         holder(const holder& o) : _g(o._g) {
             if (_g) {
                 _g->enter();
@@ -143,20 +184,27 @@ public:
     }
 };
 
+using gate = basic_gate<false>;
+using named_gate = basic_gate<true>;
+
 /// Runs `func` inside `g`, leaving when its future resolves. Throws gate_closed_exception
 /// (synchronously, before running func) if `g` is closed, as Seastar does.
-template <typename Func>
-futurize_t<std::invoke_result_t<Func>> with_gate(gate& g, Func&& func) {
+template <bool Named, typename Func>
+futurize_t<std::invoke_result_t<Func>> with_gate(basic_gate<Named>& g, Func&& func) {
     g.enter();
     return futurize_invoke(std::forward<Func>(func)).finally([&g] { g.leave(); });
 }
 
 /// Like with_gate(), but reports a closed gate as a failed future instead of throwing.
-template <typename Func>
-futurize_t<std::invoke_result_t<Func>> try_with_gate(gate& g, Func&& func) noexcept {
+template <bool Named, typename Func>
+futurize_t<std::invoke_result_t<Func>> try_with_gate(basic_gate<Named>& g, Func&& func) noexcept {
     if (!g.try_enter()) {
-        return futurize<std::invoke_result_t<Func>>::make_exception_future(
-            std::make_exception_ptr(gate_closed_exception()));
+        try {
+            return futurize<std::invoke_result_t<Func>>::make_exception_future(
+                std::make_exception_ptr(g.make_closed_exception()));
+        } catch (...) {
+            return futurize<std::invoke_result_t<Func>>::make_exception_future(std::current_exception());
+        }
     }
     return futurize_invoke(std::forward<Func>(func)).finally([&g] { g.leave(); });
 }

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <stdexcept>
+#include <string>
 
 namespace seastar {
 namespace {
@@ -113,6 +114,62 @@ TEST_F(gate_test, holder_keeps_close_pending_until_released) {
     auto closed = g.close();
     EXPECT_FALSE(closed.available());
     h = gate::holder(); // move-assigning an empty holder leaves
+    EXPECT_TRUE(closed.available());
+    closed.get();
+}
+
+// The text of the exception `f` failed with (retrieving it); empty if it did not fail.
+std::string closed_message(future<>& f) {
+    try {
+        f.get();
+    } catch (const gate_closed_exception& e) {
+        return e.what();
+    }
+    return {};
+}
+
+TEST_F(gate_test, named_gate_names_itself_when_closed) {
+    named_gate g("compaction");
+    EXPECT_EQ(g.name(), "compaction");
+    auto f = with_gate(g, [] { return make_ready_future<>(); });
+    sched.run_until_idle();
+    f.get();
+    auto closed = g.close();
+    sched.run_until_idle();
+    closed.get();
+    try {
+        g.enter();
+        ADD_FAILURE() << "enter() on a closed named_gate did not throw";
+    } catch (const gate_closed_exception& e) {
+        EXPECT_STREQ(e.what(), "compaction: gate closed");
+    }
+    EXPECT_THROW(g.check(), gate_closed_exception);
+    EXPECT_FALSE(g.try_hold().has_value());
+    auto tf = try_with_gate(g, [] { return make_ready_future<>(); });
+    EXPECT_EQ(closed_message(tf), "compaction: gate closed");
+    // A copy of the exception keeps the text.
+    auto copy = g.make_closed_exception();
+    gate_closed_exception other = copy;
+    EXPECT_STREQ(other.what(), "compaction: gate closed");
+}
+
+TEST_F(gate_test, plain_gate_message_is_unnamed) {
+    gate g;
+    auto closed = g.close();
+    sched.run_until_idle();
+    closed.get();
+    auto tf = try_with_gate(g, [] { return make_ready_future<>(); });
+    EXPECT_EQ(closed_message(tf), "gate closed");
+}
+
+TEST_F(gate_test, named_gate_holder_waits_like_a_gate) {
+    named_gate g("reader");
+    auto h = g.hold();
+    auto closed = g.close();
+    sched.run_until_idle();
+    EXPECT_FALSE(closed.available());
+    h.release();
+    sched.run_until_idle();
     EXPECT_TRUE(closed.available());
     closed.get();
 }

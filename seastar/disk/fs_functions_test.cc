@@ -14,7 +14,7 @@
 
 #include "seastar/core/coroutine.hh"
 #include "seastar/core/file.hh"
-#include "seastar/core/seastar.hh"
+#include "seastar/disk/file_functions.hh"
 #include "seastar/testing/seastar_test.hh"
 #include "seastar/util/tmp_file.hh"
 

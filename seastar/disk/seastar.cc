@@ -1,4 +1,4 @@
-#include "seastar/core/seastar.hh"
+#include "seastar/disk/file_functions.hh"
 
 #include <fcntl.h>
 #include <linux/fs.h>

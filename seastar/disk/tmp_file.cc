@@ -9,7 +9,7 @@
 #include <system_error>
 
 #include "seastar/core/reactor.hh"
-#include "seastar/core/seastar.hh"
+#include "seastar/disk/file_functions.hh"
 
 namespace seastar {
 

@@ -13,8 +13,8 @@
 //     access or a missing file as false. Other errors (a path through a
 //     regular file: ENOTDIR) fail.
 //
-// The network functions of Seastar's seastar.hh (listen, connect, ...) are
-// not here: they belong to the network layer, above this one.
+// <seastar/core/seastar.hh> (//seastar:seastar_hh) declares these together
+// with the network functions; code of the disk layer includes this header.
 //
 //     auto f = co_await seastar::open_file_dma("data", seastar::open_flags::rw | seastar::open_flags::create);
 //     co_await seastar::rename_file("data", "data.old");
