@@ -25,5 +25,12 @@ expect 0 only "$dir/rdeps" @liburing//:liburing '^//seastar/(core:reactor_backen
 expect 1 forbid "$dir/deps" //x '^//seastar/core!:task$'
 expect 0 forbid "$dir/deps" //x '^//seastar/core!:future$'
 expect 2 forbid "$dir/missing" x y
-grep -q 'posix_stack' "$dir/out" || true
+expect 2 forbid "$dir/deps" x
+expect 2 sideways "$dir/deps" x y
+# Several rules in one call: one broken rule among clean ones fails the check
+# and is the one named.
+expect 1 forbid "$dir/deps" a '^//seastar/net' only "$dir/rdeps" @liburing//:liburing '^//seastar/core:reactor_backend_uring$' forbid "$dir/deps" b '^//x'
+grep -q "only targets matching" "$dir/out" || { echo "FAIL: the broken rule was not named"; cat "$dir/out"; exit 1; }
+grep -q "must not depend" "$dir/out" && { echo "FAIL: a clean rule was reported"; cat "$dir/out"; exit 1; }
+expect 0 forbid "$dir/deps" a '^//seastar/net' forbid "$dir/deps" b '^//x'
 echo "layering check self-test passed"

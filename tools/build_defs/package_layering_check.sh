@@ -23,10 +23,12 @@ while [ $# -ge 2 ]; do
 done
 [ $# -eq 0 ] || { echo "package layering: trailing arguments: $*" >&2; exit 2; }
 
+# Regexes are matched by bash itself (no process per match: this runs on
+# loaded CI machines).
 layer_of() {
     local i
     for i in "${!layers[@]}"; do
-        if grep -qE -- "${layers[$i]}" <<<"$1"; then
+        if [[ $1 =~ ${layers[$i]} ]]; then
             echo "$i"
             return
         fi
@@ -37,7 +39,7 @@ layer_of() {
 is_exempt() {
     local e
     for e in "${exempt[@]+"${exempt[@]}"}"; do
-        if grep -qE -- "$e" <<<"$1"; then
+        if [[ $1 =~ $e ]]; then
             return 0
         fi
     done
