@@ -54,13 +54,16 @@ future<phase_result> run_phase(file& f, uint64_t file_size, bool write, bool seq
         std::mt19937_64 rng(id + 1);
         auto buf = allocate_aligned_buffer<char>(reqsize, f.memory_dma_alignment());
         std::memset(buf.get(), 'i', reqsize);
-        while (clk::now() < deadline) {
+        // At least one request per loop: a phase that started late (a loaded
+        // machine, a stalled shard) still measures something instead of
+        // reporting zero, which no io_properties consumer accepts.
+        do {
             auto pos = (sequential ? next++ % blocks : rng() % blocks) * reqsize;
             auto n =
                 write ? co_await f.dma_write(pos, buf.get(), reqsize) : co_await f.dma_read(pos, buf.get(), reqsize);
             ++requests;
             bytes += n;
-        }
+        } while (clk::now() < deadline);
     };
     std::vector<future<>> loops;
     for (unsigned i = 0; i < parallelism; ++i) {
