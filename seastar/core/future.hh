@@ -957,4 +957,24 @@ future<std::decay_t<T>> as_ready_future(T&& value) noexcept {
     return make_ready_future<std::decay_t<T>>(std::forward<T>(value));
 }
 
+// ---- make_exception_future_with_backtrace ----
+// A future failed with `ex` whose what() also carries the backtrace of where it was made
+// (backtraced<Exc> of seastar/util/backtrace.hh: still catchable as Exc). The caller
+// includes seastar/util/backtrace.hh (and depends on //seastar/util:backtrace): the
+// futures layer itself stays free of the unwinder and its libraries.
+//
+//     return seastar::make_exception_future_with_backtrace<int>(std::runtime_error("bad"));
+template <typename Exc>
+class backtraced;
+
+template <typename T = void, typename Exception>
+future<T> make_exception_future_with_backtrace(Exception&& ex) noexcept {
+    using exc = std::remove_cvref_t<Exception>;
+    try {
+        return make_exception_future<T>(std::make_exception_ptr(backtraced<exc>(std::forward<Exception>(ex))));
+    } catch (...) {
+        return make_exception_future<T>(std::current_exception());
+    }
+}
+
 } // namespace seastar

@@ -11,6 +11,8 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "seastar/core/coroutine.hh"
+#include "seastar/core/gate.hh"
 #include "seastar/core/internal/reactor_backend_selector.hh"
 #include "seastar/core/internal/task_quota_timer.hh"
 #include "seastar/core/lowres_clock.hh"
@@ -121,6 +123,7 @@ reactor::reactor(reactor_config cfg)
         handle_signal(SIGINT, [this] { exit(0); });
         handle_signal(SIGTERM, [this] { exit(0); });
     }
+    _api.reset(internal::make_reactor_api_state(*this));
 }
 
 reactor::~reactor() {
@@ -438,6 +441,141 @@ reactor::stats reactor::get_stats() const noexcept {
     auto s = _stats;
     s.tasks_processed = tasks_processed();
     return s;
+}
+
+// ---- Seastar's reactor API: when_started, at_destroy, run_in_background, idle handler,
+// idle and busy time. Kept apart from the loop: a poller that records when the loop first
+// runs and how long the reactor sleeps, and calls the idle handler before it sleeps. ----
+
+namespace internal {
+
+class reactor_api_state final : public poller {
+    reactor& _r;
+    std::chrono::steady_clock::time_point _created = std::chrono::steady_clock::now();
+    std::chrono::nanoseconds _idle{0};
+    std::optional<std::chrono::steady_clock::time_point> _sleep_start;
+    bool _started = false;
+    std::vector<promise<>> _start_waiters;
+    gate _background;
+    idle_cpu_handler _idle_handler;
+    // at_destroy() functions, run after the at_exit() functions and background work.
+    std::deque<noncopyable_function<void()>> _at_destroy;
+
+public:
+    explicit reactor_api_state(reactor& r) : _r(r) {
+        _r.register_poller(this);
+        // Registered first, so it runs after every at_exit() function a program adds.
+        _r.at_exit([this]() -> future<> {
+            co_await _background.close();
+            while (!_at_destroy.empty()) {
+                auto func = std::move(_at_destroy.front());
+                _at_destroy.pop_front();
+                try {
+                    func();
+                } catch (...) {
+                    reactor_log.error("an at_destroy function failed: {}", describe(std::current_exception()));
+                }
+            }
+        });
+    }
+    ~reactor_api_state() { _r.unregister_poller(this); }
+
+    static reactor_api_state& of(reactor& r) noexcept { return *r._api; }
+
+    bool poll() noexcept override {
+        if (!_started) [[unlikely]] {
+            _started = true;
+            for (auto& p : std::exchange(_start_waiters, {})) {
+                p.set_value();
+            }
+        }
+        return false;
+    }
+
+    bool try_enter_interrupt_mode() noexcept override {
+        if (_idle_handler) {
+            noncopyable_function<bool()> work_waiting = [this] { return _r.work_pending(); };
+            if (_idle_handler(work_waiting) == idle_cpu_handler_result::interrupted_by_higher_priority_task) {
+                return false;
+            }
+        }
+        _sleep_start = std::chrono::steady_clock::now();
+        return true;
+    }
+
+    void exit_interrupt_mode() noexcept override {
+        if (_sleep_start) {
+            _idle += std::chrono::steady_clock::now() - *_sleep_start;
+            _sleep_start.reset();
+        }
+    }
+
+    future<> when_started() {
+        if (_started) {
+            return make_ready_future<>();
+        }
+        return _start_waiters.emplace_back().get_future();
+    }
+
+    void run_in_background(future<> f) {
+        if (!_background.try_enter()) {
+            // Shutting down: nobody waits any more, but the failure is still reported.
+            (void)std::move(f).handle_exception(
+                [](std::exception_ptr ex) { reactor_log.error("background work failed: {}", describe(ex)); });
+            return;
+        }
+        (void)std::move(f)
+            .handle_exception(
+                [](std::exception_ptr ex) { reactor_log.error("background work failed: {}", describe(ex)); })
+            .finally([this] { _background.leave(); });
+    }
+
+    void at_destroy(noncopyable_function<void()> func) { _at_destroy.push_back(std::move(func)); }
+
+    void set_idle_handler(idle_cpu_handler&& h) { _idle_handler = std::move(h); }
+
+    std::chrono::nanoseconds idle_time() const noexcept {
+        auto idle = _idle;
+        if (_sleep_start) {
+            idle += std::chrono::steady_clock::now() - *_sleep_start;
+        }
+        return idle;
+    }
+    std::chrono::nanoseconds lifetime() const noexcept { return std::chrono::steady_clock::now() - _created; }
+};
+
+void reactor_api_state_deleter::operator()(reactor_api_state* s) const noexcept {
+    delete s;
+}
+
+reactor_api_state* make_reactor_api_state(reactor& r) {
+    return new reactor_api_state(r);
+}
+
+} // namespace internal
+
+future<> reactor::when_started() {
+    return _api->when_started();
+}
+
+void reactor::at_destroy_impl(noncopyable_function<void()> func) {
+    _api->at_destroy(std::move(func));
+}
+
+void reactor::run_in_background(future<> f) {
+    _api->run_in_background(std::move(f));
+}
+
+std::chrono::nanoseconds reactor::total_idle_time() const noexcept {
+    return _api->idle_time();
+}
+
+std::chrono::nanoseconds reactor::total_busy_time() const noexcept {
+    return _api->lifetime() - _api->idle_time();
+}
+
+void set_idle_cpu_handler(idle_cpu_handler&& handler) {
+    internal::reactor_api_state::of(engine()).set_idle_handler(std::move(handler));
 }
 
 } // namespace seastar

@@ -58,6 +58,8 @@
 #include <utility>
 #include <vector>
 
+#include "seastar/util/noncopyable_function.hh"
+
 #include "seastar/core/future.hh"
 #include "seastar/core/internal/reactor_backend.hh"
 #include "seastar/core/internal/scheduler_groups.hh"
@@ -69,9 +71,18 @@
 
 namespace seastar {
 
+class reactor;
+
 namespace internal {
 
 class task_quota_timer;
+
+// Seastar's reactor API for programs (at the end of reactor.cc).
+class reactor_api_state;
+struct reactor_api_state_deleter {
+    void operator()(reactor_api_state* s) const noexcept;
+};
+reactor_api_state* make_reactor_api_state(reactor& r);
 
 // Work the loop polls every turn (the smp queues, a NIC's rx ring, ...).
 class poller {
@@ -181,6 +192,31 @@ public:
     void destroy_scheduling_group_queue(scheduling_group sg) noexcept override;
     size_t scheduling_group_queue_length(scheduling_group sg) const noexcept override;
 
+    // ---- Seastar's reactor API for programs (defined at the end of reactor.cc) ----
+    // Resolves once this reactor's loop is running (at once when it already is).
+    future<> when_started();
+    // Runs `func` (void()) when the reactor shuts down, after every at_exit() function
+    // and the background work, in the order registered.
+    template <typename Func>
+    void at_destroy(Func&& func) {
+        at_destroy_impl(noncopyable_function<void()>(std::forward<Func>(func)));
+    }
+    // Lets `f` (or the future `func()` returns) finish in the background: a failure is
+    // logged, and shutdown waits for it after the at_exit() functions.
+    void run_in_background(future<> f);
+    // `func` is kept alive until its future resolves (a coroutine lambda may use its captures).
+    template <typename Func>
+        requires std::is_invocable_v<Func&>
+    void run_in_background(Func&& func) {
+        auto held = std::make_unique<std::decay_t<Func>>(std::forward<Func>(func));
+        auto f = futurize_invoke(*held);
+        run_in_background(std::move(f).finally([held = std::move(held)] {}));
+    }
+    // Time this reactor spent sleeping in its backend (idle), and the rest of the time
+    // since it was made (busy, including polling while idle).
+    std::chrono::nanoseconds total_idle_time() const noexcept;
+    std::chrono::nanoseconds total_busy_time() const noexcept;
+
 private:
     reactor_config _cfg;
     std::unique_ptr<internal::reactor_backend> _backend;
@@ -220,6 +256,11 @@ private:
     bool work_pending() const noexcept;
     void drain_tasks() noexcept;
     future<> run_exit_funcs() noexcept;
+
+    // Seastar's reactor API (when_started, at_destroy, run_in_background, idle time).
+    friend class internal::reactor_api_state;
+    std::unique_ptr<internal::reactor_api_state, internal::reactor_api_state_deleter> _api;
+    void at_destroy_impl(noncopyable_function<void()> func);
 };
 
 // This thread's reactor. Calling it on a thread without one is a usage error
@@ -264,5 +305,28 @@ future<std::invoke_result_t<Func&>> reactor::run_blocking(Func func) {
     _syscall_pool.submit(std::move(it));
     return f;
 }
+
+// ---- Seastar's reactor API: free functions ----
+
+// Registers `func` to run when this shard's reactor shuts down (engine().at_exit()).
+inline void at_exit(std::function<future<>()> func) {
+    engine().at_exit(std::move(func));
+}
+
+// What an idle-CPU handler reports back.
+enum class idle_cpu_handler_result {
+    no_more_work,                       // the reactor may sleep
+    interrupted_by_higher_priority_task // it stopped because the reactor has work
+};
+// Asked by an idle handler, now and then: true when the reactor has work waiting.
+using work_waiting_on_reactor = const noncopyable_function<bool()>&;
+using idle_cpu_handler = noncopyable_function<idle_cpu_handler_result(work_waiting_on_reactor)>;
+
+// Installs a handler this shard's reactor calls when it is about to sleep (it has no
+// tasks and nothing came in for the idle poll time; never in poll mode). The handler may
+// do low-priority work, checking work_waiting_on_reactor() as it goes; it returns
+// interrupted_by_higher_priority_task to keep the reactor awake, no_more_work to let it
+// sleep. Replaces the previous handler; an empty one removes it.
+void set_idle_cpu_handler(idle_cpu_handler&& handler);
 
 } // namespace seastar

@@ -34,6 +34,7 @@
 #include <utility>
 #include <vector>
 
+#include "seastar/core/internal/scheduling_group_registry.hh"
 #include "seastar/util/noncopyable_function.hh"
 
 namespace seastar {
@@ -142,7 +143,10 @@ public:
             }
             ++fired;
             if (t->_callback) {
+                // In the timer's scheduling group: what the callback starts belongs to it.
+                auto prev = set_current_scheduling_group(t->_sg);
                 t->_callback();
+                set_current_scheduling_group(prev);
             }
         }
         return fired;
@@ -168,6 +172,7 @@ public:
 
 private:
     callback_t _callback;
+    scheduling_group _sg;
     time_point _expiry{};
     std::optional<duration> _period;
     bool _armed = false;
@@ -178,9 +183,12 @@ private:
 
 public:
     timer() noexcept = default;
-    explicit timer(callback_t callback) noexcept : _callback(std::move(callback)) {}
+    // The callback runs in the scheduling group that is current here.
+    explicit timer(callback_t callback) noexcept : timer(current_scheduling_group(), std::move(callback)) {}
+    // The callback runs in `sg`.
+    timer(scheduling_group sg, callback_t callback) noexcept : _callback(std::move(callback)), _sg(sg) {}
     timer(timer&& o) noexcept
-        : _callback(std::move(o._callback)), _expiry(o._expiry), _period(o._period), _armed(o._armed),
+        : _callback(std::move(o._callback)), _sg(o._sg), _expiry(o._expiry), _period(o._period), _armed(o._armed),
           _heap_index(o._heap_index), _seq(o._seq) {
         if (_armed) {
             internal::local_timer_set<Clock>().relocate(this);
@@ -196,7 +204,11 @@ public:
     }
     ~timer() { cancel(); }
 
-    void set_callback(callback_t callback) noexcept { _callback = std::move(callback); }
+    void set_callback(callback_t callback) noexcept { set_callback(current_scheduling_group(), std::move(callback)); }
+    void set_callback(scheduling_group sg, callback_t callback) noexcept {
+        _callback = std::move(callback);
+        _sg = sg;
+    }
 
     // Fires at `until`, then every `period` if one is given.
     void arm(time_point until, std::optional<duration> period = {}) {

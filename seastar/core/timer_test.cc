@@ -13,7 +13,9 @@
 #include "seastar/core/lowres_clock.hh"
 #include "seastar/core/manual_clock.hh"
 #include "seastar/core/reactor.hh"
+#include "seastar/core/scheduling.hh"
 #include "seastar/core/sleep.hh"
+#include "seastar/core/with_scheduling_group.hh"
 #include "seastar/core/with_timeout.hh"
 #include "seastar/testing/seastar_test.hh"
 
@@ -276,6 +278,36 @@ TEST(manual_clock_no_reactor, sleep_abortable_sleeps_or_aborts) {
     as2.request_abort_ex(slow_peer());
     EXPECT_THROW(sched.wait(std::move(custom)), slow_peer);
     manual_clock::advance(10s); // the cancelled timer does not fire
+}
+
+SEASTAR_TEST_CASE(timer, callback_runs_in_its_scheduling_group) {
+    auto sg = co_await create_scheduling_group("timer-sg", 100);
+    // Given a group explicitly.
+    promise<bool> explicit_group;
+    timer<> a(sg, [&] { explicit_group.set_value(current_scheduling_group() == sg); });
+    a.arm(std::chrono::milliseconds(0));
+    EXPECT_TRUE(co_await explicit_group.get_future());
+    // Without one: the group current where the timer was made.
+    promise<bool> made_in_group;
+    std::optional<timer<>> b;
+    co_await with_scheduling_group(
+        sg, [&] { b.emplace([&] { made_in_group.set_value(current_scheduling_group() == sg); }); });
+    EXPECT_NE(current_scheduling_group(), sg);
+    b->arm(std::chrono::milliseconds(0));
+    EXPECT_TRUE(co_await made_in_group.get_future());
+    // set_callback with a group, and a timer moved keeps its group.
+    promise<bool> set_later;
+    timer<> c;
+    c.set_callback(sg, [&] { set_later.set_value(current_scheduling_group() == sg); });
+    timer<> d(std::move(c));
+    d.arm(std::chrono::milliseconds(0));
+    EXPECT_TRUE(co_await set_later.get_future());
+    // A plain timer made outside any group runs in the default one.
+    promise<bool> plain;
+    timer<> e([&] { plain.set_value(current_scheduling_group() == default_scheduling_group()); });
+    e.arm(std::chrono::milliseconds(0));
+    EXPECT_TRUE(co_await plain.get_future());
+    co_await destroy_scheduling_group(sg);
 }
 
 } // namespace

@@ -11,7 +11,7 @@
 #include "seastar/core/coroutine.hh"
 #include "seastar/core/reactor.hh"
 #include "seastar/core/sleep.hh"
-#include "seastar/smp/smp_test_util.hh"
+#include "seastar/testing/seastar_test.hh"
 
 namespace seastar {
 namespace {
@@ -105,7 +105,7 @@ TEST_P(alien_test, run_on_before_shutdown_is_not_lost) {
     EXPECT_EQ(ran.load(), 1000);
 }
 
-INSTANTIATE_TEST_SUITE_P(shards, alien_test, ::testing::Values(shard_setup{2, false}, shard_setup{4, true}),
+INSTANTIATE_TEST_SUITE_P(shards, alien_test, ::testing::ValuesIn(testing::default_shard_setups()),
                          testing::shard_setup_name);
 
 TEST(alien_outside_smp, refused) {

@@ -6,7 +6,7 @@
 #include <memory>
 
 #include "seastar/core/coroutine.hh"
-#include "seastar/smp/smp_test_util.hh"
+#include "seastar/testing/seastar_test.hh"
 
 namespace seastar {
 namespace {
@@ -94,7 +94,7 @@ TEST(foreign_ptr_outside_smp, destroyed_in_place) {
     EXPECT_EQ(destroyed_total.load(), 1);
 }
 
-INSTANTIATE_TEST_SUITE_P(shards, foreign_ptr_test, ::testing::Values(shard_setup{2, false}, shard_setup{4, true}),
+INSTANTIATE_TEST_SUITE_P(shards, foreign_ptr_test, ::testing::ValuesIn(testing::default_shard_setups()),
                          testing::shard_setup_name);
 
 } // namespace

@@ -13,29 +13,13 @@
 #include "seastar/core/coroutine.hh"
 #include "seastar/core/sharded.hh"
 #include "seastar/core/sleep.hh"
+#include "seastar/testing/seastar_test.hh"
 
 namespace seastar {
 namespace {
 
 int run_on_2_shards(std::function<future<>()> body) {
-    smp_options opts;
-    opts.smp = 2;
-    opts.overprovisioned = true;
-    opts.memory = size_t(64) << 20;
-    opts.reactor.handle_sigint_sigterm = false;
-    return smp::run(opts, [&body]() -> future<int> {
-        return futurize_invoke(body).then_wrapped([](future<> f) {
-            if (f.failed()) {
-                try {
-                    std::rethrow_exception(f.get_exception());
-                } catch (const std::exception& e) {
-                    ADD_FAILURE() << "test body failed: " << e.what();
-                }
-                return 1;
-            }
-            return 0;
-        });
-    });
+    return testing::run_on_shards(2, std::move(body));
 }
 
 struct placed {

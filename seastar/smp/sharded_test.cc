@@ -10,7 +10,7 @@
 
 #include "seastar/core/coroutine.hh"
 #include "seastar/core/sleep.hh"
-#include "seastar/smp/smp_test_util.hh"
+#include "seastar/testing/seastar_test.hh"
 #include "seastar/util/later.hh"
 
 namespace seastar {
@@ -206,7 +206,7 @@ TEST_P(sharded_test, peering_service_reaches_its_peers) {
               0);
 }
 
-INSTANTIATE_TEST_SUITE_P(shards, sharded_test, ::testing::Values(shard_setup{2, false}, shard_setup{4, true}),
+INSTANTIATE_TEST_SUITE_P(shards, sharded_test, ::testing::ValuesIn(testing::default_shard_setups()),
                          testing::shard_setup_name);
 
 } // namespace

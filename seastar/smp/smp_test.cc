@@ -17,7 +17,7 @@
 #include "seastar/core/scheduling.hh"
 #include "seastar/core/sleep.hh"
 #include "seastar/core/with_scheduling_group.hh"
-#include "seastar/smp/smp_test_util.hh"
+#include "seastar/testing/seastar_test.hh"
 #include "seastar/util/later.hh"
 
 namespace seastar {
@@ -317,7 +317,7 @@ TEST_P(smp_test, main_result_and_failure) {
     EXPECT_EQ(smp::run(opts, []() -> future<int> { throw std::runtime_error("main failed"); }), 1);
 }
 
-INSTANTIATE_TEST_SUITE_P(shards, smp_test, ::testing::Values(shard_setup{2, false}, shard_setup{4, true}),
+INSTANTIATE_TEST_SUITE_P(shards, smp_test, ::testing::ValuesIn(testing::default_shard_setups()),
                          testing::shard_setup_name);
 
 TEST(smp_options_test, bad_options_are_rejected) {
