@@ -28,6 +28,17 @@ logger reactor_log("reactor");
 
 constinit thread_local reactor* local_engine = nullptr;
 
+// The loop's latest steady-clock reading on this thread (reactor::clock_now()).
+// The run queues stamp a group that becomes runnable with it (for starvation
+// statistics) instead of reading the clock on every push: a task queued while
+// tasks run is stamped with the start of that run, one queued by a poller
+// with the end of the previous run.
+constinit thread_local std::chrono::steady_clock::time_point loop_now{};
+
+std::chrono::steady_clock::time_point cached_loop_now() noexcept {
+    return loop_now;
+}
+
 // Signals arrive on whatever thread the kernel picks (any shard's). Each
 // signal number has one owner, the reactor that last called handle_signal()
 // for it; the handler records the signal as pending and wakes the owner, and
@@ -96,7 +107,7 @@ bool engine_is_ready() noexcept {
 
 reactor::reactor(reactor_config cfg)
     : _cfg(std::move(cfg)), _syscall_pool([this] { wakeup(); }),
-      _queues(std::chrono::duration_cast<std::chrono::nanoseconds>(_cfg.task_quota)),
+      _queues(std::chrono::duration_cast<std::chrono::nanoseconds>(_cfg.task_quota), &cached_loop_now),
       _rng(_cfg.shuffle_seed ? _cfg.shuffle_seed : std::random_device()()) {
     if (local_engine) {
         throw std::logic_error("a reactor already runs on this thread");
@@ -111,6 +122,7 @@ reactor::reactor(reactor_config cfg)
         _queues.set_shuffle(&_rng);
     }
     local_engine = this;
+    clock_now();
     internal::set_log_shard_id(int(_cfg.shard_id));
     if (!sel.note.empty()) {
         reactor_log.warn("{}", sel.note);
@@ -160,11 +172,16 @@ void reactor::schedule_urgent(task* t) noexcept {
     _queues.push(t, true);
 }
 
+std::chrono::steady_clock::time_point reactor::clock_now() noexcept {
+    loop_now = std::chrono::steady_clock::now();
+    return loop_now;
+}
+
 void reactor::run_tasks() noexcept {
     if (_queues.empty()) {
         return;
     }
-    auto start = std::chrono::steady_clock::now();
+    auto start = clock_now();
     _preempt.store(false, std::memory_order_relaxed);
     _quota_timer->arm(start + _cfg.task_quota);
     if (_observer) {
@@ -172,14 +189,26 @@ void reactor::run_tasks() noexcept {
     }
     auto processed = _tasks_processed.load(std::memory_order_relaxed);
     // One group at a time: the one with the least virtual runtime keeps the
-    // shard until the quota ends or it runs out of tasks. Groups are charged
-    // the CPU time of this thread, not wall time: time the kernel gives the
-    // core to another process is nobody's fault here, and charging it to
-    // whichever group happened to run would skew the shares on a shared
-    // machine. (One clock_gettime per group switch.)
-    auto group_start = thread_cpu_time();
+    // shard until the quota ends or it runs out of tasks.
+    //
+    // What a run is charged: while other groups wait (contended), the CPU time
+    // of this thread, not wall time: time the kernel gives the core to another
+    // process is nobody's fault here, and charging it to whichever group
+    // happened to run would skew the shares on a shared machine. That clock is
+    // a syscall (CLOCK_THREAD_CPUTIME_ID, about 0.3-5 us here), so it is read
+    // only at the start and end of a contended run: at most once per task
+    // quota. A run with no other group waiting is charged wall time from the
+    // vDSO clock the loop reads anyway; its charge cannot cost another group
+    // anything, since a group that becomes runnable starts from the virtual
+    // time of the groups that kept running (scheduler_queues::make_runnable).
     auto wall = start;
     while (auto g = _queues.pick(wall)) {
+        bool contended = _queues.has_runnable();
+        auto group_wall = wall;
+        std::chrono::nanoseconds group_cpu{0};
+        if (contended) {
+            group_cpu = thread_cpu_time();
+        }
         while (auto t = _queues.pop(*g)) {
             internal::run_task(t);
             // A plain store: only this thread writes the counter.
@@ -188,10 +217,10 @@ void reactor::run_tasks() noexcept {
                 break;
             }
         }
-        auto cpu = thread_cpu_time();
-        wall = std::chrono::steady_clock::now();
-        _queues.finish(*g, wall, cpu - group_start);
-        group_start = cpu;
+        wall = clock_now();
+        auto ran = contended ? thread_cpu_time() - group_cpu
+                             : std::chrono::duration_cast<std::chrono::nanoseconds>(wall - group_wall);
+        _queues.finish(*g, wall, ran);
         if (need_preempt()) {
             break;
         }
@@ -248,11 +277,12 @@ bool reactor::deliver_signals() noexcept {
     return true;
 }
 
-bool reactor::expire_timers() noexcept {
+bool reactor::expire_timers(std::chrono::steady_clock::time_point now) noexcept {
+    static_assert(std::is_same_v<steady_clock_type, std::chrono::steady_clock>);
     size_t n = 0;
     auto& steady = internal::local_timer_set<steady_clock_type>();
     if (!steady.empty()) {
-        n += steady.expire(steady_clock_type::now());
+        n += steady.expire(now);
     }
     auto& lowres = internal::local_timer_set<lowres_clock>();
     if (!lowres.empty()) {
@@ -262,12 +292,12 @@ bool reactor::expire_timers() noexcept {
     return n != 0;
 }
 
-bool reactor::poll_once() noexcept {
-    lowres_clock::update(std::chrono::steady_clock::now());
+bool reactor::poll_once(std::chrono::steady_clock::time_point now) noexcept {
+    lowres_clock::update(now);
     bool work = _backend->poll();
     work |= _syscall_pool.complete_ready();
     work |= deliver_signals();
-    work |= expire_timers();
+    work |= expire_timers(now);
     for (auto p : _pollers) {
         work |= p->poll();
     }
@@ -298,6 +328,8 @@ void reactor::sleep() noexcept {
     if (can_sleep) {
         ++_stats.sleeps;
         _backend->wait(timeout);
+        // What the wait queued became runnable during it, not before it.
+        _queues.stamp_runnable(clock_now());
     }
     for (size_t i = 0; i < entered; ++i) {
         _pollers[i]->exit_interrupt_mode();
@@ -313,12 +345,16 @@ void reactor::wakeup() noexcept {
 
 int reactor::run() noexcept {
     while (!_stopped) {
+        // One clock read per turn without tasks, two with: the end of the
+        // task run is also the time the poll below fires timers by.
+        bool ran = !_queues.empty();
         run_tasks();
         ++_stats.loop_turns;
         if (_stopped) {
             break;
         }
-        bool work = poll_once();
+        auto now = ran ? loop_now : clock_now();
+        bool work = poll_once(now);
         if (work || !_queues.empty()) {
             _idle_since.reset();
             continue;
@@ -326,7 +362,6 @@ int reactor::run() noexcept {
         if (_cfg.poll_mode) {
             continue;
         }
-        auto now = std::chrono::steady_clock::now();
         if (!_idle_since) {
             _idle_since = now;
         }

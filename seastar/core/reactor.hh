@@ -247,11 +247,14 @@ private:
     const std::atomic<bool>* _prev_preempt = nullptr;
 
     void run_tasks() noexcept;
-    bool poll_once() noexcept;
+    // Reads the steady clock (vDSO, no syscall) and remembers it for the
+    // run queues' statistics.
+    std::chrono::steady_clock::time_point clock_now() noexcept;
+    bool poll_once(std::chrono::steady_clock::time_point now) noexcept;
     bool deliver_signals() noexcept;
     // Signals pending for this reactor's handlers (other shards' stay pending).
     uint64_t own_pending_signals() const noexcept;
-    bool expire_timers() noexcept;
+    bool expire_timers(std::chrono::steady_clock::time_point now) noexcept;
     void sleep() noexcept;
     bool work_pending() const noexcept;
     void drain_tasks() noexcept;

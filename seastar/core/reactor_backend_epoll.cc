@@ -21,6 +21,10 @@ class epoll_backend final : public reactor_backend {
     file_desc _epfd;
     file_desc _wakeup_fd;
     syscall_pool& _blocking; // disk I/O: epoll cannot report file completions
+    // fds in the epoll set for a waiter (the wake-up eventfd aside). While
+    // there are none, poll() has nothing to ask the kernel, and a busy loop
+    // (one that only passes smp messages, say) makes no epoll_wait per turn.
+    size_t _armed = 0;
     static constexpr int max_events = 128;
 
     void update(pollable_fd_state& s, uint32_t events) {
@@ -44,6 +48,7 @@ class epoll_backend final : public reactor_backend {
             }
             throw_system_error(errno, "epoll_ctl");
         }
+        _armed += size_t(events != 0) - size_t(s.backend_events != 0);
         s.backend_events = events;
     }
 
@@ -128,6 +133,7 @@ public:
         if (s.backend_events) {
             ::epoll_ctl(_epfd.get(), EPOLL_CTL_DEL, s.fd, nullptr);
             s.backend_events = 0;
+            --_armed;
         }
         auto ex = std::make_exception_ptr(std::system_error(ECANCELED, std::system_category(), "pollable_fd closed"));
         s.fail(true, ex);
@@ -136,7 +142,7 @@ public:
 
     future<size_t> submit_io(const io_request& req) override { return submit_blocking_io(_blocking, req, "disk I/O"); }
 
-    bool poll() noexcept override { return do_wait(0, nullptr); }
+    bool poll() noexcept override { return _armed != 0 && do_wait(0, nullptr); }
 
     void wait(std::optional<std::chrono::nanoseconds> timeout) noexcept override {
         if (!timeout) {

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <system_error>
@@ -13,6 +14,7 @@
 
 #include "seastar/core/internal/reactor_backend_completion.hh"
 #include "seastar/core/posix.hh"
+#include "seastar/util/log.hh"
 
 namespace seastar::internal {
 
@@ -32,6 +34,36 @@ std::string uring_setup_error_message(int err) {
 }
 
 namespace {
+
+logger uring_log("io_uring");
+
+// Ring set-ups from the fastest the kernel may take down to none:
+//   * SINGLE_ISSUER + DEFER_TASKRUN (6.1): completions are posted only when
+//     the reactor asks (io_uring_enter with GETEVENTS), never by interrupting
+//     the thread while it runs tasks; TASKRUN_FLAG marks in the shared ring
+//     that some are pending, so a busy loop enters the kernel only then.
+//   * COOP_TASKRUN + TASKRUN_FLAG (5.19): the same without deferral.
+//   * none.
+// Only the reactor's thread touches the ring (wakeup() writes an eventfd),
+// which is what SINGLE_ISSUER asks.
+struct ring_setup {
+    unsigned flags;
+    const char* name;
+};
+constexpr ring_setup ring_setups[] = {
+    {IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG,
+     "SINGLE_ISSUER|DEFER_TASKRUN|TASKRUN_FLAG"},
+    {IORING_SETUP_COOP_TASKRUN | IORING_SETUP_TASKRUN_FLAG, "COOP_TASKRUN|TASKRUN_FLAG"},
+    {0, "no set-up flags"},
+};
+
+// Logs one line, once per process, when the kernel refused the best set-up.
+void note_fallback(const char* refused, const char* used, int err) {
+    static std::atomic<bool> noted{false};
+    if (!noted.exchange(true)) {
+        uring_log.info("the kernel refused io_uring set-up {} ({}); using {}", refused, std::strerror(err), used);
+    }
+}
 
 using completion_backend::completion;
 using completion_backend::errno_exception;
@@ -115,7 +147,20 @@ public:
     explicit uring_backend(const backend_options& opts)
         : _wakeup_fd(file_desc::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
         unsigned depth = std::max(opts.queue_depth, 16u);
-        int r = ::io_uring_queue_init(depth, &_ring, 0);
+        int r = -EINVAL;
+        int first_error = 0;
+        for (auto& setup : ring_setups) {
+            ::io_uring_params p{};
+            p.flags = setup.flags;
+            r = ::io_uring_queue_init_params(depth, &_ring, &p);
+            if (r != -EINVAL || setup.flags == 0) {
+                if (r == 0 && &setup != &ring_setups[0]) {
+                    note_fallback(ring_setups[0].name, setup.name, first_error);
+                }
+                break;
+            }
+            first_error = first_error ? first_error : -r;
+        }
         if (r < 0) {
             throw backend_unavailable(uring_setup_error_message(-r));
         }

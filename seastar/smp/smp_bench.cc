@@ -8,11 +8,16 @@
 //   submit_to (poll)   ns per `co_await smp::submit_to(1, [] {})`, reactors in poll mode
 //   submit_to (idle)   the same with the default idle policy (spin 200 us, then sleep)
 //   throughput         one-way requests per second with W requests in flight (batching)
+//   boost spsc         one-way items per second through boost::lockfree::spsc_queue between
+//                      the same two CPUs, pushed and popped in batches of 64: the floor that
+//                      batched submit_to (a request, a reply and a task each) is set beside
 // and the ratio submit_to / raw ping-pong (goal: within 3x).
 //
 // Not a Google Benchmark loop: each measurement needs the shards started by smp::run().
 #include <algorithm>
+#include <array>
 #include <atomic>
+#include <boost/lockfree/spsc_queue.hpp>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -54,6 +59,30 @@ double raw_ping_pong(unsigned cpu_a, unsigned cpu_b, uint64_t n) {
     auto ns = std::chrono::duration<double, std::nano>(clock_type::now() - start).count();
     other.join();
     return ns / double(n);
+}
+
+// One-way items per second through boost's SPSC queue (capacity 1024, as the smp queues),
+// batches of 64 pushed by a thread on cpu_a and popped by one on cpu_b.
+double boost_spsc_throughput(unsigned cpu_a, unsigned cpu_b, uint64_t n) {
+    constexpr size_t batch = 64;
+    boost::lockfree::spsc_queue<uint64_t, boost::lockfree::capacity<1024>> q;
+    std::thread consumer([&] {
+        (void)seastar::internal::pin_this_thread(cpu_b);
+        std::array<uint64_t, batch> buf;
+        uint64_t got = 0;
+        while (got < n) {
+            got += q.pop(buf.data(), batch);
+        }
+    });
+    (void)seastar::internal::pin_this_thread(cpu_a);
+    std::array<uint64_t, batch> items{};
+    auto start = clock_type::now();
+    for (uint64_t sent = 0; sent < n;) {
+        size_t want = size_t(std::min<uint64_t>(batch, n - sent));
+        sent += q.push(items.data(), want);
+    }
+    consumer.join();
+    return double(n) / std::chrono::duration<double>(clock_type::now() - start).count();
 }
 
 struct smp_result {
@@ -129,10 +158,11 @@ int main(int ac, char** av) {
     std::string cpus = std::to_string(a) + "," + std::to_string(b);
     std::printf("CPUs %u and %u; %llu round trips per repetition, throughput window %u\n", a, b, (unsigned long long)n,
                 window);
-    std::vector<double> raw, poll, idle, tput_poll, tput_idle;
+    std::vector<double> raw, poll, idle, tput_poll, tput_idle, tput_boost;
     for (uint64_t rep = 0; rep < reps; ++rep) {
         // Interleaved, so that machine noise hits all of them alike.
         raw.push_back(raw_ping_pong(a, b, n));
+        tput_boost.push_back(boost_spsc_throughput(a, b, n * 10));
         auto p = measure_smp(cpus, true, n, window);
         auto i = measure_smp(cpus, false, n, window);
         poll.push_back(p.round_trip_ns);
@@ -140,9 +170,9 @@ int main(int ac, char** av) {
         tput_poll.push_back(p.throughput);
         tput_idle.push_back(i.throughput);
         std::printf("rep %llu: raw %.0f ns, submit_to(poll) %.0f ns, submit_to(idle) %.0f ns, "
-                    "throughput(poll) %.2f M/s, throughput(idle) %.2f M/s\n",
+                    "throughput(poll) %.2f M/s, throughput(idle) %.2f M/s, boost spsc %.2f M/s\n",
                     (unsigned long long)rep, raw.back(), poll.back(), idle.back(), tput_poll.back() / 1e6,
-                    tput_idle.back() / 1e6);
+                    tput_idle.back() / 1e6, tput_boost.back() / 1e6);
     }
     double r = median(raw), p = median(poll), i = median(idle);
     std::printf("median: raw ping-pong %.0f ns/round trip\n", r);
@@ -151,5 +181,8 @@ int main(int ac, char** av) {
         p / r, i, i / r);
     std::printf("median: one-way throughput, %u in flight: poll mode %.2f M msg/s, default %.2f M msg/s\n", window,
                 median(tput_poll) / 1e6, median(tput_idle) / 1e6);
+    std::printf(
+        "median: boost::lockfree::spsc_queue, batches of 64: %.2f M items/s (submit_to poll mode: %.2fx of it)\n",
+        median(tput_boost) / 1e6, median(tput_poll) / median(tput_boost));
     return 0;
 }

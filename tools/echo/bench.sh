@@ -7,6 +7,9 @@
 # interleave the servers, so machine noise hits them alike).
 #
 #   tools/echo/bench.sh [SECONDS_PER_RUN=3] [CONNS=32] [SIZE=64] [ROUNDS=3]
+#
+# BENCH_BIN=DIR runs the three binaries found in DIR instead of building them
+# (e.g. a copy kept from an earlier commit, for a before/after comparison).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 secs=${1:-3}
@@ -15,9 +18,13 @@ size=${3:-64}
 rounds=${4:-3}
 port=${BENCH_PORT:-10457}
 
-bazel build --config=opt //tools/echo:echo_server //tools/echo:echo_load //tools/echo:epoll_echo_floor >/dev/null 2>&1 ||
-    bazel build --config=opt //tools/echo:echo_server //tools/echo:echo_load //tools/echo:epoll_echo_floor
-bin=bazel-bin/tools/echo
+if [[ -n ${BENCH_BIN:-} ]]; then
+    bin=$BENCH_BIN
+else
+    bazel build --config=opt //tools/echo:echo_server //tools/echo:echo_load //tools/echo:epoll_echo_floor >/dev/null 2>&1 ||
+        bazel build --config=opt //tools/echo:echo_server //tools/echo:echo_load //tools/echo:epoll_echo_floor
+    bin=bazel-bin/tools/echo
+fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 

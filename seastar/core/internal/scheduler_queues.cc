@@ -117,6 +117,12 @@ void scheduler_queues::finish(group_queue& g, time_point now, std::chrono::nanos
     }
 }
 
+void scheduler_queues::stamp_runnable(time_point now) noexcept {
+    for (uint32_t bits = _runnable; bits; bits &= bits - 1) {
+        _groups[std::countr_zero(bits)]->since = now;
+    }
+}
+
 task* scheduler_queues::pop_any() noexcept {
     if (!_tasks_queued) {
         return nullptr;

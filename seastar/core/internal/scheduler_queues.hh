@@ -95,6 +95,11 @@ public:
     // still has tasks.
     void finish(group_queue& g, time_point now, std::chrono::nanoseconds ran) noexcept;
 
+    // Marks every runnable group as runnable since `now`: for a caller whose
+    // clock (the constructor's `now`) was stale while groups became runnable,
+    // e.g. a reactor that queued tasks while it slept.
+    void stamp_runnable(time_point now) noexcept;
+
     // Any queued task, ignoring fairness (for draining at shutdown).
     task* pop_any() noexcept;
 
