@@ -111,13 +111,13 @@ reply& reply::set_content_type(std::string_view type) {
 void reply::write_body(const sstring& content_type, sstring content) {
     set_content_type(content_type);
     _content = std::move(content);
-    _body_writer = {};
+    _body_writer = noncopyable_function<future<>(output_stream<char>&&)>();
 }
 
 void reply::write_body(const sstring& content_type,
                        noncopyable_function<future<>(output_stream<char>&&)>&& body_writer) {
     set_content_type(content_type);
-    _content = {};
+    _content = sstring();
     _body_writer = std::move(body_writer);
 }
 
