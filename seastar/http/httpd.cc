@@ -409,13 +409,16 @@ future<> http_server_control::listen(socket_address addr, listen_options lo) {
         [bound, lo](http_server& s) { return this_shard_id() == 0 ? make_ready_future<>() : s.listen(bound, lo); });
 }
 
-future<> http_server_control::listen(socket_address addr, std::shared_ptr<tls::server_credentials> credentials) {
-    co_await _server_dist->invoke_on(0, [addr, credentials](http_server& s) { return s.listen(addr, credentials); });
+future<> http_server_control::listen(socket_address addr, std::shared_ptr<tls::credentials_builder> builder) {
+    auto listen_on = [builder](socket_address a) {
+        return [builder, a](http_server& s) { return s.listen(a, builder->build_server_credentials()); };
+    };
+    co_await _server_dist->invoke_on(0, listen_on(addr));
     _port = co_await _server_dist->invoke_on(0, [](http_server& s) { return s.port(); });
     auto bound = addr;
     bound.set_port(_port);
-    co_await _server_dist->invoke_on_all([bound, credentials](http_server& s) {
-        return this_shard_id() == 0 ? make_ready_future<>() : s.listen(bound, credentials);
+    co_await _server_dist->invoke_on_all([fn = listen_on(bound)](http_server& s) mutable {
+        return this_shard_id() == 0 ? make_ready_future<>() : fn(s);
     });
 }
 

@@ -136,7 +136,8 @@ public:
     // the others share it (see port()).
     future<> listen(socket_address addr);
     future<> listen(socket_address addr, listen_options lo);
-    future<> listen(socket_address addr, std::shared_ptr<tls::server_credentials> credentials);
+    // TLS: every shard builds its own credentials from `builder`.
+    future<> listen(socket_address addr, std::shared_ptr<tls::credentials_builder> builder);
     sharded<http_server>& server();
     uint16_t port() const noexcept { return _port; }
 
