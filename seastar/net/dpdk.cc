@@ -420,6 +420,12 @@ public:
         }
         rte_ether_addr mac{};
         rte_eth_macaddr_get(port, &mac);
+        if (rte_is_zero_ether_addr(&mac)) {
+            // Some virtual ports (rings) have none: a locally administered
+            // one, which the port keeps if it can (it is promiscuous anyway).
+            rte_eth_random_addr(mac.addr_bytes);
+            rte_eth_dev_default_mac_addr_set(port, &mac);
+        }
         std::memcpy(_mac.mac.data(), mac.addr_bytes, 6);
         uint16_t mtu = 1500;
         rte_eth_dev_get_mtu(port, &mtu);
