@@ -64,12 +64,14 @@ const network_stack_entry* network_stack_registry::configure(const std::string& 
         }
     }
     if (candidates.empty()) {
-        auto names = list();
-        if (name == "posix" && names.empty()) {
+        if (name == "posix") {
+            // Not registered: the network package's default stack (the POSIX
+            // stack) stands.
             return nullptr;
         }
-        if (names.empty()) {
-            names.push_back("posix");
+        auto names = list();
+        if (std::find(names.begin(), names.end(), "posix") == names.end()) {
+            names.insert(names.begin(), "posix");
         }
         throw std::invalid_argument(
             fmt::format("--network-stack: unknown network stack '{}' (available: {})", name, fmt::join(names, ", ")));

@@ -13,8 +13,8 @@
 //
 // Several providers may register under one name (the native stack over TAP
 // and over DPDK): they are asked in decreasing priority, and the first whose
-// configure() returns true is used. With nothing registered, "posix" selects
-// the stack the network package installs by default.
+// configure() returns true is used. "posix", when no provider registered it,
+// keeps the stack the network package installs by default.
 //
 // Contract: register before main() (static initialization) or before
 // app_template is constructed; configure() throws std::invalid_argument for
@@ -61,8 +61,8 @@ public:
     static std::vector<std::string> list();
     // Adds every provider's options to `desc` (each option name once).
     static void add_options(boost::program_options::options_description& desc);
-    // Configures the stack `name`; returns the chosen provider (null when
-    // nothing is registered and name is "posix"). Throws
+    // Configures the stack `name`; returns the chosen provider (null for
+    // "posix" when no provider has that name). Throws
     // std::invalid_argument for an unknown name or when no provider of that
     // name accepts the options.
     static const network_stack_entry* configure(const std::string& name,

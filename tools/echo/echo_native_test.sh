@@ -64,7 +64,7 @@ out=$(timeout 30 "$load" --smp 1 --address 192.0.2.2 --port 10000 --conns 4 --si
 echo "$out"
 [[ "$out" == *"requests=400 errors=0"* ]] || fail "load over the native stack did not complete"
 kill -INT "$pid"
-wait "$pid" || fail "server exit status $?"
+wait "$pid" || { cat "$TEST_TMPDIR/server.out"; fail "server exit status"; }
 grep -q "connections" "$TEST_TMPDIR/server.out" || fail "server did not report"
 echo "ok: server on the native stack served Linux's clients and stopped cleanly"
 
