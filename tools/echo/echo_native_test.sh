@@ -46,11 +46,12 @@ expect_error "--netmask-ipv4-addr: not a netmask" --network-stack native --netma
 expect_error "owned by shard 0 (run with --smp 1)" "${stack[@]}" --smp 2 --address 192.0.2.2
 
 # Our server, Linux's clients.
-timeout 60 "$server" "${native[@]}" --address 192.0.2.2 --port 10000 --duration 40 >"$TEST_TMPDIR/server.out" 2>&1 &
+timeout 250 "$server" "${native[@]}" --address 192.0.2.2 --port 10000 --duration 200 >"$TEST_TMPDIR/server.out" 2>&1 &
 pid=$!
 up=0
-for _ in $(seq 100); do
-    if timeout 2 "$load" --smp 1 --address 192.0.2.2 --port 10000 --conns 1 --requests 1 --duration 1 >/dev/null 2>&1; then
+# Sanitizer builds on a busy machine answer slowly: each try may take seconds.
+for _ in $(seq 40); do
+    if timeout 10 "$load" --smp 1 --address 192.0.2.2 --port 10000 --conns 1 --requests 1 --duration 5 >/dev/null 2>&1; then
         up=1
         break
     fi
@@ -60,7 +61,7 @@ done
 reply=$(printf 'hello native\n' | timeout 10 nc -q 2 192.0.2.2 10000) || true
 [[ "$reply" == "hello native" ]] || fail "nc got '$reply'"
 echo "ok: nc from Linux got its line back"
-out=$(timeout 30 "$load" --smp 1 --address 192.0.2.2 --port 10000 --conns 4 --size 100 --requests 400 --duration 20)
+out=$(timeout 120 "$load" --smp 1 --address 192.0.2.2 --port 10000 --conns 4 --size 100 --requests 400 --duration 100)
 echo "$out"
 [[ "$out" == *"requests=400 errors=0"* ]] || fail "load over the native stack did not complete"
 kill -INT "$pid"
@@ -69,10 +70,10 @@ grep -q "connections" "$TEST_TMPDIR/server.out" || fail "server did not report"
 echo "ok: server on the native stack served Linux's clients and stopped cleanly"
 
 # Linux's server, our client on the native stack.
-timeout 60 "$floor" --address 192.0.2.1 --port 10001 --duration 40 &
+timeout 250 "$floor" --address 192.0.2.1 --port 10001 --duration 200 &
 fpid=$!
 sleep 0.2
-out=$(timeout 30 "$load" "${native[@]}" --address 192.0.2.1 --port 10001 --conns 4 --size 100 --requests 400 --duration 20)
+out=$(timeout 120 "$load" "${native[@]}" --address 192.0.2.1 --port 10001 --conns 4 --size 100 --requests 400 --duration 100)
 echo "$out"
 [[ "$out" == *"requests=400 errors=0"* ]] || fail "our client on the native stack did not complete"
 kill -INT "$fpid"
