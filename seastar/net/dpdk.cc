@@ -106,10 +106,20 @@ void eal_init(const eal_config& cfg) {
     if (!s.error.empty()) {
         throw std::runtime_error(s.error);
     }
+    // EAL pins the calling thread to its lcore; the shards do their own pinning.
+    cpu_set_t saved;
+    bool have_saved = ::pthread_getaffinity_np(::pthread_self(), sizeof(saved), &saved) == 0;
     std::vector<std::string> args{"seastar"};
     if (!has_lcore_option(cfg.extra_args)) {
-        args.push_back("-l");
-        args.push_back("0");
+        // One lcore (EAL starts no thread for it) on the CPUs we may use.
+        std::string cpus;
+        for (int c = 0; have_saved && c < CPU_SETSIZE; ++c) {
+            if (CPU_ISSET(c, &saved)) {
+                cpus += (cpus.empty() ? "" : ",") + std::to_string(c);
+            }
+        }
+        args.push_back(cpus.empty() ? "-l" : "--lcores");
+        args.push_back(cpus.empty() ? "0" : "0@(" + cpus + ")");
     }
     if (cfg.hugepages) {
         args.push_back("--huge-dir");
@@ -121,9 +131,6 @@ void eal_init(const eal_config& cfg) {
         argv.push_back(a.data());
     }
     argv.push_back(nullptr);
-    // EAL pins the calling thread to its lcore; the shards do their own pinning.
-    cpu_set_t saved;
-    bool have_saved = ::pthread_getaffinity_np(::pthread_self(), sizeof(saved), &saved) == 0;
     int r = rte_eal_init(int(args.size()), argv.data());
     int err = rte_errno;
     if (have_saved) {

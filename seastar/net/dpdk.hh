@@ -10,7 +10,8 @@
 //     CPU affinity is restored afterwards, so the shards keep their own
 //     pinning). Arguments: --huge-dir from `hugepages`, then `extra_args`
 //     as given (e.g. --no-huge -m 256 --no-pci --vdev=net_tap0,iface=dtap0
-//     --file-prefix=t1). Without -l/--lcores/-c in them, EAL gets one lcore.
+//     --file-prefix=t1). Without -l/--lcores/-c in them, EAL gets one lcore
+//     on the CPUs the calling thread may use.
 //   * create_dpdk_net_device(port, queues) configures and starts the port
 //     with min(queues, what the port has) receive/transmit queue pairs, one
 //     mempool per queue (on the port's NUMA node), RSS with the Toeplitz key
@@ -27,7 +28,8 @@
 // (EAL cannot be restarted).
 //
 // Not done: TSO/LRO offloads (never requested), zero-copy transmit, and
-// shards beyond the port's queue count (no forwarding between shards yet).
+// shards beyond the port's queue count (no forwarding between shards yet;
+// the --dpdk-pmd registration runs one shard only).
 //
 //     seastar::dpdk::eal_init({.extra_args = {"--no-huge", "-m", "256", "--no-pci",
 //                                             "--vdev=net_tap0,iface=dtap0", "--file-prefix=t"}});

@@ -24,8 +24,9 @@ fi
 tmp=${TEST_TMPDIR:-/tmp}
 prefix=echo_dpdk_$$
 eal="--no-huge -m 256 --no-pci --no-telemetry --log-level=error"
-stack=(--network-stack native --dpdk-pmd --host-ipv4-addr 192.0.2.2 --gw-ipv4-addr 192.0.2.1
-    --netmask-ipv4-addr 255.255.255.0 --overprovisioned --smp 1)
+one_shard=(--network-stack native --dpdk-pmd --host-ipv4-addr 192.0.2.2 --gw-ipv4-addr 192.0.2.1
+    --netmask-ipv4-addr 255.255.255.0 --overprovisioned)
+stack=("${one_shard[@]}" --smp 1)
 
 ip link set lo up
 fail() { echo "FAIL: $*"; exit 1; }
@@ -49,6 +50,8 @@ expect_error "--dpdk-port-index 3: no such DPDK port (1 port(s)" "${stack[@]}" -
     --dpdk-eal-args="$eal --vdev=net_null0 --file-prefix=${prefix}_p"
 expect_error "DPDK EAL could not start" "${stack[@]}" \
     --dpdk-eal-args="$eal --vdev=net_bogus0 --file-prefix=${prefix}_v"
+expect_error "runs on one shard so far (run with --smp 1, not 2)" "${one_shard[@]}" --smp 2 \
+    --dpdk-eal-args="$eal --vdev=net_null0 --file-prefix=${prefix}_2"
 expect_error "DPDK EAL could not start: bad EAL arguments" "${stack[@]}" \
     --dpdk-eal-args="$eal --no-such-eal-option --file-prefix=${prefix}_a"
 
