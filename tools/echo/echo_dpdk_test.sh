@@ -66,7 +66,14 @@ for _ in $(seq 200); do
 done
 ip link set dtap0 up || { cat "$tmp/server.out"; fail "no dtap0"; }
 ip addr add 192.0.2.1/24 dev dtap0
-timeout 20 ping -c 3 -i 0.2 -W 5 192.0.2.2 >/dev/null || { cat "$tmp/server.out"; fail "no ping replies"; }
+# dtap0 exists once EAL has started; the port starts after it (slowly in
+# sanitizer builds): wait for the server to say it listens.
+for _ in $(seq 600); do
+    grep -q "^echo_server: 1 shard" "$tmp/server.out" && break
+    kill -0 "$pid" 2>/dev/null || { cat "$tmp/server.out"; fail "server exited"; }
+    sleep 0.1
+done
+timeout 30 ping -c 3 -i 0.2 -W 5 192.0.2.2 >/dev/null || { cat "$tmp/server.out"; fail "no ping replies"; }
 echo "ok: ping from Linux got replies from our stack on DPDK"
 reply=$(printf 'hello dpdk\n' | timeout 10 nc -q 2 192.0.2.2 10000) || true
 [[ "$reply" == "hello dpdk" ]] || { cat "$tmp/server.out"; fail "nc got '$reply'"; }
