@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "seastar/core/network_stack_registry.hh"
 #include "seastar/core/reactor.hh"
 #include "seastar/core/smp.hh"
 #include "seastar/memory/memory.hh"
@@ -152,7 +153,8 @@ app_template::app_template(config cfg)
         ("reactor-backend", bpo::value<std::string>(), "reactor backend: epoll, linux-aio or io_uring (default: best available)")
         ("blocked-reactor-notify-ms", bpo::value<long>()->default_value(25), "report tasks running longer than this, in ms")
         ("blocked-reactor-reports-per-minute", bpo::value<long>()->default_value(5), "at most this many stall reports per minute")
-        ("network-stack", bpo::value<std::string>()->default_value("posix"), "network stack: posix")
+        ("network-stack", bpo::value<std::string>()->default_value("posix"),
+         "network stack: posix (the kernel's sockets) or another registered stack (see below)")
         ("shuffle-tasks", bpo::bool_switch(), "debug: run ready tasks in a random order")
         ("default-log-level", bpo::value<std::string>()->default_value("info"),
          "level of every logger: error, warn, info, debug or trace")
@@ -164,6 +166,8 @@ app_template::app_template(config cfg)
         ("log-to-stdout", bpo::value<bool>()->default_value(true), "write log lines to the stream of --logger-ostream-type (0 or 1)")
         ("log-to-syslog", bpo::value<bool>()->default_value(false), "also send log lines to syslog (0 or 1)");
     // clang-format on
+    // The options of every network stack linked into the program.
+    network_stack_registry::add_options(_seastar_opts);
 }
 
 app_template::~app_template() = default;
@@ -284,10 +288,7 @@ int app_template::run(int ac, char** av, std::function<future<int>()>&& func) no
         rc.blocked_reactor_reports_per_minute = unsigned(reports);
         rc.shuffle_tasks = vm["shuffle-tasks"].as<bool>();
         rc.handle_sigint_sigterm = _cfg.auto_handle_sigint_sigterm;
-        if (auto stack = vm["network-stack"].as<std::string>(); stack != "posix") {
-            throw std::invalid_argument(
-                fmt::format("--network-stack: unknown network stack '{}' (available: posix)", stack));
-        }
+        const network_stack_entry* stack = network_stack_registry::configure(vm["network-stack"].as<std::string>(), vm);
         bool overprovisioned = vm["overprovisioned"].as<bool>();
         if (overprovisioned) {
             rc.idle_poll_time = std::chrono::nanoseconds(0);
@@ -310,6 +311,23 @@ int app_template::run(int ac, char** av, std::function<future<int>()>&& func) no
         auto settings = logging_settings_from(vm);
         apply_logging_settings(settings);
         abandoned_future_report report;
+        if (stack && (stack->start || stack->stop)) {
+            // Every shard's stack exists (and has started) before the program runs, and is
+            // stopped after the program's own exit functions (they run in reverse order).
+            auto program = std::make_shared<std::function<future<int>()>>(std::move(func));
+            func = [stack, program]() -> future<int> {
+                return smp::invoke_on_all([stack] {
+                           if (stack->stop) {
+                               engine().at_exit([stack] {
+                                   stack->stop();
+                                   return make_ready_future<>();
+                               });
+                           }
+                           return stack->start ? stack->start() : make_ready_future<>();
+                       })
+                    .then([program] { return (*program)(); });
+            };
+        }
         return smp::run(so, std::move(func));
     } catch (const std::exception& e) {
         std::cerr << _cfg.name << ": could not start: " << e.what() << "\n";

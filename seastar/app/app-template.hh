@@ -31,7 +31,9 @@
 //   --reactor-backend NAME       epoll | linux-aio | io_uring (default: the best available)
 //   --blocked-reactor-notify-ms MS  report a task running longer than this (default 25)
 //   --blocked-reactor-reports-per-minute N  at most this many such reports (default 5)
-//   --network-stack NAME         posix (the only stack built in so far)
+//   --network-stack NAME         posix (default), or a stack the program links that registered
+//                                itself (network_stack_registry.hh): native, with its options
+//                                (--tap-device, --host-ipv4-addr, ..., and --dpdk-* with DPDK)
 //   --shuffle-tasks              debug: run ready tasks in random order
 //   --default-log-level LEVEL    error | warn | info | debug | trace (default info)
 //   --logger-log-level NAME=LEVEL[:NAME=LEVEL...]  per logger; repeatable, ',' or ':' lists

@@ -135,16 +135,17 @@ udp_channel native_network_stack::make_udp_channel(const socket_address& local) 
     return udp_channel(_udp.make_channel(local));
 }
 
-std::unique_ptr<native_network_stack> make_native_stack(std::shared_ptr<device> dev, const native_stack_options& opts) {
+std::unique_ptr<native_network_stack> make_native_stack(std::shared_ptr<device> dev, const native_stack_options& opts,
+                                                        unsigned qid) {
     native_stack_config cfg;
     if (opts.dhcp) {
         cfg.dhcp = true;
-        return std::make_unique<native_network_stack>(std::move(dev), cfg);
+        return std::make_unique<native_network_stack>(std::move(dev), cfg, qid);
     }
     cfg.host = parse_addr("host-ipv4-addr", opts.host_ipv4_addr);
     cfg.gateway = parse_addr("gw-ipv4-addr", opts.gw_ipv4_addr);
     cfg.netmask = parse_netmask(opts.netmask_ipv4_addr);
-    return std::make_unique<native_network_stack>(std::move(dev), cfg);
+    return std::make_unique<native_network_stack>(std::move(dev), cfg, qid);
 }
 
 void register_native_stack(native_stack_options opts) {

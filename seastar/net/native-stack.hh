@@ -128,9 +128,10 @@ private:
     std::optional<dhcp::lease> _lease;
 };
 
-// A native stack over `dev` configured from `opts` (addresses or DHCP; the
-// TAP name is not used). Throws std::invalid_argument for bad addresses.
-std::unique_ptr<native_network_stack> make_native_stack(std::shared_ptr<device> dev, const native_stack_options& opts);
+// A native stack over queue `qid` of `dev`, configured from `opts` (addresses
+// or DHCP; the TAP name is not used). Throws std::invalid_argument for bad addresses.
+std::unique_ptr<native_network_stack> make_native_stack(std::shared_ptr<device> dev, const native_stack_options& opts,
+                                                        unsigned qid = 0);
 
 // Makes the native stack over TAP device opts.tap_device the default stack
 // of every shard (see stack.hh). Validates the options now (throws

@@ -138,12 +138,17 @@ int main(int ac, char** av) {
         std::cout << fmt::format("echo_server: {} shard(s) on {} ({})\n", smp::count, addr, engine().backend_name())
                   << std::flush;
         // Until SIGINT/SIGTERM or --duration; main then returns and smp::run shuts down.
-        promise<> stop;
-        bool stopping = false;
-        auto stopped = stop.get_future();
-        auto trigger = [&stop, &stopping] {
-            if (!std::exchange(stopping, true)) {
-                stop.set_value();
+        // The handlers stay installed after main returns (a second signal may
+        // come while the shards stop), so they own what they touch.
+        struct stop_state {
+            promise<> stop;
+            bool stopping = false;
+        };
+        auto st = std::make_shared<stop_state>();
+        auto stopped = st->stop.get_future();
+        auto trigger = [st] {
+            if (!std::exchange(st->stopping, true)) {
+                st->stop.set_value();
             }
         };
         for (int sig : {SIGINT, SIGTERM}) {
