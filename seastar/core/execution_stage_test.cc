@@ -35,7 +35,8 @@ SEASTAR_TEST_CASE(execution_stage, queued_calls_run_later_in_one_batch) {
     EXPECT_EQ(results, (std::vector<int>{0, 2, 4, 6, 8, 10, 12, 14, 16, 18}));
     EXPECT_EQ(ran, (std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9}));
     EXPECT_EQ(stage.get_stats().function_calls_executed, 10u);
-    EXPECT_EQ(stage.get_stats().tasks_scheduled, 1u); // one batch for all ten
+    // One batch for all ten, unless the task quota cut it (a slow build): then it went on.
+    EXPECT_EQ(stage.get_stats().tasks_scheduled, stage.get_stats().tasks_preempted + 1);
     EXPECT_FALSE(stage.poll());
     EXPECT_EQ(stage.name(), "double");
 }

@@ -89,7 +89,10 @@ TEST(reactor_api, idle_handler_runs_before_sleeping_and_can_keep_the_reactor_awa
                           }
                           return idle_cpu_handler_result::no_more_work;
                       });
-                      co_await sleep(20ms);
+                      // Idle until the handler has let the reactor sleep once (bounded).
+                      for (int i = 0; i < 2000 && calls <= 3; ++i) {
+                          co_await sleep(1ms);
+                      }
                       EXPECT_GT(calls, interrupted);
                       EXPECT_EQ(interrupted, 3);
                       set_idle_cpu_handler({});
