@@ -322,7 +322,10 @@ future<> http_server::listen(socket_address addr, listen_options lo,
     if (lo.listen_backlog < 1024) {
         lo.listen_backlog = 1024;
     }
-    server_socket ss = credentials ? tls::listen(credentials, addr, lo) : seastar::listen(addr, lo);
+    // TLS is set up per connection (tls::wrap_server in the connection's
+    // task): a slow handshake does not hold up accept(), and stop() aborts
+    // the plain listening socket.
+    server_socket ss = seastar::listen(addr, lo);
     _port = ss.local_address().port();
     _listeners.push_back(std::move(ss));
     _accept_loops.push_back(do_accepts(_listeners.size() - 1, credentials));
@@ -341,12 +344,23 @@ future<> http_server::do_accepts(size_t which, std::shared_ptr<tls::server_crede
             co_return;
         }
         ar.connection.set_nodelay(true);
-        auto conn = std::make_unique<connection>(*this, std::move(ar.connection), ar.remote_address, bool(creds));
-        (void)with_gate(_task_gate, [conn = std::move(conn)]() mutable {
-            auto* c = conn.get();
-            return c->process().finally([conn = std::move(conn)] {});
-        });
+        (void)with_gate(_task_gate,
+                        [&] { return serve_connection(std::move(ar.connection), ar.remote_address, creds); });
     }
+}
+
+future<> http_server::serve_connection(connected_socket s, socket_address remote,
+                                       std::shared_ptr<tls::server_credentials> creds) {
+    if (creds) {
+        try {
+            s = co_await tls::wrap_server(creds, std::move(s));
+        } catch (...) {
+            ++_read_errors;
+            co_return;
+        }
+    }
+    connection conn(*this, std::move(s), remote, bool(creds));
+    co_await conn.process();
 }
 
 future<> http_server::stop() {

@@ -101,6 +101,8 @@ public:
 private:
     friend class connection;
     future<> do_accepts(size_t which, std::shared_ptr<tls::server_credentials> creds);
+    future<> serve_connection(connected_socket s, socket_address remote,
+                              std::shared_ptr<tls::server_credentials> creds);
 
     sstring _name;
     sstring _server_header = "Seastar httpd";

@@ -12,7 +12,11 @@ cleanup() {
     rm -rf "$tmp"
 }
 trap cleanup EXIT
-fail() { echo "FAIL: $*"; exit 1; }
+fail() {
+    echo "FAIL: $*"
+    for f in "$tmp"/*.out; do echo "--- $f"; grep -v '^ *#\|Reactor stalled' "$f" | tail -20; done
+    exit 1
+}
 py=/usr/bin/python3
 
 free_port() {
@@ -42,19 +46,19 @@ wait_up "$base/" || { cat "$tmp/server.out"; fail "server did not come up"; }
 # --- curl ---
 [ "$(curl -s "$base/")" = "hello" ] || fail "GET /"
 headers=$(curl -sI "$base/")
-echo "$headers" | grep -qi '^content-length: 5' || fail "HEAD: $headers"
-echo "$headers" | grep -qi '^server: Seastar httpd' || fail "Server header: $headers"
-echo "$headers" | grep -qi '^date: .* GMT' || fail "Date header: $headers"
+grep -qi '^content-length: 5' <<<"$headers" || fail "HEAD: $headers"
+grep -qi '^server: Seastar httpd' <<<"$headers" || fail "Server header: $headers"
+grep -qi '^date: .* GMT' <<<"$headers" || fail "Date header: $headers"
 # Keep-alive: two URLs, one connection.
 out=$(curl -sv "$base/" "$base/json" 2>&1)
-echo "$out" | grep -q "Re-using existing connection" || fail "curl did not reuse the connection: $out"
-echo "$out" | grep -q '"hello": "world"' || fail "GET /json: $out"
+grep -q "Re-using existing connection" <<<"$out" || fail "curl did not reuse the connection: $out"
+grep -q '"hello": "world"' <<<"$out" || fail "GET /json: $out"
 # Chunked upload, and 100-continue (curl waits for the interim reply).
 head -c 100000 /dev/urandom | base64 -w0 >"$tmp/body.txt"
 curl -s -H "Transfer-Encoding: chunked" --data-binary @"$tmp/body.txt" "$base/echo" >"$tmp/echo1.txt"
 cmp "$tmp/body.txt" "$tmp/echo1.txt" || fail "chunked upload echo"
 out=$(curl -sv -H "Expect: 100-continue" --data-binary @"$tmp/body.txt" "$base/echo" -o "$tmp/echo2.txt" 2>&1)
-echo "$out" | grep -q "HTTP/1.1 100 Continue" || fail "no 100 Continue: $out"
+grep -q "HTTP/1.1 100 Continue" <<<"$out" || fail "no 100 Continue: $out"
 cmp "$tmp/body.txt" "$tmp/echo2.txt" || fail "100-continue echo"
 # A streamed (chunked) reply.
 out=$(curl -s "$base/stream?n=5")
@@ -65,7 +69,7 @@ out=$(curl -s "$base/stream?n=5")
 # Files through the DMA file API.
 curl -s "$base/files/blob.bin" -o "$tmp/blob.out"
 cmp "$tmp/www/blob.bin" "$tmp/blob.out" || fail "file download"
-curl -sI "$base/files/index.html" | grep -qi '^content-type: text/html' || fail "content type"
+grep -qi "^content-type: text/html" <<<"$(curl -sI "$base/files/index.html")" || fail "content type"
 [ "$(curl -s "$base/files/")" = "<h1>index</h1>" ] || fail "directory index"
 [ "$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' "$base/files/sub")" = "301 $base/files/sub/" ] ||
     fail "directory redirect"
@@ -123,11 +127,11 @@ PYEOF
 
 # --- ab and wrk smoke runs ---
 out=$(ab -q -k -n 2000 -c 8 "$base/" 2>&1)
-echo "$out" | grep -q "Complete requests: *2000" || fail "ab: $out"
-echo "$out" | grep -q "Failed requests: *0" || fail "ab failures: $out"
+grep -q "Complete requests: *2000" <<<"$out" || fail "ab: $out"
+grep -q "Failed requests: *0" <<<"$out" || fail "ab failures: $out"
 out=$(wrk -t1 -c8 -d1s "$base/" 2>&1)
-echo "$out" | grep -q "requests in" || fail "wrk: $out"
-if echo "$out" | grep -q "Non-2xx\|Socket errors"; then fail "wrk errors: $out"; fi
+grep -q "requests in" <<<"$out" || fail "wrk: $out"
+if grep -q "Non-2xx\|Socket errors" <<<"$out"; then fail "wrk errors: $out"; fi
 
 # --- TLS ---
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/key.pem" -out "$tmp/cert.pem" -days 1 \
@@ -138,8 +142,8 @@ tport=$(free_port)
 pids+=($!)
 wait_up "https://127.0.0.1:$tport/" || { cat "$tmp/tls.out"; fail "TLS server did not come up"; }
 out=$(curl -skv "https://127.0.0.1:$tport/" "https://127.0.0.1:$tport/json" 2>&1)
-echo "$out" | grep -q "Re-using existing connection" || fail "TLS keep-alive: $out"
-echo "$out" | grep -q '"hello": "world"' || fail "TLS GET /json: $out"
+grep -q "Re-using existing connection" <<<"$out" || fail "TLS keep-alive: $out"
+grep -q '"hello": "world"' <<<"$out" || fail "TLS GET /json: $out"
 [ "$(curl -sk -H 'Transfer-Encoding: chunked' --data-binary @"$tmp/body.txt" "https://127.0.0.1:$tport/echo" |
     cmp - "$tmp/body.txt" && echo same)" = same ] || fail "TLS chunked echo"
 

@@ -26,8 +26,8 @@
 #include "seastar/core/app-template.hh"
 #include "seastar/core/coroutine.hh"
 #include "seastar/core/reactor.hh"
-#include "seastar/core/sleep.hh"
 #include "seastar/core/smp.hh"
+#include "seastar/core/timer.hh"
 #include "seastar/http/file_handler.hh"
 #include "seastar/http/function_handlers.hh"
 #include "seastar/http/httpd.hh"
@@ -126,12 +126,15 @@ int main(int ac, char** av) {
                 }
             });
         }
+        // A timer, not a detached sleep: it goes away with this frame when a
+        // signal stops the server first.
+        timer<> deadline([&] {
+            if (!std::exchange(stopping, true)) {
+                stop.set_value();
+            }
+        });
         if (duration) {
-            (void)sleep(std::chrono::seconds(duration)).then([&] {
-                if (!std::exchange(stopping, true)) {
-                    stop.set_value();
-                }
-            });
+            deadline.arm(std::chrono::seconds(duration));
         }
         co_await std::move(stopped);
         co_await server.stop();

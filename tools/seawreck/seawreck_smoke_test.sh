@@ -22,7 +22,8 @@ done
 check() { # expected-requests args...
     local want=$1
     shift
-    out=$("$load" --smp 2 --overprovisioned --port "$port" --duration 20 "$@")
+    out=$("$load" --smp 2 --overprovisioned --port "$port" --duration 20 "$@") ||
+        { echo "FAIL: seawreck $* exited with $?: $out"; exit 1; }
     echo "$out"
     # Replies to batches already in flight may come after the count is reached.
     got=$(echo "$out" | sed -n 's/.*requests=\([0-9]*\) .*/\1/p')
@@ -32,7 +33,8 @@ check() { # expected-requests args...
 check 2000 --conns 4 --pipeline 4 --requests 2000
 check 200 --conns 2 --keep-alive 0 --requests 200
 check 400 --conns 2 --path "/stream?n=50" --requests 400
-out=$("$load" --smp 1 --overprovisioned --port "$port" --conns 2 --path /nowhere --requests 10 --duration 20)
+out=$("$load" --smp 1 --overprovisioned --port "$port" --conns 2 --path /nowhere --requests 10 --duration 20) ||
+    { echo "FAIL: seawreck exited with $?: $out"; exit 1; }
 n=$(echo "$out" | sed -n 's/.*requests=\([0-9]*\) non2xx=\([0-9]*\) errors=0.*/\1 \2/p')
 [ -n "$n" ] && [ "${n% *}" = "${n#* }" ] && [ "${n% *}" -ge 10 ] || { echo "FAIL: non-2xx not counted: $out"; exit 1; }
 kill -INT "$pid"
