@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "seastar/memory/internal/fast_path.hh"
 #include "seastar/memory/internal/shard_heap.hh"
 
 // Defined by //seastar/memory:malloc_override, which hands pointers this allocator did not
@@ -21,7 +22,12 @@ extern "C" void seastar_memory_foreign_free(void* p) __attribute__((weak));
 
 namespace seastar::memory {
 
+namespace internal {
+thread_local constinit shard_heap* t_heap __attribute__((tls_model("initial-exec"))) = nullptr;
+} // namespace internal
+
 using internal::shard_heap;
+using internal::t_heap;
 
 namespace {
 
@@ -46,7 +52,6 @@ std::atomic<uint64_t> g_nonshard_cross_frees{0};
 
 std::atomic<bool> g_abort_on_failure{false};
 
-thread_local shard_heap* t_heap __attribute__((tls_model("initial-exec"))) = nullptr;
 thread_local int t_shard __attribute__((tls_model("initial-exec"))) = -1;
 
 // A shard returns other shards' memory in batches: objects freed for one owner are chained
@@ -70,6 +75,8 @@ thread_local unsigned t_outgoing_mask __attribute__((tls_model("initial-exec")))
 void flush_slot(unsigned i) noexcept {
     outgoing& o = t_outgoing[i];
     o.owner->push_remote_chain(o.head, o.tail);
+    // Counted here rather than per object; stats() adds what is still waiting.
+    t_heap->counters().cross_frees_sent += o.count;
     o.owner = nullptr;
     o.count = 0;
     t_outgoing_mask &= ~(1u << i);
@@ -209,8 +216,21 @@ shard_heap* owner_of(const void* p, bool& is_fallback) noexcept {
     return nullptr;
 }
 
-void free_slow(void* p) noexcept {
+} // namespace
+
+void internal::free_slow(void* p) noexcept {
     if (!p) {
+        return;
+    }
+    shard_heap* mine = t_heap;
+    uintptr_t base = g_shards_base.load(std::memory_order_relaxed);
+    size_t off = uintptr_t(p) - base;
+    if (mine && off < g_shards_bytes.load(std::memory_order_relaxed)) {
+        // Another shard's memory, freed on a shard: never touch its structures, send it home
+        // with the next batch for its owner.
+        unsigned shift = g_shard_shift.load(std::memory_order_relaxed);
+        size_t index = off >> shift;
+        send_to_owner(reinterpret_cast<shard_heap*>(base + (index << shift)), index, p);
         return;
     }
     bool is_fallback;
@@ -223,7 +243,6 @@ void free_slow(void* p) noexcept {
         write_stderr("seastar::memory::free: pointer was not allocated by this allocator\n");
         std::abort();
     }
-    shard_heap* mine = t_heap;
     if (is_fallback) {
         std::lock_guard<std::mutex> guard(g_fallback_mutex);
         owner->free_local(p);
@@ -232,19 +251,19 @@ void free_slow(void* p) noexcept {
         }
         return;
     }
-    // Another shard's memory: never touch its structures, return it through its stack.
-    if (mine) {
-        size_t index = (uintptr_t(p) - g_shards_base.load(std::memory_order_relaxed)) >>
-                       g_shard_shift.load(std::memory_order_relaxed);
-        send_to_owner(owner, index, p);
-        ++mine->counters().cross_frees_sent;
-    } else {
-        owner->push_remote(p);
-        g_nonshard_cross_frees.fetch_add(1, std::memory_order_relaxed);
-    }
+    // Another shard's memory freed on a thread that is not a shard: one push per object.
+    owner->push_remote(p);
+    g_nonshard_cross_frees.fetch_add(1, std::memory_order_relaxed);
 }
 
-} // namespace
+void* internal::allocate_slow(size_t size) noexcept {
+    shard_heap* h = t_heap;
+    if (__builtin_expect(h != nullptr, 1)) {
+        void* p = h->allocate(size);
+        return __builtin_expect(p != nullptr, 1) ? p : on_failure(size);
+    }
+    return fallback_allocate(0, size);
+}
 
 // ---- configuration and shard binding -------------------------------------------------------
 
@@ -364,12 +383,7 @@ bool set_shard_limit(size_t bytes) noexcept {
 // ---- entry points ----------------------------------------------------------------------------
 
 void* allocate(size_t size) noexcept {
-    shard_heap* h = t_heap;
-    if (__builtin_expect(h != nullptr, 1)) {
-        void* p = h->allocate(size);
-        return __builtin_expect(p != nullptr, 1) ? p : on_failure(size);
-    }
-    return fallback_allocate(0, size);
+    return internal::allocate_fast(size);
 }
 
 void* allocate_aligned(size_t align, size_t size) noexcept {
@@ -386,12 +400,7 @@ void* allocate_aligned(size_t align, size_t size) noexcept {
 }
 
 void free(void* p) noexcept {
-    shard_heap* h = t_heap;
-    if (__builtin_expect(h != nullptr && h->contains(p), 1)) {
-        h->free_local(p);
-        return;
-    }
-    free_slow(p);
+    internal::free_fast(p);
 }
 
 void free(void* p, size_t) noexcept {
@@ -495,6 +504,11 @@ statistics stats() noexcept {
         s._releases = c.releases;
         s._resident_free = h.resident_free_bytes() + h.cached_bytes(); // the cache counts as free
         s._cross_cpu_frees = c.cross_frees_sent;
+        if (&h == t_heap) {
+            for (const outgoing& o : t_outgoing) {
+                s._cross_cpu_frees += o.count; // waiting for their batch to leave
+            }
+        }
         s._cross_received = c.cross_frees_received;
         s._failed = c.failed;
         s._reclaims = c.reclaims;
