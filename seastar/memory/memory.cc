@@ -54,16 +54,21 @@ std::atomic<bool> g_abort_on_failure{false};
 
 thread_local int t_shard __attribute__((tls_model("initial-exec"))) = -1;
 
-// A shard returns other shards' memory in batches: objects freed for one owner are chained
-// here and pushed with a single atomic operation once `outgoing_batch` of them are waiting,
-// or when the shard next drains its own returns (its poller, every loop turn), or when it
-// stops being a shard. Direct-mapped by owner; a collision pushes the older batch first.
-// Bounded: at most outgoing_slots * outgoing_batch objects wait, for one loop turn at most.
+// A shard returns other shards' memory in batches: the pointers freed for one owner are
+// written into a block (internal::remote_block, allocated from the sending shard's own heap)
+// and the block is pushed with a single atomic operation once it is full, or when the shard
+// next drains its own returns (its poller, every loop turn), or when it stops being a shard.
+// The owner links the objects itself and hands the block back. Without a block (the sending
+// heap could not spare one without reclaiming, or failure injection is armed) the objects
+// are chained through their first word instead. Direct-mapped by owner; a collision pushes
+// the older batch first. Bounded: at most outgoing_slots * outgoing_batch objects wait, for
+// one loop turn at most.
 constexpr unsigned outgoing_slots = 8;
-constexpr uint32_t outgoing_batch = 32;
+constexpr uint32_t outgoing_batch = internal::remote_block::capacity;
 
 struct outgoing {
     shard_heap* owner;
+    internal::remote_block* block; // nullptr: chained through the objects
     internal::free_object* head;
     internal::free_object* tail;
     uint32_t count;
@@ -74,7 +79,13 @@ thread_local unsigned t_outgoing_mask __attribute__((tls_model("initial-exec")))
 
 void flush_slot(unsigned i) noexcept {
     outgoing& o = t_outgoing[i];
-    o.owner->push_remote_chain(o.head, o.tail);
+    if (o.block) {
+        o.block->count = o.count;
+        o.owner->push_remote_block(o.block);
+        o.block = nullptr;
+    } else {
+        o.owner->push_remote_chain(o.head, o.tail);
+    }
     // Counted here rather than per object; stats() adds what is still waiting.
     t_heap->counters().cross_frees_sent += o.count;
     o.owner = nullptr;
@@ -88,21 +99,36 @@ void flush_outgoing() noexcept {
     }
 }
 
+// Block hook of every shard heap: a block it has read goes back to the heap it came from,
+// marked spent (never inside another block, so returning blocks needs no blocks).
+void release_block(internal::remote_block* b) noexcept {
+    uintptr_t base = g_shards_base.load(std::memory_order_relaxed);
+    unsigned shift = g_shard_shift.load(std::memory_order_relaxed);
+    size_t index = (uintptr_t(b) - base) >> shift;
+    b->count = internal::remote_block::spent;
+    reinterpret_cast<shard_heap*>(base + (index << shift))->push_remote_block(b);
+}
+
 void send_to_owner(shard_heap* owner, size_t owner_index, void* p) noexcept {
     unsigned i = unsigned(owner_index) % outgoing_slots;
     outgoing& o = t_outgoing[i];
-    auto* obj = static_cast<internal::free_object*>(p);
-    if (o.owner != owner) {
+    if (__builtin_expect(o.owner != owner, 0)) {
         if (o.owner) {
             flush_slot(i);
         }
         o.owner = owner;
-        o.tail = obj;
+        o.block = t_heap->allocate_block();
         o.head = nullptr;
+        o.tail = static_cast<internal::free_object*>(p);
         t_outgoing_mask |= 1u << i;
     }
-    obj->next = o.head;
-    o.head = obj;
+    if (__builtin_expect(o.block != nullptr, 1)) {
+        o.block->ptrs[o.count] = p;
+    } else {
+        auto* obj = static_cast<internal::free_object*>(p);
+        obj->next = o.head;
+        o.head = obj;
+    }
     if (++o.count == outgoing_batch) {
         flush_slot(i);
     }
@@ -301,6 +327,7 @@ void configure(size_t total_bytes, unsigned nr, std::vector<int> numa_nodes) {
         shard_heap* h = shard_heap::create(r, region, limit);
         h->set_pressure_hook(pressure_hook);
         h->set_release_hook(release_hook);
+        h->set_block_hook(release_block);
     }
     g_shards_base.store(uintptr_t(base), std::memory_order_relaxed);
     g_shard_shift.store(shift, std::memory_order_relaxed);

@@ -807,6 +807,20 @@ void* shard_heap::allocate_large(size_t size) noexcept {
     return allocate_pages((size + page - 1) >> page_shift, 1);
 }
 
+remote_block* shard_heap::allocate_block() noexcept {
+    if (_inject_armed) {
+        return nullptr;
+    }
+    bool in_pressure = _in_pressure;
+    _in_pressure = true;
+    void* p = allocate(sizeof(remote_block));
+    _in_pressure = in_pressure;
+    if (p) {
+        --_class_allocs[size_class_of(sizeof(remote_block))]; // not the program's allocation
+    }
+    return static_cast<remote_block*>(p);
+}
+
 void* shard_heap::allocate_aligned(size_t align, size_t size) noexcept {
     if (align == 0 || (align & (align - 1)) != 0) {
         return nullptr;
@@ -868,7 +882,42 @@ size_t shard_heap::drain_remote() noexcept {
     if (!has_remote()) {
         return 0;
     }
-    free_object* o = _remote.exchange(nullptr, std::memory_order_acquire);
+    size_t n = 0;
+    if (_remote_blocks.load(std::memory_order_relaxed)) {
+        remote_block* b = _remote_blocks.exchange(nullptr, std::memory_order_acquire);
+        while (b) {
+            remote_block* next = b->next;
+            uint32_t count = b->count;
+            if (count == remote_block::spent) {
+                // One of ours, back from the heap it was sent to.
+                free_local(b);
+                --_class_frees[size_class_of(sizeof(remote_block))];
+                b = next;
+                continue;
+            }
+            if (count > 0) {
+                // Linked here, by the owner: the objects' lines are written where they
+                // will be allocated again.
+                for (uint32_t i = 0; i + 1 < count; ++i) {
+                    static_cast<free_object*>(b->ptrs[i])->next = static_cast<free_object*>(b->ptrs[i + 1]);
+                }
+                static_cast<free_object*>(b->ptrs[count - 1])->next = nullptr;
+                n += drain_chain(static_cast<free_object*>(b->ptrs[0]));
+            }
+            if (_block_release) {
+                _block_release(b);
+            }
+            b = next;
+        }
+    }
+    if (_remote.load(std::memory_order_relaxed)) {
+        n += drain_chain(_remote.exchange(nullptr, std::memory_order_acquire));
+    }
+    _counters.cross_frees_received += n;
+    return n;
+}
+
+size_t shard_heap::drain_chain(free_object* o) noexcept {
     size_t n = 0;
     while (o) {
         page_desc* d = desc((uintptr_t(o) - uintptr_t(this)) >> page_shift);
@@ -899,8 +948,14 @@ size_t shard_heap::drain_remote() noexcept {
             small_free_slow(d);
         }
     }
-    _counters.cross_frees_received += n;
     return n;
+}
+
+void shard_heap::push_remote_block(remote_block* b) noexcept {
+    remote_block* old = _remote_blocks.load(std::memory_order_relaxed);
+    do {
+        b->next = old;
+    } while (!_remote_blocks.compare_exchange_weak(old, b, std::memory_order_release, std::memory_order_relaxed));
 }
 
 } // namespace seastar::memory::internal

@@ -7,7 +7,8 @@
 // decides which thread owns it, serializes access where it must and supplies the hooks.
 //
 // Contract:
-// - Everything except push_remote(), push_remote_chain() and has_remote() must be called by
+// - Everything except push_remote(), push_remote_chain(), push_remote_block() and
+//   has_remote() must be called by
 //   the owning thread only (or under the caller's lock); those three, from any thread.
 // - Nothing allocates or throws; failures return nullptr.
 // - Free spans are merged with their free neighbours at once, so any contiguous free range
@@ -45,6 +46,20 @@ namespace seastar::memory::internal {
 
 struct free_object {
     free_object* next;
+};
+
+// Objects another thread returns, as an array of pointers: the sender writes into this
+// block (its own memory, hot in its cache) instead of into each object, so returning an
+// object does not move its cache line to the sender just to link it. The block belongs to
+// the sender's heap; the owner hands it back through the block hook once it has read it,
+// and the hook pushes it, marked spent, onto its own heap's block stack. Blocks are the
+// allocator's own: they do not show in the allocation, free or cross-shard counts.
+struct remote_block {
+    static constexpr uint32_t capacity = 32;
+    static constexpr uint32_t spent = ~uint32_t(0); // count of a block on its way home
+    remote_block* next;
+    uint32_t count;
+    void* ptrs[capacity];
 };
 
 // One per page of the region. Only some are meaningful: the first and last page of every
@@ -139,6 +154,10 @@ public:
     // class or a span from the large-span cache; nullptr where allocate() would do more.
     void* try_allocate_fast(size_t size) noexcept;
     void* allocate_aligned(size_t align, size_t size) noexcept;
+    // A remote_block, from allocate() without running the pressure hook (the caller may be
+    // inside a free) and without counting towards failure injection or the statistics:
+    // nullptr instead, also while injection is armed.
+    remote_block* allocate_block() noexcept;
     void free_local(void* p) noexcept;
     size_t usable_size(const void* p) const noexcept;
 
@@ -149,9 +168,18 @@ public:
     // Any thread: the same for a chain of objects linked through free_object::next, from
     // `head` to `tail`, with one atomic operation.
     void push_remote_chain(free_object* head, free_object* tail) noexcept;
-    bool has_remote() const noexcept { return _remote.load(std::memory_order_relaxed) != nullptr; }
-    // Owner: free everything pushed so far. Returns how many objects.
+    // Any thread: the same for a block of pointers (count of them), with one atomic operation.
+    void push_remote_block(remote_block* b) noexcept;
+    bool has_remote() const noexcept {
+        return _remote.load(std::memory_order_relaxed) != nullptr ||
+               _remote_blocks.load(std::memory_order_relaxed) != nullptr;
+    }
+    // Owner: free everything pushed so far. Returns how many objects. Blocks, once read, go
+    // to the block hook (they belong to another heap).
     size_t drain_remote() noexcept;
+    using block_hook = void (*)(remote_block* b);
+    void set_block_hook(block_hook hook) noexcept { _block_release = hook; }
+    bool injection_armed() const noexcept { return _inject_armed; }
 
     // Failure injection: the nth allocation from now fails (0 disarms).
     void fail_nth(uint64_t n) noexcept;
@@ -236,6 +264,7 @@ private:
     void small_free_slow(page_desc* d) noexcept;
     void free_small_lifo(void* p, page_desc* d) noexcept;
     void free_large(void* p, page_desc* d) noexcept;
+    size_t drain_chain(free_object* o) noexcept;
     bool injected_failure() noexcept;
 
     page_desc* new_small_span(unsigned c) noexcept;
@@ -299,6 +328,8 @@ private:
     heap_counters _counters;
     // Written by other threads: on its own cache line (the class size rounds up to 64).
     alignas(64) std::atomic<free_object*> _remote{nullptr};
+    std::atomic<remote_block*> _remote_blocks{nullptr};
+    block_hook _block_release = nullptr;
 };
 
 inline void* shard_heap::allocate_class(unsigned c) noexcept {
