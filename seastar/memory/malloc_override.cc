@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <new>
 
+#include "seastar/memory/internal/fast_path.hh"
 #include "seastar/memory/memory.hh"
 
 extern "C" {
@@ -27,6 +28,7 @@ void* __libc_realloc(void* p, size_t size);
 namespace {
 
 namespace mem = seastar::memory;
+namespace mi = seastar::memory::internal;
 
 bool is_power_of_two(size_t v) noexcept {
     return v != 0 && (v & (v - 1)) == 0;
@@ -51,6 +53,21 @@ void* new_or_throw(Alloc alloc) {
     }
 }
 
+// operator new(size) past its fast path: the allocator's slow path, then the new_handler.
+[[gnu::noinline]] void* new_slow(size_t size) {
+    return new_or_throw([size] { return mem::allocate(size); });
+}
+
+// The fast path of the allocator inline, then a tail call: no frame, no call.
+__attribute__((always_inline)) inline void* new_fast(size_t size) {
+    if (mi::shard_heap* h = mi::t_heap; __builtin_expect(h != nullptr, 1)) {
+        if (void* p = h->try_allocate_fast(size); __builtin_expect(p != nullptr, 1)) {
+            return p;
+        }
+    }
+    return new_slow(size);
+}
+
 template <typename Alloc>
 void* new_nothrow(Alloc alloc) noexcept {
     try {
@@ -70,11 +87,11 @@ extern "C" void seastar_memory_foreign_free(void* p) {
 extern "C" {
 
 void* malloc(size_t size) {
-    return mem::allocate(size);
+    return mi::allocate_fast(size);
 }
 
 void free(void* p) {
-    mem::free(p);
+    mi::free_fast(p);
 }
 
 void* calloc(size_t n, size_t size) {
@@ -152,11 +169,11 @@ int malloc_trim(size_t) {
 // ---- operator new / delete -----------------------------------------------------------------
 
 void* operator new(size_t size) {
-    return new_or_throw([size] { return mem::allocate(size); });
+    return new_fast(size);
 }
 
 void* operator new[](size_t size) {
-    return new_or_throw([size] { return mem::allocate(size); });
+    return new_fast(size);
 }
 
 void* operator new(size_t size, const std::nothrow_t&) noexcept {
@@ -184,49 +201,49 @@ void* operator new[](size_t size, std::align_val_t align, const std::nothrow_t&)
 }
 
 void operator delete(void* p) noexcept {
-    mem::free(p);
+    mi::free_fast(p);
 }
 
 void operator delete[](void* p) noexcept {
-    mem::free(p);
+    mi::free_fast(p);
 }
 
-void operator delete(void* p, size_t size) noexcept {
-    mem::free(p, size);
+void operator delete(void* p, size_t) noexcept {
+    mi::free_fast(p);
 }
 
-void operator delete[](void* p, size_t size) noexcept {
-    mem::free(p, size);
+void operator delete[](void* p, size_t) noexcept {
+    mi::free_fast(p);
 }
 
 void operator delete(void* p, const std::nothrow_t&) noexcept {
-    mem::free(p);
+    mi::free_fast(p);
 }
 
 void operator delete[](void* p, const std::nothrow_t&) noexcept {
-    mem::free(p);
+    mi::free_fast(p);
 }
 
 void operator delete(void* p, std::align_val_t) noexcept {
-    mem::free(p);
+    mi::free_fast(p);
 }
 
 void operator delete[](void* p, std::align_val_t) noexcept {
-    mem::free(p);
+    mi::free_fast(p);
 }
 
-void operator delete(void* p, size_t size, std::align_val_t) noexcept {
-    mem::free(p, size);
+void operator delete(void* p, size_t, std::align_val_t) noexcept {
+    mi::free_fast(p);
 }
 
-void operator delete[](void* p, size_t size, std::align_val_t) noexcept {
-    mem::free(p, size);
+void operator delete[](void* p, size_t, std::align_val_t) noexcept {
+    mi::free_fast(p);
 }
 
 void operator delete(void* p, std::align_val_t, const std::nothrow_t&) noexcept {
-    mem::free(p);
+    mi::free_fast(p);
 }
 
 void operator delete[](void* p, std::align_val_t, const std::nothrow_t&) noexcept {
-    mem::free(p);
+    mi::free_fast(p);
 }

@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "seastar/memory/internal/fast_path.hh"
 #include "seastar/memory/internal/shard_heap.hh"
 
 // Defined by //seastar/memory:malloc_override, which hands pointers this allocator did not
@@ -21,7 +22,12 @@ extern "C" void seastar_memory_foreign_free(void* p) __attribute__((weak));
 
 namespace seastar::memory {
 
+namespace internal {
+thread_local constinit shard_heap* t_heap __attribute__((tls_model("initial-exec"))) = nullptr;
+} // namespace internal
+
 using internal::shard_heap;
+using internal::t_heap;
 
 namespace {
 
@@ -46,19 +52,23 @@ std::atomic<uint64_t> g_nonshard_cross_frees{0};
 
 std::atomic<bool> g_abort_on_failure{false};
 
-thread_local shard_heap* t_heap __attribute__((tls_model("initial-exec"))) = nullptr;
 thread_local int t_shard __attribute__((tls_model("initial-exec"))) = -1;
 
-// A shard returns other shards' memory in batches: objects freed for one owner are chained
-// here and pushed with a single atomic operation once `outgoing_batch` of them are waiting,
-// or when the shard next drains its own returns (its poller, every loop turn), or when it
-// stops being a shard. Direct-mapped by owner; a collision pushes the older batch first.
-// Bounded: at most outgoing_slots * outgoing_batch objects wait, for one loop turn at most.
+// A shard returns other shards' memory in batches: the pointers freed for one owner are
+// written into a block (internal::remote_block, allocated from the sending shard's own heap)
+// and the block is pushed with a single atomic operation once it is full, or when the shard
+// next drains its own returns (its poller, every loop turn), or when it stops being a shard.
+// The owner links the objects itself and hands the block back. Without a block (the sending
+// heap could not spare one without reclaiming, or failure injection is armed) the objects
+// are chained through their first word instead. Direct-mapped by owner; a collision pushes
+// the older batch first. Bounded: at most outgoing_slots * outgoing_batch objects wait, for
+// one loop turn at most.
 constexpr unsigned outgoing_slots = 8;
-constexpr uint32_t outgoing_batch = 32;
+constexpr uint32_t outgoing_batch = internal::remote_block::capacity;
 
 struct outgoing {
     shard_heap* owner;
+    internal::remote_block* block; // nullptr: chained through the objects
     internal::free_object* head;
     internal::free_object* tail;
     uint32_t count;
@@ -69,7 +79,15 @@ thread_local unsigned t_outgoing_mask __attribute__((tls_model("initial-exec")))
 
 void flush_slot(unsigned i) noexcept {
     outgoing& o = t_outgoing[i];
-    o.owner->push_remote_chain(o.head, o.tail);
+    if (o.block) {
+        o.block->count = o.count;
+        o.owner->push_remote_block(o.block);
+        o.block = nullptr;
+    } else {
+        o.owner->push_remote_chain(o.head, o.tail);
+    }
+    // Counted here rather than per object; stats() adds what is still waiting.
+    t_heap->counters().cross_frees_sent += o.count;
     o.owner = nullptr;
     o.count = 0;
     t_outgoing_mask &= ~(1u << i);
@@ -81,21 +99,36 @@ void flush_outgoing() noexcept {
     }
 }
 
+// Block hook of every shard heap: a block it has read goes back to the heap it came from,
+// marked spent (never inside another block, so returning blocks needs no blocks).
+void release_block(internal::remote_block* b) noexcept {
+    uintptr_t base = g_shards_base.load(std::memory_order_relaxed);
+    unsigned shift = g_shard_shift.load(std::memory_order_relaxed);
+    size_t index = (uintptr_t(b) - base) >> shift;
+    b->count = internal::remote_block::spent;
+    reinterpret_cast<shard_heap*>(base + (index << shift))->push_remote_block(b);
+}
+
 void send_to_owner(shard_heap* owner, size_t owner_index, void* p) noexcept {
     unsigned i = unsigned(owner_index) % outgoing_slots;
     outgoing& o = t_outgoing[i];
-    auto* obj = static_cast<internal::free_object*>(p);
-    if (o.owner != owner) {
+    if (__builtin_expect(o.owner != owner, 0)) {
         if (o.owner) {
             flush_slot(i);
         }
         o.owner = owner;
-        o.tail = obj;
+        o.block = t_heap->allocate_block();
         o.head = nullptr;
+        o.tail = static_cast<internal::free_object*>(p);
         t_outgoing_mask |= 1u << i;
     }
-    obj->next = o.head;
-    o.head = obj;
+    if (__builtin_expect(o.block != nullptr, 1)) {
+        o.block->ptrs[o.count] = p;
+    } else {
+        auto* obj = static_cast<internal::free_object*>(p);
+        obj->next = o.head;
+        o.head = obj;
+    }
     if (++o.count == outgoing_batch) {
         flush_slot(i);
     }
@@ -209,8 +242,21 @@ shard_heap* owner_of(const void* p, bool& is_fallback) noexcept {
     return nullptr;
 }
 
-void free_slow(void* p) noexcept {
+} // namespace
+
+void internal::free_slow(void* p) noexcept {
     if (!p) {
+        return;
+    }
+    shard_heap* mine = t_heap;
+    uintptr_t base = g_shards_base.load(std::memory_order_relaxed);
+    size_t off = uintptr_t(p) - base;
+    if (mine && off < g_shards_bytes.load(std::memory_order_relaxed)) {
+        // Another shard's memory, freed on a shard: never touch its structures, send it home
+        // with the next batch for its owner.
+        unsigned shift = g_shard_shift.load(std::memory_order_relaxed);
+        size_t index = off >> shift;
+        send_to_owner(reinterpret_cast<shard_heap*>(base + (index << shift)), index, p);
         return;
     }
     bool is_fallback;
@@ -223,7 +269,6 @@ void free_slow(void* p) noexcept {
         write_stderr("seastar::memory::free: pointer was not allocated by this allocator\n");
         std::abort();
     }
-    shard_heap* mine = t_heap;
     if (is_fallback) {
         std::lock_guard<std::mutex> guard(g_fallback_mutex);
         owner->free_local(p);
@@ -232,19 +277,19 @@ void free_slow(void* p) noexcept {
         }
         return;
     }
-    // Another shard's memory: never touch its structures, return it through its stack.
-    if (mine) {
-        size_t index = (uintptr_t(p) - g_shards_base.load(std::memory_order_relaxed)) >>
-                       g_shard_shift.load(std::memory_order_relaxed);
-        send_to_owner(owner, index, p);
-        ++mine->counters().cross_frees_sent;
-    } else {
-        owner->push_remote(p);
-        g_nonshard_cross_frees.fetch_add(1, std::memory_order_relaxed);
-    }
+    // Another shard's memory freed on a thread that is not a shard: one push per object.
+    owner->push_remote(p);
+    g_nonshard_cross_frees.fetch_add(1, std::memory_order_relaxed);
 }
 
-} // namespace
+void* internal::allocate_slow(size_t size) noexcept {
+    shard_heap* h = t_heap;
+    if (__builtin_expect(h != nullptr, 1)) {
+        void* p = h->allocate(size);
+        return __builtin_expect(p != nullptr, 1) ? p : on_failure(size);
+    }
+    return fallback_allocate(0, size);
+}
 
 // ---- configuration and shard binding -------------------------------------------------------
 
@@ -282,6 +327,7 @@ void configure(size_t total_bytes, unsigned nr, std::vector<int> numa_nodes) {
         shard_heap* h = shard_heap::create(r, region, limit);
         h->set_pressure_hook(pressure_hook);
         h->set_release_hook(release_hook);
+        h->set_block_hook(release_block);
     }
     g_shards_base.store(uintptr_t(base), std::memory_order_relaxed);
     g_shard_shift.store(shift, std::memory_order_relaxed);
@@ -364,12 +410,7 @@ bool set_shard_limit(size_t bytes) noexcept {
 // ---- entry points ----------------------------------------------------------------------------
 
 void* allocate(size_t size) noexcept {
-    shard_heap* h = t_heap;
-    if (__builtin_expect(h != nullptr, 1)) {
-        void* p = h->allocate(size);
-        return __builtin_expect(p != nullptr, 1) ? p : on_failure(size);
-    }
-    return fallback_allocate(0, size);
+    return internal::allocate_fast(size);
 }
 
 void* allocate_aligned(size_t align, size_t size) noexcept {
@@ -386,12 +427,7 @@ void* allocate_aligned(size_t align, size_t size) noexcept {
 }
 
 void free(void* p) noexcept {
-    shard_heap* h = t_heap;
-    if (__builtin_expect(h != nullptr && h->contains(p), 1)) {
-        h->free_local(p);
-        return;
-    }
-    free_slow(p);
+    internal::free_fast(p);
 }
 
 void free(void* p, size_t) noexcept {
@@ -495,6 +531,11 @@ statistics stats() noexcept {
         s._releases = c.releases;
         s._resident_free = h.resident_free_bytes() + h.cached_bytes(); // the cache counts as free
         s._cross_cpu_frees = c.cross_frees_sent;
+        if (&h == t_heap) {
+            for (const outgoing& o : t_outgoing) {
+                s._cross_cpu_frees += o.count; // waiting for their batch to leave
+            }
+        }
         s._cross_received = c.cross_frees_received;
         s._failed = c.failed;
         s._reclaims = c.reclaims;

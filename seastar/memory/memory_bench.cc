@@ -41,11 +41,24 @@ struct shard_api {
     static void enter_consumer() { mem::internal::init_shard(1); }
 };
 
+// True when malloc is this allocator (:memory_override_bench): BM_cross's consumer is then
+// shard 1 and both sides poll, as in a program on app_template; with any other malloc the
+// consumer is a plain thread and polling is not a thing.
+bool g_malloc_is_shard_allocator = false;
+
 struct libc_api {
     static void* alloc(size_t n) noexcept { return std::malloc(n); }
     static void release(void* p) noexcept { std::free(p); }
-    static void poll() noexcept {}
-    static void enter_consumer() {}
+    static void poll() noexcept {
+        if (g_malloc_is_shard_allocator) {
+            mem::drain_cross_shard_frees();
+        }
+    }
+    static void enter_consumer() {
+        if (g_malloc_is_shard_allocator) {
+            mem::internal::init_shard(1);
+        }
+    }
 };
 
 template <typename Api>
@@ -217,6 +230,9 @@ int main(int argc, char** argv) {
     // Two shards of 1 GiB: the benchmark thread is shard 0, BM_cross's consumer shard 1.
     mem::configure(size_t(2) << 30, 2);
     mem::internal::init_shard(0);
+    void* probe = std::malloc(64);
+    g_malloc_is_shard_allocator = mem::owner_shard(probe) >= 0;
+    std::free(probe);
     benchmark::Initialize(&argc, argv);
     if (benchmark::ReportUnrecognizedArguments(argc, argv)) {
         return 1;

@@ -8,14 +8,16 @@
 #   jemalloc, tcmalloc, mimalloc   the same malloc/free code under LD_PRELOAD
 #
 # Usage: tools/bench/memory_bench.sh [min_time_seconds (default 0.2)] [rounds (default 3)]
+# Prints the CPU model and cache sizes (lscpu) before its table: keep them together.
 # Each round runs every allocator once, one after the other, so that load from elsewhere on
-# a shared machine falls on all of them alike; the median over rounds is reported. Run from
-# the workspace root.
+# a shared machine falls on all of them alike; the minimum over rounds is reported (the round
+# least disturbed by other processes is the best estimate of what the allocator itself
+# costs; the median is printed beside it). Run from the workspace root.
 #
 # The cross-shard row is CPU time (both threads, per object) for a fixed number of objects,
 # the median of 5 repetitions inside each round (see BM_cross in memory_bench.cc). In the
-# override column its consumer is a plain thread (not a shard), so its frees take the
-# unbatched path of non-shard threads; in the shard column the consumer is shard 1.
+# shard and override columns the consumer is shard 1 (as in a program on app_template, whose
+# threads are shards); for the other allocators it is a plain thread.
 set -euo pipefail
 
 MIN_TIME="${1:-0.2}"
@@ -49,6 +51,13 @@ for round in $(seq 1 "$REPS"); do
     done
 done
 
+# The machine, printed with the table: figures from different CPUs cannot be compared.
+cpu_model="$(lscpu | sed -n 's/^Model name: *//p' | head -1)"
+caches="$(lscpu -C=NAME,ONE-SIZE,WAYS 2>/dev/null | tail -n +2 |
+    awk '{printf "%s%s %s per instance, %s-way", (NR > 1 ? "; " : ""), $1, $2, $3}')"
+echo "CPU: ${cpu_model:-unknown} ($(getconf _NPROCESSORS_ONLN) CPUs online); ${caches:-cache sizes unknown}"
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+
 python3 - "$OUT" <<'PY'
 import glob, json, os, re, statistics, sys
 out = sys.argv[1]
@@ -72,15 +81,18 @@ for name in order:
             if kind == "cross":
                 ns /= b["messages_per_iteration"]
             samples.setdefault((kind, size), {}).setdefault(name, []).append(ns)
-results = {k: {n: statistics.median(v) for n, v in d.items()} for k, d in samples.items()}
+results = {k: {n: min(v) for n, v in d.items()} for k, d in samples.items()}
+medians = {k: {n: statistics.median(v) for n, v in d.items()} for k, d in samples.items()}
 cols = [c for c in order if any(c in v for v in results.values())]
 def label(kind, size):
     s = f"{size // 1048576} MiB" if size >= 1048576 else f"{size // 1024} KiB" if size >= 1024 else f"{size} B"
     return {"pair": "pair", "batch": "batch64", "cross": "cross-shard"}[kind] + " " + s
-print("ns per allocate+free pair (median over rounds; cross-shard: CPU ns of both threads per object,")
-print("median of 5 repetitions, then over rounds); ratio = peer / shard (> 1: shard allocator faster)")
-print("| benchmark | " + " | ".join(cols) + " | " + " | ".join(f"{c}/shard" for c in cols[1:]) + " |")
-print("|---" * (2 * len(cols)) + "|")
+rounds = max(len(v) for d in samples.values() for v in d.values())
+print(f"ns per allocate+free pair, minimum over {rounds} rounds (cross-shard: CPU ns of both threads per")
+print("object, median of 5 repetitions, then minimum over rounds); ratio = peer / shard (> 1: shard")
+print("allocator faster); the last column is the shard allocator's median over rounds")
+print("| benchmark | " + " | ".join(cols) + " | " + " | ".join(f"{c}/shard" for c in cols[1:]) + " | shard median |")
+print("|---" * (2 * len(cols) + 1) + "|")
 for kind in ("pair", "batch", "cross"):
     for (k, size), v in sorted(results.items(), key=lambda kv: kv[0][1]):
         if k != kind:
@@ -88,5 +100,7 @@ for kind in ("pair", "batch", "cross"):
         base = v.get("shard")
         cells = [f"{v[c]:.1f}" if c in v else "-" for c in cols]
         ratios = [f"{v[c] / base:.2f}x" if c in v and base else "-" for c in cols[1:]]
-        print(f"| {label(kind, size)} | " + " | ".join(cells) + " | " + " | ".join(ratios) + " |")
+        med = medians[(k, size)].get("shard")
+        print(f"| {label(kind, size)} | " + " | ".join(cells) + " | " + " | ".join(ratios) +
+              (f" | {med:.1f} |" if med else " | - |"))
 PY

@@ -46,7 +46,7 @@ shard_heap::shard_heap(size_t region_bytes, size_t header_pages, size_t limit_pa
     : _dirty(reinterpret_cast<uint64_t*>(descs() + (region_bytes >> page_shift))), _region_bytes(region_bytes),
       _first_page(header_pages), _end_page(region_bytes >> page_shift), _limit_pages(limit_pages) {
     for (unsigned c = 0; c < nr_size_classes; ++c) {
-        _classes[c] = class_state{&_sentinel, nullptr, 0, 0};
+        _classes[c] = class_state{&_sentinel, nullptr, 0, 0, max_empty_spans};
     }
     // The page before the data is a boundary: never merged with.
     page_desc* guard = desc(_first_page - 1);
@@ -71,8 +71,17 @@ void shard_heap::set_default_thresholds() noexcept {
     if (!_inject_armed) {
         _cache_cap = _cache_limit;
     }
-    if (_cache_pages > _cache_cap) {
+    if (_cache_pages + hot_pages() > _cache_cap) {
         flush_cache();
+    }
+    // Empty spans kept per class: up to empty_span_bytes, never more than 1/128 of the limit,
+    // never fewer than max_empty_spans. Spans already kept above a lowered bound go back as
+    // the next span of their class empties.
+    size_t keep_bytes = (_limit_pages << page_shift) / 128;
+    keep_bytes = keep_bytes < empty_span_bytes ? keep_bytes : empty_span_bytes;
+    for (unsigned c = 0; c < nr_size_classes; ++c) {
+        size_t n = keep_bytes / (size_t(class_pages[c]) << page_shift);
+        _classes[c].max_empty = n > max_empty_spans ? n : max_empty_spans;
     }
 }
 
@@ -81,7 +90,7 @@ void shard_heap::set_cache_limit(size_t bytes) noexcept {
     if (!_inject_armed) {
         _cache_cap = _cache_limit;
     }
-    if (_cache_pages > _cache_cap) {
+    if (_cache_pages + hot_pages() > _cache_cap) {
         flush_cache();
     }
 }
@@ -378,6 +387,13 @@ size_t shard_heap::release_free_memory() noexcept {
 // ---- the large-span cache ------------------------------------------------------------------
 
 bool shard_heap::flush_cache() noexcept {
+    if (free_object* o = _hot) {
+        size_t n = hot_pages();
+        _hot = nullptr;
+        o->next = _cache[n];
+        _cache[n] = o;
+        _cache_pages += n;
+    }
     if (_cache_pages == 0) {
         return false;
     }
@@ -412,29 +428,35 @@ size_t shard_heap::largest_free_span_bytes() const noexcept {
         return t - t->head_offset;
     };
     auto mergeable = [](const page_desc* d) { return d->kind == kind_free || d->kind == kind_cached; };
+    auto visit = [&](const free_object* o) {
+        size_t start = (uintptr_t(o) - uintptr_t(this)) >> page_shift;
+        const page_desc* l = head_before(start);
+        size_t run = start;
+        if (l->kind == kind_cached) {
+            return; // not the first cached span of its run
+        }
+        if (l->kind == kind_free) {
+            // Free spans never touch each other: what precedes this one is used or cached.
+            if (head_before(size_t(l - base))->kind == kind_cached) {
+                return;
+            }
+            run = size_t(l - base);
+        }
+        size_t pages = 0;
+        for (size_t i = run; i < _end_page && mergeable(base + i); i += base[i].npages) {
+            pages += base[i].npages;
+        }
+        best = pages > best ? pages : best;
+    };
+    if (_hot) {
+        visit(_hot);
+    }
     for (size_t n = 1; n <= cache_max_pages && _cache_pages; ++n) {
         for (const free_object* o = _cache[n]; o; o = o->next) {
-            size_t start = (uintptr_t(o) - uintptr_t(this)) >> page_shift;
-            const page_desc* l = head_before(start);
-            size_t run = start;
-            if (l->kind == kind_cached) {
-                continue; // not the first cached span of its run
-            }
-            if (l->kind == kind_free) {
-                // Free spans never touch each other: what precedes this one is used or cached.
-                if (head_before(size_t(l - base))->kind == kind_cached) {
-                    continue;
-                }
-                run = size_t(l - base);
-            }
-            size_t pages = 0;
-            for (size_t i = run; i < _end_page && mergeable(base + i); i += base[i].npages) {
-                pages += base[i].npages;
-            }
-            best = pages > best ? pages : best;
+            visit(o);
         }
     }
-    size_t in_use = _used_pages - _cache_pages;
+    size_t in_use = _used_pages - _cache_pages - hot_pages();
     size_t room = _limit_pages > in_use ? _limit_pages - in_use : 0;
     return (best < room ? best : room) << page_shift;
 }
@@ -445,7 +467,7 @@ bool shard_heap::release_empty_spans() noexcept {
     bool any = false;
     for (unsigned c = 0; c < nr_size_classes; ++c) {
         page_desc* d = _classes[c].current;
-        if (d != &_sentinel && d->used == 1) { // only the pin: empty
+        if (d != &_sentinel && d->used == 1 + list_length(d->free)) { // only the pin: empty
             park_current(c);
             any = true;
         }
@@ -524,6 +546,19 @@ bool shard_heap::set_limit(size_t bytes) noexcept {
 
 // ---- small objects -------------------------------------------------------------------------
 
+uint64_t shard_heap::class_allocs(unsigned c) const noexcept {
+    return _class_allocs[c] - list_length(_classes[c].current->free);
+}
+
+size_t shard_heap::list_length(const free_object* o) noexcept {
+    size_t n = 0;
+    for (; o; o = o->next) {
+        ++n;
+    }
+    return n;
+}
+
+// A new span in the shape of a span that is not current: all its objects on local_free.
 page_desc* shard_heap::new_small_span(unsigned c) noexcept {
     size_t npages = class_pages[c];
     page_desc* d = alloc_span(npages, 1);
@@ -531,9 +566,10 @@ page_desc* shard_heap::new_small_span(unsigned c) noexcept {
         return nullptr;
     }
     size_t start = index_of(d);
+    uint8_t kind = class_size[c] > lifo_min_size ? kind_small_lifo : kind_small;
     for (size_t i = 1; i < npages; ++i) {
         page_desc* p = desc(start + i);
-        p->kind = kind_small;
+        p->kind = kind;
         p->head_offset = uint32_t(i);
     }
     size_t osize = class_size[c];
@@ -545,14 +581,15 @@ page_desc* shard_heap::new_small_span(unsigned c) noexcept {
         o->next = head;
         head = o;
     }
-    d->kind = kind_small;
+    d->kind = kind;
     d->head_offset = 0;
     d->npages = uint32_t(npages);
     d->cls = uint8_t(c);
-    d->free = head;
+    d->free = nullptr;
+    d->local_free = head;
     d->used = 0;
     d->capacity = count;
-    d->state = span_full;
+    d->state = span_full; // on no list until the caller puts it somewhere
     ++_classes[c].spans;
     return d;
 }
@@ -562,10 +599,31 @@ void shard_heap::release_small_span(page_desc* d) noexcept {
     free_span(index_of(d), d->npages);
 }
 
+// Makes d (not current, with free objects on local_free) the class's current span: its free
+// objects move to `free`, where the fast path takes them, and count as allocated from now
+// on (class_allocs() subtracts what is still on the list).
+void shard_heap::install_current(unsigned c, page_desc* d) noexcept {
+    _class_allocs[c] += d->capacity - d->used;
+    d->free = d->local_free;
+    d->local_free = nullptr;
+    d->used = d->capacity + 1; // everything off local_free, and the pin
+    d->state = span_current;
+    _classes[c].current = d;
+}
+
+// One object from a span that is not current (failure injection keeps every allocation on
+// the slow path this way).
+void* shard_heap::allocate_one(page_desc* d) noexcept {
+    free_object* o = d->local_free;
+    d->local_free = o->next;
+    ++d->used;
+    ++_class_allocs[d->cls];
+    return o;
+}
+
 // Takes the class's current span out of service: back to the partial list, or to the
-// page allocator if empty. The current span's `used` carries one extra count, a pin, so that
-// the free fast path never sees it drop to zero (the pair loop would otherwise take the slow
-// path on every free); parking removes the pin.
+// page allocator if empty. What is left on its `free` list goes back to local_free, and its
+// `used` becomes the objects in use again (without the pin).
 void shard_heap::park_current(unsigned c) noexcept {
     class_state& cs = _classes[c];
     page_desc* d = cs.current;
@@ -573,9 +631,21 @@ void shard_heap::park_current(unsigned c) noexcept {
         return;
     }
     cs.current = &_sentinel;
+    if (free_object* f = d->free) {
+        size_t n = 1;
+        free_object* tail = f;
+        for (; tail->next; tail = tail->next) {
+            ++n;
+        }
+        tail->next = d->local_free;
+        d->local_free = f;
+        d->free = nullptr;
+        d->used -= uint32_t(n);
+        _class_allocs[c] -= n;
+    }
     if (--d->used == 0) {
         release_small_span(d);
-    } else if (d->free) {
+    } else if (d->local_free) {
         d->state = span_partial;
         list_push(cs.partial, d);
     } else {
@@ -586,16 +656,28 @@ void shard_heap::park_current(unsigned c) noexcept {
 void* shard_heap::allocate_small_slow(unsigned c) noexcept {
     if (has_remote()) {
         drain_remote();
-        if (!_inject_armed && _classes[c].current->free) {
-            return allocate_class(c);
-        }
     }
     if (_inject_armed && injected_failure()) {
         return nullptr;
     }
     class_state& cs = _classes[c];
-    park_current(c);
-    page_desc* d = cs.partial;
+    page_desc* d = cs.current;
+    if (d != &_sentinel) {
+        if (!d->free && d->local_free) {
+            // What was freed to the current span since its list ran out is all on
+            // local_free: hand it to the fast path in one go.
+            _class_allocs[c] += d->capacity + 1 - d->used;
+            d->free = d->local_free;
+            d->local_free = nullptr;
+            d->used = d->capacity + 1;
+        }
+        if (free_object* o = d->free) {
+            d->free = o->next;
+            return o;
+        }
+        park_current(c);
+    }
+    d = cs.partial;
     if (d) {
         list_remove(cs.partial, d);
         if (d->used == 0) {
@@ -608,32 +690,29 @@ void* shard_heap::allocate_small_slow(unsigned c) noexcept {
             return nullptr;
         }
     }
-    free_object* o = d->free;
-    d->free = o->next;
-    ++d->used;
-    ++_class_allocs[c];
     if (_inject_armed) {
         // Keep the sentinel in place so the next allocation is counted too.
-        if (d->free) {
+        void* o = allocate_one(d);
+        if (d->local_free) {
             d->state = span_partial;
             list_push(cs.partial, d);
         } else {
             d->state = span_full;
         }
-    } else {
-        d->state = span_current;
-        ++d->used; // the pin
-        cs.current = d;
+        return o;
     }
+    install_current(c, d);
+    free_object* o = d->free;
+    d->free = o->next;
     return o;
 }
 
 void shard_heap::small_free_slow(page_desc* d) noexcept {
     if (d->state == span_current) {
-        return; // it was exhausted; its pin keeps it from being empty
+        return; // its local_free was empty; its pin keeps it from being empty
     }
     class_state& cs = _classes[d->cls];
-    if (d->used == 0 && cs.empty >= max_empty_spans) {
+    if (d->used == 0 && cs.empty >= cs.max_empty) {
         if (d->state == span_partial) {
             list_remove(cs.partial, d);
         }
@@ -646,6 +725,26 @@ void shard_heap::small_free_slow(page_desc* d) noexcept {
     if (d->state == span_full) { // it has room again
         d->state = span_partial;
         list_push(cs.partial, d);
+    }
+}
+
+void shard_heap::free_small_lifo(void* p, page_desc* d) noexcept {
+    auto* o = static_cast<free_object*>(p);
+    unsigned c = d->cls;
+    ++_class_frees[c];
+    if (d->state == span_current) {
+        // Back on the list the fast path pops: still off local_free, so `used` stays, and
+        // counted now as the allocation that will take it again (see install_current()).
+        o->next = d->free;
+        d->free = o;
+        ++_class_allocs[c];
+        return;
+    }
+    free_object* f = d->local_free;
+    o->next = f;
+    d->local_free = o;
+    if (--d->used == 0 || f == nullptr) {
+        small_free_slow(d);
     }
 }
 
@@ -675,19 +774,26 @@ void* shard_heap::allocate_pages(size_t npages, size_t align_pages) noexcept {
 }
 
 void shard_heap::free_large(void* p, page_desc* d) noexcept {
-    if (__builtin_expect(d->kind != kind_large, 0)) {
+    if (__builtin_expect(d->kind != kind_large || d->head_offset != 0, 0)) {
         // Double free or a pointer this heap never handed out.
         std::abort();
     }
     ++_counters.large_frees;
     size_t n = d->npages;
-    if (n <= cache_max_pages && _cache_pages + n <= _cache_cap) {
-        d->kind = kind_cached; // a second free of the same pointer still aborts
-        auto* o = static_cast<free_object*>(p);
-        o->next = _cache[n];
-        _cache[n] = o;
-        _cache_pages += n;
-        return;
+    if (n <= cache_max_pages) {
+        if (free_object* prev = _hot) {
+            // The span waiting apart joins its list; it was already within the bound.
+            size_t pn = hot_pages();
+            prev->next = _cache[pn];
+            _cache[pn] = prev;
+            _cache_pages += pn;
+            _hot = nullptr;
+        }
+        if (_cache_pages + n <= _cache_cap) {
+            d->kind = kind_cached; // a second free of the same pointer still aborts
+            _hot = static_cast<free_object*>(p);
+            return;
+        }
     }
     d->kind = kind_reserved; // catches a second free of the same pointer
     free_span(index_of(d), n);
@@ -699,6 +805,20 @@ void* shard_heap::allocate_large(size_t size) noexcept {
         return nullptr;
     }
     return allocate_pages((size + page - 1) >> page_shift, 1);
+}
+
+remote_block* shard_heap::allocate_block() noexcept {
+    if (_inject_armed) {
+        return nullptr;
+    }
+    bool in_pressure = _in_pressure;
+    _in_pressure = true;
+    void* p = allocate(sizeof(remote_block));
+    _in_pressure = in_pressure;
+    if (p) {
+        --_class_allocs[size_class_of(sizeof(remote_block))]; // not the program's allocation
+    }
+    return static_cast<remote_block*>(p);
 }
 
 void* shard_heap::allocate_aligned(size_t align, size_t size) noexcept {
@@ -731,7 +851,7 @@ void* shard_heap::allocate_aligned(size_t align, size_t size) noexcept {
 size_t shard_heap::usable_size(const void* p) const noexcept {
     const page_desc* d = descs() + ((uintptr_t(p) - uintptr_t(this)) >> page_shift);
     d -= d->head_offset;
-    if (d->kind == kind_small) {
+    if (d->kind == kind_small || d->kind == kind_small_lifo) {
         return class_size[d->cls];
     }
     return size_t(d->npages) << page_shift;
@@ -754,20 +874,88 @@ void shard_heap::push_remote_chain(free_object* head, free_object* tail) noexcep
     } while (!_remote.compare_exchange_weak(old, head, std::memory_order_release, std::memory_order_relaxed));
 }
 
+// Returned objects arrive in runs from one span (a shard frees what another allocated in
+// about the order it was allocated): each run is spliced onto its span's local_free whole,
+// so that the only write to the objects is one link per run. The reads of the links are
+// what moves the objects' cache lines back to this thread, as they must.
 size_t shard_heap::drain_remote() noexcept {
     if (!has_remote()) {
         return 0;
     }
-    free_object* o = _remote.exchange(nullptr, std::memory_order_acquire);
     size_t n = 0;
-    while (o) {
-        free_object* next = o->next;
-        free_local(o);
-        o = next;
-        ++n;
+    if (_remote_blocks.load(std::memory_order_relaxed)) {
+        remote_block* b = _remote_blocks.exchange(nullptr, std::memory_order_acquire);
+        while (b) {
+            remote_block* next = b->next;
+            uint32_t count = b->count;
+            if (count == remote_block::spent) {
+                // One of ours, back from the heap it was sent to.
+                free_local(b);
+                --_class_frees[size_class_of(sizeof(remote_block))];
+                b = next;
+                continue;
+            }
+            if (count > 0) {
+                // Linked here, by the owner: the objects' lines are written where they
+                // will be allocated again.
+                for (uint32_t i = 0; i + 1 < count; ++i) {
+                    static_cast<free_object*>(b->ptrs[i])->next = static_cast<free_object*>(b->ptrs[i + 1]);
+                }
+                static_cast<free_object*>(b->ptrs[count - 1])->next = nullptr;
+                n += drain_chain(static_cast<free_object*>(b->ptrs[0]));
+            }
+            if (_block_release) {
+                _block_release(b);
+            }
+            b = next;
+        }
+    }
+    if (_remote.load(std::memory_order_relaxed)) {
+        n += drain_chain(_remote.exchange(nullptr, std::memory_order_acquire));
     }
     _counters.cross_frees_received += n;
     return n;
+}
+
+size_t shard_heap::drain_chain(free_object* o) noexcept {
+    size_t n = 0;
+    while (o) {
+        page_desc* d = desc((uintptr_t(o) - uintptr_t(this)) >> page_shift);
+        if (d->kind != kind_small && d->kind != kind_small_lifo) {
+            free_object* next = o->next;
+            free_local(o);
+            o = next;
+            ++n;
+            continue;
+        }
+        d -= d->head_offset;
+        uintptr_t base = uintptr_t(address_of(index_of(d)));
+        uintptr_t bytes = uintptr_t(d->npages) << page_shift;
+        free_object* first = o;
+        free_object* last = o;
+        uint32_t run = 1;
+        for (o = o->next; o && uintptr_t(o) - base < bytes; o = o->next) {
+            last = o;
+            ++run;
+        }
+        free_object* f = d->local_free;
+        last->next = f;
+        d->local_free = first;
+        _class_frees[d->cls] += run;
+        d->used -= run;
+        n += run;
+        if (f == nullptr || d->used == 0) {
+            small_free_slow(d);
+        }
+    }
+    return n;
+}
+
+void shard_heap::push_remote_block(remote_block* b) noexcept {
+    remote_block* old = _remote_blocks.load(std::memory_order_relaxed);
+    do {
+        b->next = old;
+    } while (!_remote_blocks.compare_exchange_weak(old, b, std::memory_order_release, std::memory_order_relaxed));
 }
 
 } // namespace seastar::memory::internal

@@ -7,7 +7,8 @@
 // decides which thread owns it, serializes access where it must and supplies the hooks.
 //
 // Contract:
-// - Everything except push_remote(), push_remote_chain() and has_remote() must be called by
+// - Everything except push_remote(), push_remote_chain(), push_remote_block() and
+//   has_remote() must be called by
 //   the owning thread only (or under the caller's lock); those three, from any thread.
 // - Nothing allocates or throws; failures return nullptr.
 // - Free spans are merged with their free neighbours at once, so any contiguous free range
@@ -47,23 +48,60 @@ struct free_object {
     free_object* next;
 };
 
+// Objects another thread returns, as an array of pointers: the sender writes into this
+// block (its own memory, hot in its cache) instead of into each object, so returning an
+// object does not move its cache line to the sender just to link it. The block belongs to
+// the sender's heap; the owner hands it back through the block hook once it has read it,
+// and the hook pushes it, marked spent, onto its own heap's block stack. Blocks are the
+// allocator's own: they do not show in the allocation, free or cross-shard counts.
+struct remote_block {
+    static constexpr uint32_t capacity = 32;
+    static constexpr uint32_t spent = ~uint32_t(0); // count of a block on its way home
+    remote_block* next;
+    uint32_t count;
+    void* ptrs[capacity];
+};
+
 // One per page of the region. Only some are meaningful: the first and last page of every
 // span, and every page of a small-object span (so a pointer anywhere in it finds the head).
+// Sixty-four bytes, so that a descriptor is one cache line and its address a shift away.
+//
+// A small span keeps its free objects on two lists, as mimalloc does: `free`, which only the
+// class's current span has and which the allocation fast path pops, and `local_free`, which
+// frees push. Allocation and free then never touch the same list head, so a program that
+// frees what it just allocated does not wait for its own stores. `used` counts the objects
+// not on `local_free`: objects in use plus, on the current span, those still on `free` and
+// one pin that keeps it from ever reading zero there.
 struct page_desc {
-    free_object* free; // small span: its free objects
-    page_desc* next;   // free-span bucket or class partial list
+    free_object* free;       // small span, current only: objects the allocation fast path takes
+    free_object* local_free; // small span: freed objects
+    page_desc* next;         // free-span bucket or class partial list
     page_desc* prev;
     uint32_t npages;      // span length (head; and tail of free spans)
     uint32_t head_offset; // pages back to the span's head
-    uint32_t used;        // small span: objects handed out
+    uint32_t used;        // small span: objects not on local_free (see above)
     uint32_t capacity;    // small span: objects it holds
     uint8_t kind;
     uint8_t cls;
     uint8_t state; // small span: current / partial / full
+    uint8_t pad[13];
 };
+static_assert(sizeof(page_desc) == 64);
 
 // kind_cached: a large span freed into the cache (still counted as used by the span allocator).
-enum : uint8_t { kind_reserved = 0, kind_free = 1, kind_large = 2, kind_small = 3, kind_cached = 4 };
+// kind_small_lifo: a small span of a class above lifo_min_size. Its objects are a page or more
+// apart, so cycling through all of them (what the two lists do to a program that frees what
+// it just allocated) would walk as many pages and cache sets; frees to its current span go
+// straight back to `free`, last in first out, on a path out of line.
+enum : uint8_t {
+    kind_reserved = 0,
+    kind_free = 1,
+    kind_large = 2,
+    kind_small = 3,
+    kind_cached = 4,
+    kind_small_lifo = 5,
+};
+inline constexpr size_t lifo_min_size = 1024; // classes above this size are kind_small_lifo
 enum : uint8_t { span_current = 0, span_partial = 1, span_full = 2 };
 
 struct heap_counters {
@@ -93,8 +131,11 @@ public:
     static constexpr size_t sweep_min_pages = 16;
     // Empty spans a class keeps on its partial list rather than giving them back to the span
     // allocator at once, so that a burst that allocates and frees a few spans' worth of
-    // objects does not rebuild them every time. trim() and memory pressure release them.
+    // objects (a batch of cross-shard returns, say) does not rebuild them every time: at
+    // least max_empty_spans, and up to empty_span_bytes of them when the limit is at least
+    // 128 times that. trim() and memory pressure release them.
     static constexpr size_t max_empty_spans = 4;
+    static constexpr size_t empty_span_bytes = size_t(1) << 20;
 
     // Called under memory pressure with the bytes wanted; returns true if it freed something.
     using pressure_hook = bool (*)(shard_heap& heap, size_t bytes);
@@ -109,7 +150,14 @@ public:
     static shard_heap* create(void* region, size_t region_bytes, size_t limit_bytes) noexcept;
 
     void* allocate(size_t size) noexcept;
+    // The part of allocate() that needs no slow path: an object from the current span of its
+    // class or a span from the large-span cache; nullptr where allocate() would do more.
+    void* try_allocate_fast(size_t size) noexcept;
     void* allocate_aligned(size_t align, size_t size) noexcept;
+    // A remote_block, from allocate() without running the pressure hook (the caller may be
+    // inside a free) and without counting towards failure injection or the statistics:
+    // nullptr instead, also while injection is armed.
+    remote_block* allocate_block() noexcept;
     void free_local(void* p) noexcept;
     size_t usable_size(const void* p) const noexcept;
 
@@ -120,9 +168,18 @@ public:
     // Any thread: the same for a chain of objects linked through free_object::next, from
     // `head` to `tail`, with one atomic operation.
     void push_remote_chain(free_object* head, free_object* tail) noexcept;
-    bool has_remote() const noexcept { return _remote.load(std::memory_order_relaxed) != nullptr; }
-    // Owner: free everything pushed so far. Returns how many objects.
+    // Any thread: the same for a block of pointers (count of them), with one atomic operation.
+    void push_remote_block(remote_block* b) noexcept;
+    bool has_remote() const noexcept {
+        return _remote.load(std::memory_order_relaxed) != nullptr ||
+               _remote_blocks.load(std::memory_order_relaxed) != nullptr;
+    }
+    // Owner: free everything pushed so far. Returns how many objects. Blocks, once read, go
+    // to the block hook (they belong to another heap).
     size_t drain_remote() noexcept;
+    using block_hook = void (*)(remote_block* b);
+    void set_block_hook(block_hook hook) noexcept { _block_release = hook; }
+    bool injection_armed() const noexcept { return _inject_armed; }
 
     // Failure injection: the nth allocation from now fails (0 disarms).
     void fail_nth(uint64_t n) noexcept;
@@ -154,8 +211,8 @@ public:
     size_t limit_bytes() const noexcept { return _limit_pages << page_shift; }
     size_t max_limit_bytes() const noexcept { return size_t(_end_page - _first_page) << page_shift; }
     // Pages the program holds: small-object spans and large allocations, not the cache.
-    size_t used_bytes() const noexcept { return (_used_pages - _cache_pages) << page_shift; }
-    size_t cached_bytes() const noexcept { return _cache_pages << page_shift; }
+    size_t used_bytes() const noexcept { return (_used_pages - _cache_pages - hot_pages()) << page_shift; }
+    size_t cached_bytes() const noexcept { return (_cache_pages + hot_pages()) << page_shift; }
     // Free bytes that may still be resident (freed since they were last given back).
     size_t resident_free_bytes() const noexcept { return _free_dirty_pages << page_shift; }
     // Largest allocation that can succeed now: cached spans count as merged with their free
@@ -163,7 +220,9 @@ public:
     // nothing (the cache stays as it is); costs a walk of the cache lists and of the runs
     // they touch.
     size_t largest_free_span_bytes() const noexcept;
-    uint64_t class_allocs(unsigned c) const noexcept { return _class_allocs[c]; }
+    // Objects handed out by class c so far (counted when a span's free objects are handed to
+    // the allocation fast path, less what is still on the current span's list).
+    uint64_t class_allocs(unsigned c) const noexcept;
     uint64_t class_frees(unsigned c) const noexcept { return _class_frees[c]; }
     size_t class_spans(unsigned c) const noexcept { return _classes[c].spans; }
     heap_counters& counters() noexcept { return _counters; }
@@ -174,7 +233,8 @@ private:
         page_desc* current;
         page_desc* partial; // spans with free objects, not current (empty ones too)
         size_t spans;
-        size_t empty; // spans on the partial list with no object in use
+        size_t empty;     // spans on the partial list with no object in use
+        size_t max_empty; // bound on `empty`
     };
 
     shard_heap(size_t region_bytes, size_t header_pages, size_t limit_pages) noexcept;
@@ -192,11 +252,19 @@ private:
 
     void* allocate_class(unsigned c) noexcept;
     void* allocate_small_slow(unsigned c) noexcept;
+    void install_current(unsigned c, page_desc* d) noexcept;
+    void* allocate_one(page_desc* d) noexcept;
     void* allocate_pages(size_t npages, size_t align_pages) noexcept;
     void* allocate_large(size_t size) noexcept;
     void* cache_pop(size_t npages) noexcept;
+    void* cache_take(size_t npages) noexcept;
+    size_t hot_pages() const noexcept {
+        return _hot ? descs()[(uintptr_t(_hot) - uintptr_t(this)) >> page_shift].npages : 0;
+    }
     void small_free_slow(page_desc* d) noexcept;
+    void free_small_lifo(void* p, page_desc* d) noexcept;
     void free_large(void* p, page_desc* d) noexcept;
+    size_t drain_chain(free_object* o) noexcept;
     bool injected_failure() noexcept;
 
     page_desc* new_small_span(unsigned c) noexcept;
@@ -218,10 +286,12 @@ private:
     void set_default_thresholds() noexcept;
 
     static void list_push(page_desc*& head, page_desc* d) noexcept;
+    static size_t list_length(const free_object* o) noexcept;
     static void list_remove(page_desc*& head, page_desc* d) noexcept;
 
     class_state _classes[nr_size_classes];
-    // Apart from class_state so that the fast paths index them directly.
+    // Apart from class_state so that the fast paths index them directly. Allocations are
+    // counted per span handed to the fast path (see class_allocs()), frees one by one.
     uint64_t _class_allocs[nr_size_classes] = {};
     uint64_t _class_frees[nr_size_classes] = {};
     page_desc _sentinel{}; // an exhausted span: makes the fast path take the slow path
@@ -241,6 +311,12 @@ private:
     // The large-span cache: _cache[n] lists cached spans of n pages, linked through their
     // first word, so that the pointer handed out is the one loaded (no address arithmetic
     // on the path from a free to the next allocation).
+    // The span freed last waits apart, in _hot, outside _cache_pages and the lists: a program
+    // that frees a large block and allocates one of the same size again takes it back with
+    // one load and one store, without the list and the page count that a free updates and
+    // the next allocation would have to wait for. It counts against the cache's bound:
+    // _cache_pages + hot_pages() <= _cache_cap.
+    free_object* _hot = nullptr;
     size_t _cache_pages = 0;
     size_t _cache_cap = 0;   // bound in force (0 while failure injection is armed)
     size_t _cache_limit = 0; // bound configured
@@ -252,6 +328,8 @@ private:
     heap_counters _counters;
     // Written by other threads: on its own cache line (the class size rounds up to 64).
     alignas(64) std::atomic<free_object*> _remote{nullptr};
+    std::atomic<remote_block*> _remote_blocks{nullptr};
+    block_hook _block_release = nullptr;
 };
 
 inline void* shard_heap::allocate_class(unsigned c) noexcept {
@@ -259,23 +337,52 @@ inline void* shard_heap::allocate_class(unsigned c) noexcept {
     free_object* o = d->free;
     if (__builtin_expect(o != nullptr, 1)) {
         d->free = o->next;
-        ++d->used;
-        ++_class_allocs[c];
         return o;
     }
     return allocate_small_slow(c);
 }
 
-__attribute__((always_inline)) inline void* shard_heap::cache_pop(size_t npages) noexcept {
-    free_object* o = _cache[npages];
+__attribute__((always_inline)) inline void* shard_heap::cache_take(size_t npages) noexcept {
+    free_object* o = _hot;
     if (__builtin_expect(o != nullptr, 1)) {
+        page_desc* d = desc((uintptr_t(o) - uintptr_t(this)) >> page_shift);
+        if (__builtin_expect(d->npages == npages, 1)) {
+            _hot = nullptr;
+            d->kind = kind_large;
+            ++_counters.cache_hits;
+            return o;
+        }
+    }
+    o = _cache[npages];
+    if (o != nullptr) {
         _cache[npages] = o->next;
         _cache_pages -= npages;
         desc((uintptr_t(o) - uintptr_t(this)) >> page_shift)->kind = kind_large;
         ++_counters.cache_hits;
+    }
+    return o;
+}
+
+__attribute__((always_inline)) inline void* shard_heap::cache_pop(size_t npages) noexcept {
+    if (void* o = cache_take(npages); __builtin_expect(o != nullptr, 1)) {
         return o;
     }
     return allocate_large(npages << page_shift);
+}
+
+__attribute__((always_inline)) inline void* shard_heap::try_allocate_fast(size_t size) noexcept {
+    if (__builtin_expect(size <= small_limit, 1)) {
+        page_desc* d = _classes[size_class_of(size)].current;
+        free_object* o = d->free;
+        if (__builtin_expect(o != nullptr, 1)) {
+            d->free = o->next;
+        }
+        return o;
+    }
+    if (size <= cache_max_bytes) {
+        return cache_take((size + page - 1) >> page_shift);
+    }
+    return nullptr;
 }
 
 inline void* shard_heap::allocate(size_t size) noexcept {
@@ -290,17 +397,23 @@ inline void* shard_heap::allocate(size_t size) noexcept {
 
 inline void shard_heap::free_local(void* p) noexcept {
     page_desc* d = desc((uintptr_t(p) - uintptr_t(this)) >> page_shift);
-    d -= d->head_offset;
+    // Every page of a small span says so; a large block starts at its span's head, so its
+    // descriptor is at hand without following head_offset.
     if (__builtin_expect(d->kind == kind_small, 1)) {
+        d -= d->head_offset;
         auto* o = static_cast<free_object*>(p);
-        free_object* f = d->free;
+        free_object* f = d->local_free;
         o->next = f;
-        d->free = o;
+        d->local_free = o;
         ++_class_frees[d->cls];
         uint32_t u = --d->used;
         if (__builtin_expect(f == nullptr || u == 0, 0)) {
             small_free_slow(d);
         }
+        return;
+    }
+    if (d->kind == kind_small_lifo) {
+        free_small_lifo(p, d - d->head_offset);
         return;
     }
     free_large(p, d);

@@ -61,12 +61,14 @@ constexpr unsigned size_class_of(size_t size) noexcept {
     return class_table[(size + 15) >> 4];
 }
 
-// Pages in one span of class c: room for about 32 objects (so that a burst of a few dozen
-// allocations stays on one span, off the slow path), at most 64 pages.
+// Pages in one span of class c: room for about 128 objects, at most 64 pages (so at least
+// 64 objects up to 4 KiB). A burst of a few dozen allocations and frees then stays on the
+// class's current span, whose freed objects come straight back to the allocation fast path,
+// and cross-shard returns splice long runs into one span at a time.
 constexpr std::array<uint32_t, nr_size_classes> make_class_pages() {
     std::array<uint32_t, nr_size_classes> p{};
     for (unsigned c = 0; c < nr_size_classes; ++c) {
-        size_t want = size_t(class_size[c]) * 32;
+        size_t want = size_t(class_size[c]) * 128;
         size_t pages = (want + class_page_size - 1) / class_page_size;
         p[c] = uint32_t(pages < 1 ? 1 : (pages > 64 ? 64 : pages));
     }
