@@ -8,6 +8,7 @@
 // for what is served.
 #include <csignal>
 #include <iostream>
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -60,13 +61,18 @@ int main(int ac, char** av) {
                                  opts.udp ? fmt::format(", {} (udp)", srv.udp_port()) : "", engine().backend_name(),
                                  (opts.settings.store.max_bytes * smp::count) >> 20, opts.settings.store.max_item_size)
                   << std::flush;
-        promise<> stop;
-        bool stopping = false;
-        auto stopped = stop.get_future();
+        // The handlers stay installed after this function returns (a second
+        // signal may come while the shards stop), so they own what they touch.
+        struct stop_state {
+            promise<> stop;
+            bool stopping = false;
+        };
+        auto st = std::make_shared<stop_state>();
+        auto stopped = st->stop.get_future();
         for (int sig : {SIGINT, SIGTERM}) {
-            engine().handle_signal(sig, [&] {
-                if (!std::exchange(stopping, true)) {
-                    stop.set_value();
+            engine().handle_signal(sig, [st] {
+                if (!std::exchange(st->stopping, true)) {
+                    st->stop.set_value();
                 }
             });
         }
