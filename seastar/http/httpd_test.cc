@@ -17,6 +17,7 @@
 #include "seastar/http/function_handlers.hh"
 #include "seastar/http/httpd.hh"
 #include "seastar/net/api.hh"
+#include "seastar/testing/seastar_test.hh"
 
 using namespace seastar;
 using namespace std::chrono_literals;
@@ -24,33 +25,9 @@ using namespace std::chrono_literals;
 namespace {
 
 void run_on_shards(unsigned shards, std::function<future<>()> body) {
-    smp_options opts;
-    opts.smp = shards;
-    opts.overprovisioned = true;
-    opts.memory = size_t(256) << 20;
-    opts.reactor.handle_sigint_sigterm = false;
-    if (auto b = std::getenv("SEASTAR_TEST_BACKEND")) {
-        opts.reactor.backend = b;
-    }
-    int r = -1;
-    try {
-        r = smp::run(opts, [&body]() -> future<int> {
-            return futurize_invoke(body).then_wrapped([](future<> f) {
-                if (f.failed()) {
-                    try {
-                        std::rethrow_exception(f.get_exception());
-                    } catch (const std::exception& e) {
-                        ADD_FAILURE() << "test body failed: " << e.what();
-                    }
-                    return 1;
-                }
-                return 0;
-            });
-        });
-    } catch (const std::exception& e) {
-        ADD_FAILURE() << "smp::run failed: " << e.what();
-    }
-    EXPECT_EQ(r, 0);
+    EXPECT_EQ(seastar::testing::run_on_shards(seastar::testing::smp_test_options(shards, true, size_t(256) << 20),
+                                              std::move(body)),
+              0);
 }
 
 struct response {
