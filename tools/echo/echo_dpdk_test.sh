@@ -56,7 +56,7 @@ expect_error "DPDK EAL could not start: bad EAL arguments" "${stack[@]}" \
     --dpdk-eal-args="$eal --no-such-eal-option --file-prefix=${prefix}_a"
 
 # Our server on DPDK, Linux's clients.
-timeout 250 "$server" "${stack[@]}" --dpdk-eal-args="$eal --vdev=net_tap0,iface=dtap0 --file-prefix=${prefix}_s" \
+timeout --foreground 250 "$server" "${stack[@]}" --dpdk-eal-args="$eal --vdev=net_tap0,iface=dtap0 --file-prefix=${prefix}_s" \
     --address 192.0.2.2 --port 10000 --duration 200 >"$tmp/server.out" 2>&1 &
 pid=$!
 for _ in $(seq 200); do
@@ -82,12 +82,12 @@ out=$(timeout 120 "$load" --smp 1 --address 192.0.2.2 --port 10000 --conns 4 --s
 echo "$out"
 [[ "$out" == *"requests=400 errors=0"* ]] || fail "load over DPDK did not complete"
 kill -INT "$pid"
-wait "$pid" || { cat "$tmp/server.out"; fail "server exit status"; }
+wait "$pid" || { rc=$?; cat "$tmp/server.out"; fail "server exit status $rc"; }
 grep -q "connections" "$tmp/server.out" || fail "server did not report"
 echo "ok: server on DPDK served Linux's clients and stopped cleanly"
 
 # Linux's server, our client on DPDK (a new dtap0 for the client's process).
-timeout 250 "$floor" --address 0.0.0.0 --port 10001 --duration 200 &
+timeout --foreground 250 "$floor" --address 0.0.0.0 --port 10001 --duration 200 &
 fpid=$!
 timeout 150 "$load" "${stack[@]}" --dpdk-eal-args="$eal --vdev=net_tap0,iface=dtap0 --file-prefix=${prefix}_c" \
     --address 192.0.2.1 --port 10001 --conns 4 --size 100 --requests 400 --duration 100 >"$tmp/load.out" 2>&1 &

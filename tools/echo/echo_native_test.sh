@@ -46,7 +46,7 @@ expect_error "--netmask-ipv4-addr: not a netmask" --network-stack native --netma
 expect_error "owned by shard 0 (run with --smp 1)" "${stack[@]}" --smp 2 --address 192.0.2.2
 
 # Our server, Linux's clients.
-timeout 250 "$server" "${native[@]}" --address 192.0.2.2 --port 10000 --duration 200 >"$TEST_TMPDIR/server.out" 2>&1 &
+timeout --foreground 250 "$server" "${native[@]}" --address 192.0.2.2 --port 10000 --duration 200 >"$TEST_TMPDIR/server.out" 2>&1 &
 pid=$!
 up=0
 # Sanitizer builds on a busy machine answer slowly: each try may take seconds.
@@ -65,12 +65,12 @@ out=$(timeout 120 "$load" --smp 1 --address 192.0.2.2 --port 10000 --conns 4 --s
 echo "$out"
 [[ "$out" == *"requests=400 errors=0"* ]] || fail "load over the native stack did not complete"
 kill -INT "$pid"
-wait "$pid" || { cat "$TEST_TMPDIR/server.out"; fail "server exit status"; }
+wait "$pid" || { rc=$?; cat "$TEST_TMPDIR/server.out"; fail "server exit status $rc"; }
 grep -q "connections" "$TEST_TMPDIR/server.out" || fail "server did not report"
 echo "ok: server on the native stack served Linux's clients and stopped cleanly"
 
 # Linux's server, our client on the native stack.
-timeout 250 "$floor" --address 192.0.2.1 --port 10001 --duration 200 &
+timeout --foreground 250 "$floor" --address 192.0.2.1 --port 10001 --duration 200 &
 fpid=$!
 sleep 0.2
 out=$(timeout 120 "$load" "${native[@]}" --address 192.0.2.1 --port 10001 --conns 4 --size 100 --requests 400 --duration 100)
