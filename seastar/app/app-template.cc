@@ -245,6 +245,8 @@ int app_template::run(int ac, char** av, std::function<future<int>()>&& func) no
                 throw std::invalid_argument("--smp must be at least 1");
             }
             so.smp = n;
+        } else if (_cfg.default_smp && !vm.count("cpuset")) {
+            so.smp = _cfg.default_smp;
         }
         if (vm.count("memory")) {
             so.memory = internal::parse_memory_size(vm["memory"].as<std::string>());
@@ -289,7 +291,8 @@ int app_template::run(int ac, char** av, std::function<future<int>()>&& func) no
         rc.shuffle_tasks = vm["shuffle-tasks"].as<bool>();
         rc.handle_sigint_sigterm = _cfg.auto_handle_sigint_sigterm;
         const network_stack_entry* stack = network_stack_registry::configure(vm["network-stack"].as<std::string>(), vm);
-        bool overprovisioned = vm["overprovisioned"].as<bool>();
+        bool overprovisioned =
+            vm["overprovisioned"].as<bool>() || (_cfg.default_overprovisioned && !vm.count("cpuset") && !rc.poll_mode);
         if (overprovisioned) {
             rc.idle_poll_time = std::chrono::nanoseconds(0);
         }

@@ -89,6 +89,13 @@ public:
         // SIGINT and SIGTERM stop the program (engine().exit(0)); false leaves them to the
         // program (engine().handle_signal()).
         bool auto_handle_sigint_sigterm = true;
+        // For programs made to share the machine with what they measure (load
+        // generators): the number of shards when neither --smp nor --cpuset is
+        // given (0: one per CPU the process may use), and whether the shards behave as with
+        // --overprovisioned (not pinned, no idle spin) unless --cpuset or
+        // --poll-mode asks for dedicated cores.
+        unsigned default_smp = 0;
+        bool default_overprovisioned = false;
     };
 
     // A positional argument: its name (also the option it fills), how its value is parsed,

@@ -212,6 +212,47 @@ TEST(app_template, cpuset_pins_shard_0_to_its_first_cpu_and_restores_affinity) {
     EXPECT_TRUE(CPU_EQUAL(&before, &after));
 }
 
+// A load generator's defaults: one shard, not pinned, unless the command line
+// asks for shards (--smp) or dedicated cores (--cpuset).
+TEST(app_template, config_defaults_for_programs_that_share_the_machine) {
+    cpu_set_t before;
+    ASSERT_EQ(::sched_getaffinity(0, sizeof(before), &before), 0);
+    unsigned first = 0;
+    while (!CPU_ISSET(first, &before)) {
+        ++first;
+    }
+    struct seen {
+        unsigned shards = 0;
+        bool affinity_unchanged = false;
+        int cpus = -1;
+    };
+    auto run_with = [&](std::vector<std::string> a) {
+        seen s;
+        app_template app({.name = "load", .default_smp = 1, .default_overprovisioned = true});
+        args ar(std::move(a));
+        int code = app.run(ar.ac(), ar.av(), std::function<future<int>()>([&]() -> future<int> {
+                               s.shards = smp::count;
+                               cpu_set_t now;
+                               if (::sched_getaffinity(0, sizeof(now), &now) == 0) {
+                                   s.cpus = CPU_COUNT(&now);
+                                   s.affinity_unchanged = CPU_EQUAL(&now, &before);
+                               }
+                               co_return 0;
+                           }));
+        EXPECT_EQ(code, 0);
+        return s;
+    };
+    auto plain = run_with({});
+    EXPECT_EQ(plain.shards, 1u);
+    EXPECT_TRUE(plain.affinity_unchanged) << "a default run pinned its shard to " << plain.cpus << " CPU(s)";
+    if (CPU_COUNT(&before) >= 2) {
+        EXPECT_EQ(run_with({"--smp=2"}).shards, 2u);
+    }
+    auto pinned = run_with({"--cpuset=" + std::to_string(first)});
+    EXPECT_EQ(pinned.shards, 1u);
+    EXPECT_EQ(pinned.cpus, 1) << "--cpuset asks for dedicated cores: the shard is pinned";
+}
+
 TEST(app_template, short_forms_of_smp_and_memory) {
     app_template app;
     unsigned shards = 0;

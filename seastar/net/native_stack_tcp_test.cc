@@ -144,8 +144,8 @@ SEASTAR_TEST_CASE(native_stack_tcp, transfer_both_ways_over_a_clean_cable) {
     // the bytes still arrive intact and in order. Whether a run meets that
     // case depends on how the batches fill (it does not under tsan), so the
     // count is reported, not required.
-    ::testing::Test::RecordProperty(
-        "deferred_segments", std::to_string(s.a->tcp_layer().deferred_segments() + s.b->tcp_layer().deferred_segments()));
+    ::testing::Test::RecordProperty("deferred_segments", std::to_string(s.a->tcp_layer().deferred_segments() +
+                                                                        s.b->tcp_layer().deferred_segments()));
     EXPECT_EQ(s.a->tcp().stats().passive_opens, 1u);
     EXPECT_EQ(s.b->tcp().stats().active_opens, 1u);
     // Segments use the whole MTU: at most 1460 bytes of payload, and not

@@ -91,6 +91,10 @@ int main(int ac, char** av) {
     app_template::config acfg;
     acfg.name = "echo_load";
     acfg.description = "a closed-loop load generator for echo servers";
+    // A load generator shares the machine with what it measures: one shard that
+    // neither pins nor spins, unless --smp/--cpuset/--poll-mode say otherwise.
+    acfg.default_smp = 1;
+    acfg.default_overprovisioned = true;
     app_template app(acfg);
     // clang-format off
     app.add_options()

@@ -294,7 +294,12 @@ future<> report_progress(const bool& running, clk::time_point start) {
 } // namespace
 
 int main(int ac, char** av) {
-    app_template app({.name = "seawreck", .description = "an HTTP/1.1 load generator"});
+    // A load generator shares the machine with what it measures: one shard that
+    // neither pins nor spins, unless --smp/--cpuset/--poll-mode say otherwise.
+    app_template app({.name = "seawreck",
+                      .description = "an HTTP/1.1 load generator",
+                      .default_smp = 1,
+                      .default_overprovisioned = true});
     app.add_options()("address", bpo::value<std::string>()->default_value("127.0.0.1"),
                       "server address")("port", bpo::value<uint16_t>()->default_value(10000), "server port")(
         "path", bpo::value<std::string>()->default_value("/"),
