@@ -35,70 +35,13 @@
 #include "seastar/core/sleep.hh"
 #include "seastar/core/smp.hh"
 #include "seastar/net/api.hh"
+#include "tools/load/load_report.hh"
 
 using namespace seastar;
-using clk = std::chrono::steady_clock;
+using clk = load::clock;
 namespace bpo = boost::program_options;
 
 namespace {
-
-// Log-linear latency histogram in nanoseconds: 64 sub-buckets per power of two.
-class histogram {
-    static constexpr unsigned sub = 64;
-    std::array<uint64_t, 64 * sub> _b{};
-    uint64_t _max = 0;
-
-public:
-    static unsigned index(uint64_t v) {
-        if (v < sub) {
-            return unsigned(v);
-        }
-        unsigned e = 63 - unsigned(std::countl_zero(v)); // >= 6
-        unsigned m = unsigned(v >> (e - 6)) & (sub - 1);
-        return (e - 5) * sub + m;
-    }
-    static uint64_t value(unsigned i) {
-        if (i < sub) {
-            return i;
-        }
-        unsigned e = i / sub + 5;
-        uint64_t m = i % sub;
-        return (uint64_t(sub) | m) << (e - 6);
-    }
-    void add(uint64_t ns) {
-        ++_b[index(ns)];
-        _max = std::max(_max, ns);
-    }
-    void merge(const histogram& o) {
-        for (size_t i = 0; i < _b.size(); ++i) {
-            _b[i] += o._b[i];
-        }
-        _max = std::max(_max, o._max);
-    }
-    uint64_t count() const {
-        uint64_t n = 0;
-        for (auto c : _b) {
-            n += c;
-        }
-        return n;
-    }
-    double percentile_us(double p) const {
-        uint64_t total = count();
-        if (!total) {
-            return 0;
-        }
-        uint64_t want = uint64_t(std::ceil(p * double(total)));
-        uint64_t seen = 0;
-        for (size_t i = 0; i < _b.size(); ++i) {
-            seen += _b[i];
-            if (seen >= want && _b[i]) {
-                return double(value(unsigned(i))) / 1e3;
-            }
-        }
-        return double(_max) / 1e3;
-    }
-    double max_us() const { return double(_max) / 1e3; }
-};
 
 struct config {
     socket_address addr;
@@ -113,16 +56,11 @@ struct config {
 };
 
 struct shard_result {
-    histogram hist;
+    load::latency_histogram hist;
     uint64_t hits = 0;
     uint64_t misses = 0;
     uint64_t errors = 0;
 };
-
-// Per shard: what the progress line and the stop condition read.
-thread_local uint64_t answered = 0;
-thread_local bool stop_now = false;
-std::atomic<uint64_t> answered_total{0};
 
 std::string key_name(unsigned k) {
     return fmt::format("key:{:010}", k);
@@ -204,7 +142,7 @@ future<> one_connection(const config& cfg, shard_result& res, unsigned seed, clk
     std::string batch;
     reply_scanner sc;
     try {
-        while (!stop_now && clk::now() < deadline) {
+        while (!load::stopping_here() && clk::now() < deadline) {
             batch.clear();
             for (unsigned i = 0; i < cfg.pipeline; ++i) {
                 auto k = key_name(key_dist(rng));
@@ -227,14 +165,8 @@ future<> one_connection(const config& cfg, shard_result& res, unsigned seed, clk
                 got += sc.take();
             }
             auto ns = uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(clk::now() - t0).count());
-            for (unsigned i = 0; i < cfg.pipeline; ++i) {
-                res.hist.add(ns);
-            }
-            answered += cfg.pipeline;
-            if (cfg.max_requests &&
-                answered_total.fetch_add(cfg.pipeline, std::memory_order_relaxed) + cfg.pipeline >= cfg.max_requests) {
-                stop_now = true;
-            }
+            res.hist.add(ns, cfg.pipeline);
+            load::count_answered(cfg.pipeline, cfg.max_requests);
         }
     } catch (const std::exception& e) {
         ++res.errors;
@@ -279,28 +211,6 @@ future<uint64_t> prefill(const config& cfg) {
     co_await out.close();
     co_await in.close();
     co_return errors;
-}
-
-// A progress line each second on stderr, from shard 0, until `running` turns false.
-future<> report_progress(const bool& running, clk::time_point start) {
-    uint64_t last = 0;
-    auto last_t = start;
-    while (running) {
-        co_await seastar::sleep(std::chrono::seconds(1));
-        if (!running) {
-            break;
-        }
-        uint64_t total = 0;
-        for (unsigned s = 0; s < smp::count; ++s) {
-            total += co_await smp::submit_to(s, [] { return answered; });
-        }
-        auto t = clk::now();
-        double secs = std::chrono::duration<double>(t - last_t).count();
-        std::cerr << fmt::format("memcached_load: {:.0f}s {:.0f} ops/s ({} requests)\n",
-                                 std::chrono::duration<double>(t - start).count(), double(total - last) / secs, total);
-        last = total;
-        last_t = t;
-    }
 }
 
 } // namespace
@@ -359,10 +269,10 @@ int main(int ac, char** av) {
         auto deadline = start + std::chrono::duration_cast<clk::duration>(std::chrono::duration<double>(cfg.duration));
         std::vector<shard_result> results(smp::count);
         bool running = true;
-        auto reporter = report_progress(running, start);
+        auto reporter = load::report_progress(running, start, "memcached_load", "ops", "requests");
         co_await smp::invoke_on_all([&cfg, &results, deadline] {
             unsigned me = this_shard_id();
-            unsigned mine = cfg.conns / smp::count + (me < cfg.conns % smp::count ? 1 : 0);
+            unsigned mine = load::connections_here(cfg.conns);
             std::vector<unsigned> ids(mine);
             for (unsigned i = 0; i < mine; ++i) {
                 ids[i] = me + i * smp::count;

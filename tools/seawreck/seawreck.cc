@@ -30,69 +30,13 @@
 #include "seastar/core/smp.hh"
 #include "seastar/net/api.hh"
 #include "seastar/net/inet_address.hh"
+#include "tools/load/load_report.hh"
 
 using namespace seastar;
-using clk = std::chrono::steady_clock;
+using clk = load::clock;
 namespace bpo = boost::program_options;
 
 namespace {
-
-// Latencies in nanoseconds, log-linear: 32 buckets per power of two (about
-// 3% resolution), 64 powers.
-class histogram {
-    static constexpr unsigned sub_bits = 5;
-    static constexpr unsigned sub = 1u << sub_bits;
-    std::array<uint64_t, 64 * sub> _b{};
-    uint64_t _max = 0;
-    uint64_t _count = 0;
-
-    static unsigned index(uint64_t v) {
-        if (v < sub) {
-            return unsigned(v);
-        }
-        unsigned e = 63 - unsigned(std::countl_zero(v));
-        unsigned m = unsigned(v >> (e - sub_bits)) & (sub - 1);
-        return (e - sub_bits + 1) * sub + m;
-    }
-    static uint64_t value(unsigned i) {
-        if (i < sub) {
-            return i;
-        }
-        unsigned e = i / sub + sub_bits - 1;
-        uint64_t m = i % sub;
-        return (uint64_t(sub) | m) << (e - sub_bits);
-    }
-
-public:
-    void add(uint64_t ns, uint64_t n = 1) {
-        _b[index(ns)] += n;
-        _count += n;
-        _max = std::max(_max, ns);
-    }
-    void merge(const histogram& o) {
-        for (size_t i = 0; i < _b.size(); ++i) {
-            _b[i] += o._b[i];
-        }
-        _count += o._count;
-        _max = std::max(_max, o._max);
-    }
-    uint64_t count() const { return _count; }
-    double percentile_us(double p) const {
-        if (!_count) {
-            return 0;
-        }
-        auto want = uint64_t(std::ceil(p * double(_count)));
-        uint64_t seen = 0;
-        for (size_t i = 0; i < _b.size(); ++i) {
-            seen += _b[i];
-            if (seen >= want && _b[i]) {
-                return double(std::min(value(unsigned(i)), _max)) / 1e3;
-            }
-        }
-        return double(_max) / 1e3;
-    }
-    double max_us() const { return double(_max) / 1e3; }
-};
 
 struct config {
     socket_address addr;
@@ -105,14 +49,10 @@ struct config {
 };
 
 struct shard_result {
-    histogram hist;
+    load::latency_histogram hist;
     uint64_t non2xx = 0;
     uint64_t errors = 0;
 };
-
-thread_local uint64_t answered = 0;
-thread_local bool stop_now = false;
-std::atomic<uint64_t> answered_total{0};
 
 // Finds complete replies in the byte stream (heads, then a Content-Length or
 // chunked body); bodies are skipped, not kept.
@@ -247,13 +187,7 @@ future<> one_connection(const config& cfg, shard_result& res, clk::time_point de
                 }
                 auto ns = uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(clk::now() - t0).count());
                 res.hist.add(ns, cfg.pipeline);
-                answered += cfg.pipeline;
-                if (cfg.max_requests &&
-                    answered_total.fetch_add(cfg.pipeline, std::memory_order_relaxed) + cfg.pipeline >=
-                        cfg.max_requests) {
-                    stop_now = true;
-                }
-                more = !stop_now && clk::now() < deadline;
+                more = !load::count_answered(cfg.pipeline, cfg.max_requests) && clk::now() < deadline;
             } while (more && cfg.keep_alive);
         } catch (const std::exception& e) {
             ++res.errors;
@@ -266,28 +200,6 @@ future<> one_connection(const config& cfg, shard_result& res, clk::time_point de
         } catch (...) {
         }
         co_await in.close();
-    }
-}
-
-// A progress line each second on stderr, from shard 0, until `running` turns false.
-future<> report_progress(const bool& running, clk::time_point start) {
-    uint64_t last = 0;
-    auto last_t = start;
-    while (running) {
-        co_await seastar::sleep(std::chrono::seconds(1));
-        if (!running) {
-            break;
-        }
-        uint64_t total = 0;
-        for (unsigned s = 0; s < smp::count; ++s) {
-            total += co_await smp::submit_to(s, [] { return answered; });
-        }
-        auto t = clk::now();
-        double secs = std::chrono::duration<double>(t - last_t).count();
-        std::cerr << fmt::format("seawreck: {:.0f}s {:.0f} requests/s ({} replies)\n",
-                                 std::chrono::duration<double>(t - start).count(), double(total - last) / secs, total);
-        last = total;
-        last_t = t;
     }
 }
 
@@ -328,14 +240,13 @@ int main(int ac, char** av) {
         auto deadline = start + std::chrono::duration_cast<clk::duration>(std::chrono::duration<double>(cfg.duration));
         std::vector<shard_result> results(smp::count);
         bool running = true;
-        auto reporter = report_progress(running, start);
+        auto reporter = load::report_progress(running, start, "seawreck", "requests", "replies");
         co_await smp::invoke_on_all([&cfg, &results, deadline]() -> future<> {
             // Copied into the frame before the first suspension.
             const config* c = &cfg;
             shard_result* mine_result = &results[this_shard_id()];
             auto until = deadline;
-            unsigned me = this_shard_id();
-            unsigned mine = c->conns / smp::count + (me < c->conns % smp::count ? 1 : 0);
+            unsigned mine = load::connections_here(c->conns);
             std::vector<future<>> conns;
             for (unsigned i = 0; i < mine; ++i) {
                 conns.push_back(one_connection(*c, *mine_result, until));
