@@ -187,13 +187,19 @@ TEST(app_template, bad_cpuset_says_what_is_wrong) {
     }
 }
 
+// The lowest-numbered CPU in a (non-empty) affinity mask.
+unsigned first_cpu_of(const cpu_set_t& set) {
+    unsigned cpu = 0;
+    while (!CPU_ISSET(cpu, &set)) {
+        ++cpu;
+    }
+    return cpu;
+}
+
 TEST(app_template, cpuset_pins_shard_0_to_its_first_cpu_and_restores_affinity) {
     cpu_set_t before;
     ASSERT_EQ(::sched_getaffinity(0, sizeof(before), &before), 0);
-    unsigned first = 0;
-    while (!CPU_ISSET(first, &before)) {
-        ++first;
-    }
+    unsigned first = first_cpu_of(before);
     int seen_cpu_count = -1;
     bool on_first = false;
     int code = run_app({"--cpuset=" + std::to_string(first)}, [&] {
@@ -217,10 +223,7 @@ TEST(app_template, cpuset_pins_shard_0_to_its_first_cpu_and_restores_affinity) {
 TEST(app_template, config_defaults_for_programs_that_share_the_machine) {
     cpu_set_t before;
     ASSERT_EQ(::sched_getaffinity(0, sizeof(before), &before), 0);
-    unsigned first = 0;
-    while (!CPU_ISSET(first, &before)) {
-        ++first;
-    }
+    unsigned first = first_cpu_of(before);
     struct seen {
         unsigned shards = 0;
         bool affinity_unchanged = false;

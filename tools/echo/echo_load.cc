@@ -24,6 +24,7 @@
 #include "seastar/core/smp.hh"
 #include "seastar/net/api.hh"
 #include "seastar/net/posix-stack.hh"
+#include "tools/load/load_report.hh"
 
 using namespace seastar;
 
@@ -88,14 +89,7 @@ future<> one_connection(const load_config& cfg, load_state& st) {
 } // namespace
 
 int main(int ac, char** av) {
-    app_template::config acfg;
-    acfg.name = "echo_load";
-    acfg.description = "a closed-loop load generator for echo servers";
-    // A load generator shares the machine with what it measures: one shard that
-    // neither pins nor spins, unless --smp/--cpuset/--poll-mode say otherwise.
-    acfg.default_smp = 1;
-    acfg.default_overprovisioned = true;
-    app_template app(acfg);
+    app_template app(load::app_config("echo_load", "a closed-loop load generator for echo servers"));
     // clang-format off
     app.add_options()
         ("address", bpo::value<std::string>()->default_value("127.0.0.1"), "server address")

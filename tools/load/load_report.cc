@@ -5,6 +5,7 @@
 #include <bit>
 #include <cmath>
 #include <iostream>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -13,6 +14,15 @@
 #include "seastar/core/smp.hh"
 
 namespace seastar::load {
+
+app_template::config app_config(std::string name, std::string description) {
+    app_template::config cfg;
+    cfg.name = std::move(name);
+    cfg.description = std::move(description);
+    cfg.default_smp = 1;
+    cfg.default_overprovisioned = true;
+    return cfg;
+}
 
 unsigned latency_histogram::bucket(uint64_t v) noexcept {
     if (v < sub) {

@@ -8,11 +8,17 @@
 #include <cstdint>
 #include <string>
 
+#include "seastar/core/app-template.hh"
 #include "seastar/core/future.hh"
 
 namespace seastar::load {
 
 using clock = std::chrono::steady_clock;
+
+// app_template's configuration for a load generator: it shares the machine
+// with what it measures, so by default one shard that neither pins nor spins,
+// unless --smp, --cpuset or --poll-mode say otherwise.
+app_template::config app_config(std::string name, std::string description);
 
 // Latencies in nanoseconds, log-linear: 64 buckets per power of two (a value
 // is reported at most 1/64 below what was recorded), from 0 to 2^64 ns.

@@ -16,10 +16,7 @@
 //                  [--requests 0] [--prefill true]
 //                  plus app_template's flags (--smp, --cpuset, --reactor-backend, --help ...)
 #include <algorithm>
-#include <array>
-#include <bit>
 #include <chrono>
-#include <cmath>
 #include <iostream>
 #include <random>
 #include <string>
@@ -32,7 +29,6 @@
 #include "seastar/core/coroutine.hh"
 #include "seastar/core/loop.hh"
 #include "seastar/core/reactor.hh"
-#include "seastar/core/sleep.hh"
 #include "seastar/core/smp.hh"
 #include "seastar/net/api.hh"
 #include "tools/load/load_report.hh"
@@ -216,12 +212,7 @@ future<uint64_t> prefill(const config& cfg) {
 } // namespace
 
 int main(int ac, char** av) {
-    // A load generator shares the machine with what it measures: one shard that
-    // neither pins nor spins, unless --smp/--cpuset/--poll-mode say otherwise.
-    app_template app({.name = "memcached_load",
-                      .description = "a closed-loop load generator for memcached servers",
-                      .default_smp = 1,
-                      .default_overprovisioned = true});
+    app_template app(load::app_config("memcached_load", "a closed-loop load generator for memcached servers"));
     app.add_options()("address", bpo::value<std::string>()->default_value("127.0.0.1"),
                       "server address")("port", bpo::value<uint16_t>()->default_value(11211), "server port")(
         "conns", bpo::value<unsigned>()->default_value(16), "connections in total, spread over the shards")(

@@ -11,11 +11,7 @@
 //            [--conns 32] [--pipeline 1] [--keep-alive 1] [--duration 5] [--requests 0]
 //            plus app_template's options (--smp, --cpuset, --reactor-backend, --help ...)
 #include <algorithm>
-#include <array>
-#include <atomic>
-#include <bit>
 #include <chrono>
-#include <cmath>
 #include <iostream>
 #include <string>
 #include <string_view>
@@ -26,7 +22,6 @@
 #include "seastar/core/app-template.hh"
 #include "seastar/core/coroutine.hh"
 #include "seastar/core/reactor.hh"
-#include "seastar/core/sleep.hh"
 #include "seastar/core/smp.hh"
 #include "seastar/net/api.hh"
 #include "seastar/net/inet_address.hh"
@@ -206,12 +201,7 @@ future<> one_connection(const config& cfg, shard_result& res, clk::time_point de
 } // namespace
 
 int main(int ac, char** av) {
-    // A load generator shares the machine with what it measures: one shard that
-    // neither pins nor spins, unless --smp/--cpuset/--poll-mode say otherwise.
-    app_template app({.name = "seawreck",
-                      .description = "an HTTP/1.1 load generator",
-                      .default_smp = 1,
-                      .default_overprovisioned = true});
+    app_template app(load::app_config("seawreck", "an HTTP/1.1 load generator"));
     app.add_options()("address", bpo::value<std::string>()->default_value("127.0.0.1"),
                       "server address")("port", bpo::value<uint16_t>()->default_value(10000), "server port")(
         "path", bpo::value<std::string>()->default_value("/"),
