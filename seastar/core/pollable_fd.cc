@@ -57,6 +57,38 @@ future<size_t> retry(state_ptr s, direction d, Op op, const char* what) {
     return f.then([s = std::move(s), d, op, what]() mutable { return retry(std::move(s), d, op, what); });
 }
 
+// Like retry(), but when the backend runs socket I/O itself (io_uring), a
+// syscall that would block becomes one request the kernel completes, in
+// place of a readiness wait followed by the syscall again. A read skips the
+// syscall unless the last read filled its buffer (speculate_in): a socket
+// that was drained is most likely still empty, and the syscall would only
+// say EAGAIN.
+template <typename Op>
+future<size_t> perform(const state_ptr& s, direction d, Op op, const internal::socket_io_request& req,
+                       const char* what) {
+    if (!s || s->fd < 0) {
+        return errno_future(EBADF, what);
+    }
+    internal::reactor_backend* backend = engine_is_ready() ? &engine().backend() : nullptr;
+    if (!backend || !backend->direct_socket_io()) {
+        return retry(s, d, std::move(op), what);
+    }
+    bool plain_read = req.op == internal::socket_io_request::operation::read;
+    if (!plain_read || s->speculate_in) {
+        auto r = op(s->fd);
+        if (r >= 0) {
+            if (plain_read) {
+                s->speculate_in = size_t(r) == req.size;
+            }
+            return make_ready_future<size_t>(size_t(r));
+        }
+        if (!would_block(errno)) {
+            return errno_future(errno, what);
+        }
+    }
+    return backend->submit_socket_io(*s, req, what);
+}
+
 void set_nonblocking(int fd) {
     int flags = throw_system_error_on(::fcntl(fd, F_GETFL), "fcntl");
     if (!(flags & O_NONBLOCK)) {
@@ -107,11 +139,14 @@ future<> pollable_fd::writeable() {
 }
 
 future<size_t> pollable_fd::read_some(char* buf, size_t len) {
-    return retry(_s, direction::in, [buf, len](int fd) { return ::read(fd, buf, len); }, "read");
+    internal::socket_io_request req{internal::socket_io_request::operation::read, buf, len, nullptr, 0};
+    return perform(_s, direction::in, [buf, len](int fd) { return ::read(fd, buf, len); }, req, "read");
 }
 
 future<size_t> pollable_fd::write_some(const char* buf, size_t len) {
-    return retry(_s, direction::out, [buf, len](int fd) { return ::write(fd, buf, len); }, "write");
+    internal::socket_io_request req{internal::socket_io_request::operation::write, const_cast<char*>(buf), len, nullptr,
+                                    0};
+    return perform(_s, direction::out, [buf, len](int fd) { return ::write(fd, buf, len); }, req, "write");
 }
 
 future<> pollable_fd::write_all(const char* buf, size_t len) {
@@ -119,11 +154,14 @@ future<> pollable_fd::write_all(const char* buf, size_t len) {
 }
 
 future<size_t> pollable_fd::sendmsg(const ::msghdr* msg) {
-    return retry(_s, direction::out, [msg](int fd) { return ::sendmsg(fd, msg, MSG_NOSIGNAL); }, "sendmsg");
+    internal::socket_io_request req{internal::socket_io_request::operation::sendmsg, nullptr, 0,
+                                    const_cast<::msghdr*>(msg), MSG_NOSIGNAL};
+    return perform(_s, direction::out, [msg](int fd) { return ::sendmsg(fd, msg, MSG_NOSIGNAL); }, req, "sendmsg");
 }
 
 future<size_t> pollable_fd::recvmsg(::msghdr* msg) {
-    return retry(_s, direction::in, [msg](int fd) { return ::recvmsg(fd, msg, 0); }, "recvmsg");
+    internal::socket_io_request req{internal::socket_io_request::operation::recvmsg, nullptr, 0, msg, 0};
+    return perform(_s, direction::in, [msg](int fd) { return ::recvmsg(fd, msg, 0); }, req, "recvmsg");
 }
 
 future<std::tuple<pollable_fd, internal::raw_socket_address>> pollable_fd::accept() {

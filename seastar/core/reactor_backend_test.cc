@@ -216,6 +216,141 @@ TEST_F(backend_conformance, close_fails_pending_waiters) {
     });
 }
 
+// ---- socket I/O while an operation is pending (on io_uring, the kernel
+// runs these reads and writes itself; every backend must behave alike) ----
+
+// A connected TCP pair on loopback: {client, server}.
+future<std::pair<pollable_fd, pollable_fd>> tcp_pair() {
+    auto listener = pollable_fd::listen(raw_socket_address::ipv4("127.0.0.1", 0));
+    auto accepted = listener.accept();
+    auto client = pollable_fd::socket(AF_INET, SOCK_STREAM);
+    co_await client.connect(listener.local_address());
+    auto [server, peer] = co_await std::move(accepted);
+    co_return std::pair<pollable_fd, pollable_fd>(std::move(client), std::move(server));
+}
+
+// The errno a failed operation carries, or 0 when it succeeded.
+future<int> error_of(future<size_t> f) {
+    try {
+        co_await std::move(f);
+    } catch (const std::system_error& e) {
+        co_return e.code().value();
+    }
+    co_return 0;
+}
+
+TEST_F(backend_conformance, a_peer_closing_during_a_pending_read_gives_end_of_stream) {
+    run([]() -> future<> {
+        auto [client, server] = co_await tcp_pair();
+        char buf[64];
+        // Drain first so that the read below is truly pending.
+        co_await client.write_all("abc", 3);
+        size_t got = 0;
+        while (got < 3) {
+            got += co_await server.read_some(buf + got, sizeof(buf) - got);
+        }
+        auto f = server.read_some(buf, sizeof(buf));
+        co_await sleep(1ms);
+        EXPECT_FALSE(f.available());
+        client.close();
+        EXPECT_EQ(co_await std::move(f), 0u);
+        EXPECT_EQ(co_await server.read_some(buf, sizeof(buf)), 0u); // and stays at end
+    });
+}
+
+TEST_F(backend_conformance, a_reset_peer_fails_a_pending_read_with_econnreset) {
+    run([]() -> future<> {
+        auto [client, server] = co_await tcp_pair();
+        char buf[64];
+        auto f = server.read_some(buf, sizeof(buf));
+        co_await sleep(1ms);
+        EXPECT_FALSE(f.available());
+        ::linger lg{1, 0}; // close with RST
+        throw_system_error_on(::setsockopt(client.get_fd(), SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), "setsockopt");
+        client.close();
+        EXPECT_EQ(co_await error_of(std::move(f)), ECONNRESET);
+    });
+}
+
+TEST_F(backend_conformance, writing_to_a_reset_peer_fails_with_the_same_error_everywhere) {
+    run([]() -> future<> {
+        auto [client, server] = co_await tcp_pair();
+        ::linger lg{1, 0};
+        throw_system_error_on(::setsockopt(client.get_fd(), SOL_SOCKET, SO_LINGER, &lg, sizeof(lg)), "setsockopt");
+        client.close();
+        co_await sleep(1ms); // let the RST arrive
+        std::string chunk(4096, 'x');
+        int err = 0;
+        for (int i = 0; i < 100 && err == 0; ++i) {
+            err = co_await error_of(server.write_some(chunk.data(), chunk.size()));
+        }
+        EXPECT_TRUE(err == ECONNRESET || err == EPIPE) << err;
+    });
+}
+
+TEST_F(backend_conformance, shutting_down_input_completes_a_pending_read) {
+    run([]() -> future<> {
+        auto [client, server] = co_await tcp_pair();
+        char buf[64];
+        auto f = server.read_some(buf, sizeof(buf));
+        co_await sleep(1ms);
+        EXPECT_FALSE(f.available());
+        server.shutdown(SHUT_RD);
+        EXPECT_EQ(co_await std::move(f), 0u);
+    });
+}
+
+TEST_F(backend_conformance, close_cancels_a_pending_write) {
+    run([]() -> future<> {
+        auto [a, b] = make_socketpair();
+        std::string chunk(65536, 'x');
+        // Fill the socket buffer, then leave a write pending.
+        for (int i = 0; i < 10000; ++i) {
+            if (::write(a.get_fd(), chunk.data(), chunk.size()) < 0) {
+                EXPECT_EQ(errno, EAGAIN);
+                break;
+            }
+        }
+        auto f = a.write_some(chunk.data(), chunk.size());
+        co_await sleep(1ms);
+        EXPECT_FALSE(f.available());
+        EXPECT_THROW((void)a.writeable().get(), std::logic_error); // one writer at a time
+        a.close();
+        EXPECT_EQ(co_await error_of(std::move(f)), ECANCELED);
+        char buf[16];
+        EXPECT_EQ(co_await b.read_some(buf, sizeof(buf)), sizeof(buf)); // the buffered bytes remain
+    });
+}
+
+TEST_F(backend_conformance, a_large_write_completes_fully_and_in_order) {
+    run([]() -> future<> {
+        auto [client, server] = co_await tcp_pair();
+        constexpr size_t size = 8 << 20; // far more than the socket buffers hold
+        std::string out(size, '\0');
+        for (size_t i = 0; i < size; ++i) {
+            out[i] = char(i * 7 + (i >> 13));
+        }
+        std::string in(size, '\0');
+        auto reader = [&]() -> future<> {
+            size_t got = 0;
+            for (int i = 0; i < 1000000 && got < size; ++i) {
+                auto n = co_await server.read_some(in.data() + got, std::min<size_t>(size - got, 100000));
+                EXPECT_GT(n, 0u);
+                if (n == 0) {
+                    break;
+                }
+                got += n;
+            }
+            EXPECT_EQ(got, size);
+        };
+        auto r = reader();
+        // One write_some may move only part; write_all repeats until done.
+        co_await client.write_all(out.data(), out.size());
+        co_await std::move(r);
+        EXPECT_TRUE(in == out);
+    });
+}
+
 TEST_F(backend_conformance, many_fds_waiting_at_once) {
     run([]() -> future<> {
         std::vector<std::pair<pollable_fd, pollable_fd>> pairs;

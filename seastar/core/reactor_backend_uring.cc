@@ -133,7 +133,12 @@ class uring_backend final : public reactor_backend {
     }
 
     future<> wait_for(pollable_fd_state& s, bool in) {
-        auto& c = _fds.attach(s).direction(in);
+        auto& d = _fds.attach(s);
+        if (d.op(in).in_flight) {
+            throw std::logic_error(in ? "pollable_fd: a read is already pending"
+                                      : "pollable_fd: a write is already pending");
+        }
+        auto& c = d.direction(in);
         auto f = s.wait_for(in);
         try {
             auto sqe = get_sqe();
@@ -183,14 +188,55 @@ public:
     void forget(pollable_fd_state& s) noexcept override {
         _fds.forget(s, [this](completion& c, uring_slot&) {
             try {
+                // Cancels a poll or a socket operation alike (the kernel
+                // matches the user data); the request completes with
+                // -ECANCELED, or with its result if it won the race.
                 auto sqe = get_sqe();
-                ::io_uring_prep_poll_remove(sqe, uint64_t(uintptr_t(&c)));
+                ::io_uring_prep_cancel64(sqe, uint64_t(uintptr_t(&c)), 0);
                 ::io_uring_sqe_set_data(sqe, nullptr);
             } catch (...) {
-                // The poll stays armed until the fd's file is released; the
-                // orphan is freed at its completion or with the backend.
+                // The request stays armed until the fd's file is released;
+                // the orphan is freed at its completion or with the backend.
             }
         });
+    }
+
+    bool direct_socket_io() const noexcept override { return true; }
+
+    // read/write entries at offset -1 (the file position, as read(2) and
+    // write(2)) serve sockets and other pollable fds (a TAP device) alike;
+    // the kernel waits for data or space itself.
+    future<size_t> submit_socket_io(pollable_fd_state& s, const socket_io_request& req, const char* what) override {
+        bool in = req.is_input();
+        try {
+            auto& d = _fds.attach(s);
+            if (d.pending(in)) {
+                throw std::logic_error(in ? "pollable_fd: a read is already pending"
+                                          : "pollable_fd: a write is already pending");
+            }
+            auto sqe = get_sqe();
+            constexpr size_t max_io = size_t(1) << 30;
+            size_t size = std::min(req.size, max_io);
+            switch (req.op) {
+            case socket_io_request::operation::read:
+                ::io_uring_prep_read(sqe, s.fd, req.addr, unsigned(size), uint64_t(-1));
+                break;
+            case socket_io_request::operation::write:
+                ::io_uring_prep_write(sqe, s.fd, req.addr, unsigned(size), uint64_t(-1));
+                break;
+            case socket_io_request::operation::recvmsg:
+                ::io_uring_prep_recvmsg(sqe, s.fd, req.msg, unsigned(req.flags));
+                break;
+            case socket_io_request::operation::sendmsg:
+                ::io_uring_prep_sendmsg(sqe, s.fd, req.msg, unsigned(req.flags));
+                break;
+            }
+            auto& op = d.op(in);
+            ::io_uring_sqe_set_data(sqe, static_cast<completion*>(&op));
+            return op.start(what, size, req.op == socket_io_request::operation::read);
+        } catch (...) {
+            return make_exception_future<size_t>(std::current_exception());
+        }
     }
 
     future<size_t> submit_io(const io_request& req) override {

@@ -3,14 +3,18 @@
 //
 // Operations try the syscall first and wait for readiness (through the
 // reactor's backend) only when it would block, so a busy socket costs no
-// extra syscalls.
+// extra syscalls. On a backend with direct socket I/O (io_uring) an
+// operation that would block is handed to the kernel whole instead (one
+// request, no second syscall), and a read skips the first syscall when the
+// last read left the socket drained.
 //
 // Contract:
 //   * Use on the shard that created it (engine() is used for waiting).
 //   * At most one operation waiting for readability and one for writeability
 //     at a time (as with Seastar); a second fails with std::logic_error.
 //   * close() (or destruction) fails waiting operations with
-//     std::system_error(ECANCELED); operations that resume after the close,
+//     std::system_error(ECANCELED) (with direct socket I/O, once the kernel
+//     has cancelled the request and let go of the buffers); operations that resume after the close,
 //     and operations started on a closed pollable_fd, fail with EBADF. Errors of syscalls come as failed futures
 //     carrying std::system_error; nothing throws synchronously except constructors.
 //   * The buffers passed to an operation must stay valid until it resolves.

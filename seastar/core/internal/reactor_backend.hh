@@ -25,12 +25,23 @@
 //     failed future with std::system_error. The buffers must stay valid until
 //     the future resolves.
 //   * Futures are fulfilled from poll()/wait(), on the reactor thread.
+//   * Direct socket I/O (optional; direct_socket_io() says whether a backend
+//     has it): submit_socket_io() runs a read, write, recvmsg or sendmsg to
+//     completion in the kernel (waiting for data or buffer space there), and
+//     resolves with what the syscall would have returned, or fails with
+//     std::system_error(errno, what). It counts as the fd's readable (read,
+//     recvmsg) or writeable (write, sendmsg) waiter. forget() cancels it; its
+//     future then fails with std::system_error(ECANCELED) once the kernel has
+//     let go of the buffers, which must stay valid until then. Backends
+//     without it keep the default: pollable_fd waits for readiness and
+//     retries the syscall.
 //
 //     auto be = seastar::internal::select_reactor_backend("", opts).backend;
 //     auto f = be->readable(state);
 //     be->wait(std::chrono::milliseconds(10));   // fulfils f if data arrived
 #pragma once
 
+#include <sys/socket.h>
 #include <sys/uio.h>
 
 #include <chrono>
@@ -66,6 +77,10 @@ public:
     // completion-based backends their in-flight poll requests.
     uint32_t backend_events = 0;
     void* backend_data = nullptr;
+    // Whether the next read should try the syscall before a direct socket
+    // read: the last read filled its buffer, so more is likely waiting.
+    // Kept by pollable_fd and by backends with direct socket I/O.
+    bool speculate_in = true;
 
     // Creates the waiter for a direction; throws std::logic_error if one exists.
     future<> wait_for(bool in) {
@@ -122,6 +137,19 @@ struct io_request {
     static io_request make_fdatasync(int fd) noexcept { return {operation::fdatasync, fd, 0, nullptr, 0, nullptr, 0}; }
 };
 
+// One socket operation for reactor_backend::submit_socket_io(): read(2) or
+// write(2) of addr/size, or recvmsg(2)/sendmsg(2) of msg with flags.
+struct socket_io_request {
+    enum class operation { read, write, recvmsg, sendmsg };
+    operation op = operation::read;
+    void* addr = nullptr;
+    size_t size = 0;
+    ::msghdr* msg = nullptr;
+    int flags = 0;
+
+    bool is_input() const noexcept { return op == operation::read || op == operation::recvmsg; }
+};
+
 // Runs an io_request with plain blocking syscalls; returns the result or -errno.
 long perform_io_blocking(const io_request& req) noexcept;
 
@@ -161,6 +189,16 @@ public:
     virtual void forget(pollable_fd_state& fd) noexcept = 0;
 
     virtual future<size_t> submit_io(const io_request& req) = 0;
+
+    // Whether submit_socket_io() is supported (see the contract above).
+    virtual bool direct_socket_io() const noexcept { return false; }
+    // Runs `req` on `fd` to completion; `what` names the syscall in errors.
+    // A second read-side (or write-side) wait or operation on the fd fails
+    // with std::logic_error.
+    virtual future<size_t> submit_socket_io(pollable_fd_state& fd, const socket_io_request& req, const char* what) {
+        (void)fd, (void)req, (void)what;
+        return make_exception_future<size_t>(std::logic_error("this reactor backend has no direct socket I/O"));
+    }
 
     // Handles whatever has completed, without blocking; true if anything did.
     virtual bool poll() noexcept = 0;

@@ -6,7 +6,9 @@
 //     complete(res) with the kernel's result (bytes, a poll mask or -errno).
 //   * fd_data<Slot>: per-fd state, one poll request per direction, embedded so
 //     that waiting for readiness allocates nothing. `Slot` is what the backend
-//     keeps per request (linux-aio: the iocb; io_uring: nothing).
+//     keeps per request (linux-aio: the iocb; io_uring: nothing). Backends
+//     with direct socket I/O also use its one socket operation per direction
+//     (socket_op: a read or write the kernel completes with its result).
 //   * io_completion<Slot>: one disk request; fulfils its promise and frees
 //     itself on completion.
 //   * fd_table<Slot>: attaches fd_data to pollable_fd_state, and on forget()
@@ -71,15 +73,60 @@ struct poll_completion final : completion {
     }
 };
 
+// One direct socket operation (read/recvmsg or write/sendmsg). Its promise
+// is fulfilled only from the kernel's completion, so the caller's buffers
+// stay in use until then, also after forget() (which cancels it: ECANCELED).
+template <typename Slot>
+struct socket_op final : completion {
+    fd_data<Slot>* owner;
+    promise<size_t> pr;
+    const char* what = "";
+    size_t size = 0;
+    bool is_read = false; // a plain read: keeps the fd's speculate_in
+    Slot slot{};
+    explicit socket_op(fd_data<Slot>* o) noexcept : owner(o) {}
+    // Arms the operation; the caller submits the request naming this completion.
+    future<size_t> start(const char* w, size_t sz, bool read) {
+        what = w;
+        size = sz;
+        is_read = read;
+        pr = promise<size_t>();
+        in_flight = true;
+        return pr.get_future();
+    }
+    void complete(long res) noexcept override {
+        in_flight = false;
+        auto s = owner->state;
+        if (!s) {
+            pr.set_exception(errno_exception(ECANCELED, "pollable_fd closed"));
+        } else if (res < 0) {
+            pr.set_exception(errno_exception(int(-res), what));
+        } else {
+            if (is_read) {
+                s->speculate_in = size_t(res) == size;
+            }
+            pr.set_value(size_t(res));
+        }
+    }
+};
+
 template <typename Slot>
 struct fd_data {
     pollable_fd_state* state;
     poll_completion<Slot> in{this, true};
     poll_completion<Slot> out{this, false};
+    socket_op<Slot> rd{this};
+    socket_op<Slot> wr{this};
     explicit fd_data(pollable_fd_state* s) noexcept : state(s) {}
     fd_data(const fd_data&) = delete;
-    bool busy() const noexcept { return in.in_flight || out.in_flight; }
+    bool busy() const noexcept { return in.in_flight || out.in_flight || rd.in_flight || wr.in_flight; }
     poll_completion<Slot>& direction(bool is_in) noexcept { return is_in ? in : out; }
+    socket_op<Slot>& op(bool is_in) noexcept { return is_in ? rd : wr; }
+    // A readiness wait or a socket operation is pending in that direction.
+    bool pending(bool is_in) const noexcept {
+        return is_in ? (state && state->pollin_waiting) || rd.in_flight
+                     : (state && state->pollout_waiting) || wr.in_flight;
+    }
 };
 
 template <typename Slot>
@@ -123,8 +170,9 @@ public:
     }
 
     // Fails the fd's waiters with ECANCELED and detaches its state; calls
-    // `cancel(completion&, Slot&)` for each poll still in flight. State whose
-    // polls remain in flight after that is kept until they complete.
+    // `cancel(completion&, Slot&)` for each poll or socket operation still in
+    // flight (the operations fail with ECANCELED at their completion). State
+    // whose requests remain in flight after that is kept until they complete.
     template <typename Cancel>
     void forget(pollable_fd_state& s, Cancel&& cancel) noexcept {
         auto ex = errno_exception(ECANCELED, "pollable_fd closed");
@@ -137,6 +185,11 @@ public:
         s.backend_data = nullptr;
         d->state = nullptr;
         for (auto c : {&d->in, &d->out}) {
+            if (c->in_flight) {
+                cancel(static_cast<completion&>(*c), c->slot);
+            }
+        }
+        for (auto c : {&d->rd, &d->wr}) {
             if (c->in_flight) {
                 cancel(static_cast<completion&>(*c), c->slot);
             }
