@@ -11,6 +11,7 @@
 #include <system_error>
 
 #include "seastar/core/coroutine.hh"
+#include "seastar/core/reactor.hh"
 #include "seastar/net/api.hh"
 #include "seastar/net/posix-stack.hh"
 #include "seastar/net/stack.hh"
@@ -134,6 +135,16 @@ SEASTAR_TEST_CASE(datagram_channel, close_and_shutdown_fail_a_waiting_receive) {
     co_await expect_errno([&] { return b.send(loopback(9), "x"); }, EBADF);
     EXPECT_FALSE(b.is_closed());
     b.close();
+}
+
+SEASTAR_TEST_CASE(datagram_channel, engine_net_is_the_shards_stack) {
+    net::network_stack& s = engine().net();
+    EXPECT_EQ(&s, &net::local_network_stack());
+    EXPECT_NE(dynamic_cast<net::posix_network_stack*>(&s), nullptr);
+    auto ch = s.make_bound_datagram_channel(loopback());
+    EXPECT_NE(ch.local_address().port(), 0);
+    ch.close();
+    co_return;
 }
 
 SEASTAR_TEST_CASE(datagram_channel, bad_destinations_and_binds_fail) {
