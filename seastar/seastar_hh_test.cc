@@ -69,6 +69,16 @@ SEASTAR_TEST_CASE(seastar_hh, echo_over_loopback_then_record_in_a_file) {
     co_await d.remove();
 }
 
+SEASTAR_TEST_CASE(seastar_hh, datagram_channels) {
+    auto server = seastar::make_bound_datagram_channel(loopback());
+    auto client = seastar::make_unbound_datagram_channel(AF_INET);
+    co_await client.send(server.local_address(), "ping");
+    seastar::net::datagram d = co_await server.receive();
+    EXPECT_EQ(d.get_data().len(), 4u);
+    client.close();
+    server.close();
+}
+
 SEASTAR_TEST_CASE(seastar_hh, errors_come_back_in_the_future) {
     // A port nobody listens on any more: the connect fails with ECONNREFUSED.
     uint16_t port;

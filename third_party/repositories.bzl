@@ -109,3 +109,18 @@ def seastar_repositories():
         min_version = "0.7.0",
         pkg_config = "yaml-cpp",
     )
+    system_library(
+        name = "c_ares",
+        build_file = Label("//third_party:c_ares.BUILD"),
+        debian_package = "libc-ares-dev",
+        links = {
+            "include/ares.h": "/usr/include/ares.h",
+            "include/ares_build.h": "/usr/include/ares_build.h",
+            "include/ares_dns.h": "/usr/include/ares_dns.h",
+            "include/ares_nameser.h": "/usr/include/ares_nameser.h",
+            "include/ares_rules.h": "/usr/include/ares_rules.h",
+            "include/ares_version.h": "/usr/include/ares_version.h",
+        },
+        min_version = "1.18.1",
+        pkg_config = "libcares",
+    )

@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "seastar/core/condition-variable.hh"
 #include "seastar/core/coroutine.hh"
 #include "seastar/core/gate.hh"
 #include "seastar/core/internal/reactor_backend_selector.hh"
@@ -394,12 +395,20 @@ int reactor::run(std::function<future<int>()> main) noexcept {
     return run();
 }
 
+namespace internal {
+// Wakes wait_for_stop() callers (defined with reactor_api_state below).
+void notify_stop_requested(reactor_api_state& s) noexcept;
+} // namespace internal
+
 void reactor::exit(int code) noexcept {
     if (_stopping) {
         return;
     }
     _stopping = true;
     _return = code;
+    if (_api) {
+        internal::notify_stop_requested(*_api);
+    }
     schedule(make_lambda_task([this] { (void)run_exit_funcs().then([this] { _stopped = true; }); }));
 }
 
@@ -495,6 +504,8 @@ class reactor_api_state final : public poller {
     idle_cpu_handler _idle_handler;
     // at_destroy() functions, run after the at_exit() functions and background work.
     std::deque<noncopyable_function<void()>> _at_destroy;
+    // Signalled by exit(): wait_for_stop() waits on it.
+    condition_variable _stop_requested;
 
 public:
     explicit reactor_api_state(reactor& r) : _r(r) {
@@ -577,7 +588,16 @@ public:
         return idle;
     }
     std::chrono::nanoseconds lifetime() const noexcept { return std::chrono::steady_clock::now() - _created; }
+
+    future<> wait_for_stop(std::chrono::steady_clock::time_point deadline) {
+        return _stop_requested.wait(deadline, [this] { return _r.stopping(); });
+    }
+    void stop_requested() noexcept { _stop_requested.broadcast(); }
 };
+
+void notify_stop_requested(reactor_api_state& s) noexcept {
+    s.stop_requested();
+}
 
 void reactor_api_state_deleter::operator()(reactor_api_state* s) const noexcept {
     delete s;
@@ -599,6 +619,10 @@ void reactor::at_destroy_impl(noncopyable_function<void()> func) {
 
 void reactor::run_in_background(future<> f) {
     _api->run_in_background(std::move(f));
+}
+
+future<> reactor::wait_for_stop_until(std::chrono::steady_clock::time_point deadline) {
+    return _api->wait_for_stop(deadline);
 }
 
 std::chrono::nanoseconds reactor::total_idle_time() const noexcept {

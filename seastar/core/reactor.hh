@@ -71,6 +71,10 @@
 
 namespace seastar {
 
+namespace net {
+class network_stack;
+} // namespace net
+
 class reactor;
 
 namespace internal {
@@ -216,8 +220,21 @@ public:
     // since it was made (busy, including polling while idle).
     std::chrono::nanoseconds total_idle_time() const noexcept;
     std::chrono::nanoseconds total_busy_time() const noexcept;
+    // This shard's network stack (net::local_network_stack(), made on first use). Declared
+    // here as in Seastar and defined above the reactor by //seastar/net:engine_net, which
+    // the POSIX and native stacks bring.
+    net::network_stack& net() const;
+    // Resolves once this reactor is stopping (exit() was called; at once if it already
+    // was); fails with condition_variable_timed_out when `timeout` passes first.
+    template <typename Rep, typename Period>
+    future<> wait_for_stop(std::chrono::duration<Rep, Period> timeout) {
+        return wait_for_stop_until(std::chrono::steady_clock::now() +
+                                   std::chrono::duration_cast<std::chrono::steady_clock::duration>(timeout));
+    }
 
 private:
+    future<> wait_for_stop_until(std::chrono::steady_clock::time_point deadline);
+
     reactor_config _cfg;
     std::unique_ptr<internal::reactor_backend> _backend;
     std::atomic<bool> _preempt{false};

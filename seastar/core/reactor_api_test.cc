@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "seastar/core/condition-variable.hh"
 #include "seastar/core/coroutine.hh"
 #include "seastar/core/reactor.hh"
 #include "seastar/core/sleep.hh"
@@ -29,6 +30,33 @@ TEST(reactor_api, when_started_resolves_once_the_loop_runs) {
         co_return 7;
     });
     EXPECT_EQ(code, 7);
+}
+
+TEST(reactor_api, wait_for_stop_times_out_while_running_and_resolves_on_exit) {
+    reactor r(testing::default_test_config());
+    bool timed_out = false;
+    bool woke_stopping = false;
+    bool ready_after_stop = false;
+    int code = r.run([&]() -> future<int> {
+        try {
+            co_await engine().wait_for_stop(1ms);
+        } catch (const condition_variable_timed_out&) {
+            timed_out = true;
+        }
+        // A waiter with a long timeout wakes when exit() is called.
+        engine().run_in_background(
+            engine().wait_for_stop(std::chrono::hours(1)).then([&] { woke_stopping = engine().stopping(); }));
+        engine().at_exit([&] {
+            ready_after_stop = engine().wait_for_stop(std::chrono::hours(1)).available();
+            return make_ready_future<>();
+        });
+        engine().exit(5);
+        co_return 5;
+    });
+    EXPECT_EQ(code, 5);
+    EXPECT_TRUE(timed_out);
+    EXPECT_TRUE(woke_stopping);
+    EXPECT_TRUE(ready_after_stop);
 }
 
 TEST(reactor_api, at_destroy_runs_after_at_exit_in_registration_order) {

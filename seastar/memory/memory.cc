@@ -6,11 +6,13 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <stdexcept>
 #include <system_error>
+#include <utility>
 
 #include "seastar/memory/internal/fast_path.hh"
 #include "seastar/memory/internal/shard_heap.hh"
@@ -53,6 +55,30 @@ std::atomic<uint64_t> g_nonshard_cross_frees{0};
 std::atomic<bool> g_abort_on_failure{false};
 
 thread_local int t_shard __attribute__((tls_model("initial-exec"))) = -1;
+
+// Large-allocation warnings: the thread's threshold, the reporter, and whether the thread
+// is inside the reporter (whose own allocations are not reported).
+thread_local size_t t_large_threshold __attribute__((tls_model("initial-exec"))) = SIZE_MAX;
+thread_local bool t_reporting_large __attribute__((tls_model("initial-exec"))) = false;
+std::atomic<internal::large_allocation_reporter> g_large_reporter{nullptr};
+
+__attribute__((noinline, cold)) void report_large_allocation(size_t size) noexcept {
+    auto reporter = g_large_reporter.load(std::memory_order_acquire);
+    if (!reporter || t_reporting_large) {
+        return;
+    }
+    t_reporting_large = true;
+    reporter(size);
+    t_reporting_large = false;
+}
+
+// `p`, after reporting it when it is a large allocation at or above the threshold.
+inline void* checked_large(void* p, size_t size) noexcept {
+    if (__builtin_expect(size > max_small_allocation && size >= t_large_threshold && p != nullptr, 0)) {
+        report_large_allocation(size);
+    }
+    return p;
+}
 
 // A shard returns other shards' memory in batches: the pointers freed for one owner are
 // written into a block (internal::remote_block, allocated from the sending shard's own heap)
@@ -286,9 +312,9 @@ void* internal::allocate_slow(size_t size) noexcept {
     shard_heap* h = t_heap;
     if (__builtin_expect(h != nullptr, 1)) {
         void* p = h->allocate(size);
-        return __builtin_expect(p != nullptr, 1) ? p : on_failure(size);
+        return __builtin_expect(p != nullptr, 1) ? checked_large(p, size) : on_failure(size);
     }
-    return fallback_allocate(0, size);
+    return checked_large(fallback_allocate(0, size), size);
 }
 
 // ---- configuration and shard binding -------------------------------------------------------
@@ -389,15 +415,70 @@ int current_shard() noexcept {
     return t_shard;
 }
 
-void fail_nth_allocation(uint64_t n) noexcept {
+namespace {
+
+// suspend_failure_injection(): nesting depth, and the countdown kept while suspended.
+thread_local unsigned t_injection_suspended = 0;
+thread_local uint64_t t_suspended_countdown = 0;
+// Whether this thread (not a shard) armed the shared heap: critical sections of threads
+// that did not then skip its lock.
+thread_local bool t_armed_fallback = false;
+
+void arm_heap(uint64_t n) noexcept {
     if (shard_heap* h = t_heap) {
         h->fail_nth(n);
         return;
     }
+    t_armed_fallback = n != 0;
     std::lock_guard<std::mutex> guard(g_fallback_mutex);
     if (shard_heap* h = fallback_locked()) {
         h->fail_nth(n);
     }
+}
+
+uint64_t heap_countdown() noexcept {
+    if (shard_heap* h = t_heap) {
+        return h->fail_countdown();
+    }
+    if (!t_armed_fallback) {
+        return 0;
+    }
+    std::lock_guard<std::mutex> guard(g_fallback_mutex);
+    shard_heap* h = g_fallback.load(std::memory_order_relaxed);
+    return h ? h->fail_countdown() : 0;
+}
+
+} // namespace
+
+void fail_nth_allocation(uint64_t n) noexcept {
+    if (t_injection_suspended) {
+        t_suspended_countdown = n;
+        return;
+    }
+    arm_heap(n);
+}
+
+uint64_t injected_failure_countdown() noexcept {
+    return t_injection_suspended ? t_suspended_countdown : heap_countdown();
+}
+
+void suspend_failure_injection() noexcept {
+    if (t_injection_suspended++ == 0) {
+        t_suspended_countdown = heap_countdown();
+        if (t_suspended_countdown) {
+            arm_heap(0);
+        }
+    }
+}
+
+void resume_failure_injection() noexcept {
+    if (--t_injection_suspended == 0 && t_suspended_countdown) {
+        arm_heap(std::exchange(t_suspended_countdown, 0));
+    }
+}
+
+void set_large_allocation_reporter(large_allocation_reporter reporter) noexcept {
+    g_large_reporter.store(reporter, std::memory_order_release);
 }
 
 bool set_shard_limit(size_t bytes) noexcept {
@@ -406,6 +487,18 @@ bool set_shard_limit(size_t bytes) noexcept {
 }
 
 } // namespace internal
+
+void set_large_allocation_warning_threshold(size_t threshold) noexcept {
+    t_large_threshold = threshold;
+}
+
+size_t get_large_allocation_warning_threshold() noexcept {
+    return t_large_threshold;
+}
+
+void disable_large_allocation_warning() noexcept {
+    t_large_threshold = SIZE_MAX;
+}
 
 // ---- entry points ----------------------------------------------------------------------------
 
@@ -421,9 +514,9 @@ void* allocate_aligned(size_t align, size_t size) noexcept {
     shard_heap* h = t_heap;
     if (h) {
         void* p = h->allocate_aligned(align, size);
-        return p ? p : on_failure(size);
+        return p ? checked_large(p, size) : on_failure(size);
     }
-    return fallback_allocate(align, size);
+    return checked_large(fallback_allocate(align, size), size);
 }
 
 void free(void* p) noexcept {

@@ -109,6 +109,18 @@ size_t release_free_memory() noexcept;
 // returning nullptr. Off by default. Process-wide.
 void set_abort_on_allocation_failure(bool enabled) noexcept;
 
+// Large-allocation warnings (Seastar's API, also reachable as seastar/core/memory.hh).
+// A large allocation (over max_small_allocation bytes: small ones never reach the check)
+// of at least the calling thread's threshold is handed, once it succeeded and outside the
+// allocator's locks, to the reporter installed with internal::set_large_allocation_reporter()
+// (//seastar/util:memory_diagnostics installs one that logs a warning with a backtrace;
+// the reactor links it). Allocations made by the reporter are not reported. The threshold is
+// per thread (per shard, as in Seastar) and off by default.
+void set_large_allocation_warning_threshold(size_t threshold) noexcept;
+size_t get_large_allocation_warning_threshold() noexcept;
+// Sets the threshold to "never".
+void disable_large_allocation_warning() noexcept;
+
 // Per-heap statistics, a snapshot (taking it allocates nothing). Byte counts are in bytes.
 class statistics {
 public:
@@ -220,6 +232,19 @@ int current_shard() noexcept;
 // (1 = the next one) fails, once. 0 disarms.
 void fail_nth_allocation(uint64_t n) noexcept;
 
+// The function large allocations are reported to (see set_large_allocation_warning_
+// threshold); nullptr: none. Process-wide; the reporter runs on the allocating thread.
+using large_allocation_reporter = void (*)(size_t size) noexcept;
+void set_large_allocation_reporter(large_allocation_reporter reporter) noexcept;
+// Allocations left on the calling thread's heap until the failure fail_nth_allocation()
+// armed (that allocation included); 0 when none is armed (or it has happened).
+uint64_t injected_failure_countdown() noexcept;
+// While suspended (calls nest), the calling thread's heap fails no allocation on purpose
+// and does not count allocations towards an armed failure; resuming re-arms what was left.
+// Critical allocation sections (seastar/core/memory.hh) and the failure injector's guards
+// suspend it.
+void suspend_failure_injection() noexcept;
+void resume_failure_injection() noexcept;
 // Lowers (or restores, up to the configured value) the calling shard's limit, for tests.
 // Returns false on a non-shard thread or if the request exceeds the configured limit.
 bool set_shard_limit(size_t bytes) noexcept;

@@ -1,7 +1,8 @@
 // The socket API applications use, whatever network stack is underneath
 // (POSIX sockets today, the user-space native stack later): listen(),
 // connect(), server_socket, connected_socket, socket (a connect that can be
-// cancelled), udp_channel and listen_options. Names and semantics follow
+// cancelled), datagram_channel (udp_channel) and listen_options. Names and
+// semantics follow
 // Seastar's seastar/net/api.hh.
 //
 // Contract:
@@ -47,7 +48,8 @@ namespace net {
 class connected_socket_impl;
 class socket_impl;
 class server_socket_impl;
-class udp_channel_impl;
+class datagram_channel_impl;
+using udp_channel_impl = datagram_channel_impl;
 class get_impl;
 
 struct tcp_keepalive_params {
@@ -64,41 +66,50 @@ struct sctp_keepalive_params {
 using keepalive_params = std::variant<tcp_keepalive_params, sctp_keepalive_params>;
 
 // A received datagram: where it came from, where it was sent, the payload.
-class udp_datagram_impl {
+class datagram_impl {
 public:
-    virtual ~udp_datagram_impl() = default;
+    virtual ~datagram_impl() = default;
     virtual socket_address get_src() = 0;
     virtual socket_address get_dst() = 0;
     virtual uint16_t get_dst_port() = 0;
     virtual packet& get_data() = 0;
 };
 
-class udp_datagram final {
-    std::unique_ptr<udp_datagram_impl> _impl;
+using udp_datagram_impl = datagram_impl;
+
+class datagram final {
+    std::unique_ptr<datagram_impl> _impl;
 
 public:
-    explicit udp_datagram(std::unique_ptr<udp_datagram_impl>&& impl) noexcept : _impl(std::move(impl)) {}
+    datagram(std::unique_ptr<datagram_impl>&& impl) noexcept : _impl(std::move(impl)) {}
     socket_address get_src() { return _impl->get_src(); }
     socket_address get_dst() { return _impl->get_dst(); }
     uint16_t get_dst_port() { return _impl->get_dst_port(); }
     packet& get_data() { return _impl->get_data(); }
 };
 
-// A UDP socket. receive() waits for the next datagram; send() sends one.
-// At most one receive() and one send() pending at a time. close() fails
-// pending operations; shutdown_input/output fail future ones.
-class udp_channel {
-    std::unique_ptr<udp_channel_impl> _impl;
+using udp_datagram = datagram;
+
+// A datagram socket (UDP over IPv4/IPv6, or a unix-domain SOCK_DGRAM socket
+// on the POSIX stack). receive() waits for the next datagram; send() sends
+// one to `dst`, which must be of the channel's family. At most one receive()
+// and one send() pending at a time. shutdown_input() fails a pending
+// receive() (EBADF) and every later one; close() fails a pending receive()
+// with ECANCELED and releases the socket; sends after either fail with EBADF.
+// A channel made by make_unbound_datagram_channel() has no local address of
+// its own: it is for sending (the kernel binds a UDP one on first send).
+class datagram_channel {
+    std::unique_ptr<datagram_channel_impl> _impl;
 
 public:
-    udp_channel() noexcept;
-    explicit udp_channel(std::unique_ptr<udp_channel_impl>) noexcept;
-    ~udp_channel();
-    udp_channel(udp_channel&&) noexcept;
-    udp_channel& operator=(udp_channel&&) noexcept;
+    datagram_channel() noexcept;
+    datagram_channel(std::unique_ptr<datagram_channel_impl>) noexcept;
+    ~datagram_channel();
+    datagram_channel(datagram_channel&&) noexcept;
+    datagram_channel& operator=(datagram_channel&&) noexcept;
 
     socket_address local_address() const;
-    future<udp_datagram> receive();
+    future<datagram> receive();
     future<> send(const socket_address& dst, const char* msg);
     future<> send(const socket_address& dst, packet p);
     bool is_closed() const;
@@ -106,6 +117,9 @@ public:
     void shutdown_output();
     void close();
 };
+
+// Seastar's earlier name for the same channel.
+using udp_channel = datagram_channel;
 
 } // namespace net
 
@@ -241,7 +255,17 @@ future<connected_socket> connect(socket_address sa);
 future<connected_socket> connect(socket_address sa, socket_address local, transport proto = transport::TCP);
 socket make_socket();
 // A UDP channel bound to `local` (unspecified: any address, a free port).
+// Seastar now spells these make_bound_datagram_channel() and
+// make_unbound_datagram_channel().
 net::udp_channel make_udp_channel();
 net::udp_channel make_udp_channel(const socket_address& local);
+// A datagram channel of `family` (AF_INET, AF_INET6; AF_UNIX on the POSIX
+// stack) bound to no address: for sending. Throws std::system_error when the
+// stack cannot make a socket of that family.
+net::datagram_channel make_unbound_datagram_channel(sa_family_t family);
+// A datagram channel bound to `local` (an IP address and port, port 0 for a
+// free one, or a unix-domain path on the POSIX stack), for sending and
+// receiving. Throws std::system_error when the bind fails.
+net::datagram_channel make_bound_datagram_channel(const socket_address& local);
 
 } // namespace seastar

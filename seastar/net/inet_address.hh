@@ -3,8 +3,9 @@
 // A plain value: copyable, comparable, hashable, printable ("127.0.0.1",
 // "::1", "fe80::1%2" with a scope). Parsing a string that is not a numeric
 // address throws std::invalid_argument; nothing else throws or allocates
-// (printing allocates the string). Any thread may use it. Name lookup (DNS)
-// is not here: it blocks, so it belongs to a reactor's run_blocking().
+// (printing allocates the string). Any thread may use it. Name lookup is
+// find(), declared here as in Seastar and defined by //seastar/net:dns (link
+// it to use find()): it resolves on the reactor through net::dns.
 //
 //     seastar::net::inet_address a("127.0.0.1");
 //     assert(a.is_ipv4() && a.is_loopback());
@@ -19,6 +20,18 @@
 #include <functional>
 #include <iosfwd>
 #include <string>
+
+namespace seastar {
+
+// Declared in seastar/core/future.hh and seastar/core/sstring.hh; find()
+// needs only the names here.
+template <typename T>
+class future;
+template <typename CharType, typename Size, Size MaxSize, bool NulTerminate>
+class basic_sstring;
+using sstring = basic_sstring<char, uint32_t, 15, true>;
+
+} // namespace seastar
 
 namespace seastar::net {
 
@@ -70,6 +83,12 @@ public:
     bool operator==(const inet_address& o) const noexcept;
 
     std::string to_string() const;
+
+    // The primary address of `name` (of family `f` when given) from the
+    // shard's default resolver (net::dns); numeric text needs no server.
+    // Fails as net::dns's lookups do. Defined by //seastar/net:dns.
+    static future<inet_address> find(const sstring& name);
+    static future<inet_address> find(const sstring& name, family f);
 };
 
 std::ostream& operator<<(std::ostream& os, const inet_address& a);

@@ -110,6 +110,24 @@ SEASTAR_TEST_CASE(native_stack, udp_both_ways_over_a_clean_cable) {
     cb.close();
 }
 
+// Seastar's datagram API on the native stack: a bound channel and an
+// unbound one (an ephemeral port), IPv4 only.
+SEASTAR_TEST_CASE(native_stack, datagram_channels) {
+    two_stacks s;
+    auto server = s.a->make_bound_datagram_channel(socket_address(ipv4_addr(3000)));
+    auto client = s.b->make_unbound_datagram_channel(AF_INET);
+    co_await client.send(socket_address(ipv4_addr(ip_a.ip, 3000)), "question");
+    auto d = co_await server.receive();
+    EXPECT_EQ(text(d.get_data()), "question");
+    EXPECT_EQ(d.get_src().port(), client.local_address().port());
+    co_await server.send(d.get_src(), "answer");
+    EXPECT_EQ(text((co_await client.receive()).get_data()), "answer");
+    EXPECT_THROW(s.a->make_unbound_datagram_channel(AF_UNIX), std::system_error);
+    EXPECT_THROW(s.a->make_bound_datagram_channel(socket_address(unix_domain_addr("/x"))), std::system_error);
+    client.close();
+    server.close();
+}
+
 // Each side serves echo on port 7 and, as a client, gets `n` requests
 // echoed, retrying a request until its reply comes (bounded).
 future<> serve_echo(udp_channel& ch, bool& stop) {

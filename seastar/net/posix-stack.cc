@@ -624,27 +624,27 @@ public:
     }
 };
 
-// ---- UDP ----
+// ---- datagrams (UDP, unix-domain SOCK_DGRAM) ----
 
-class posix_udp_datagram final : public udp_datagram_impl {
+class posix_datagram final : public datagram_impl {
     socket_address _src, _dst;
     packet _p;
 
 public:
-    posix_udp_datagram(socket_address src, socket_address dst, packet p) : _src(src), _dst(dst), _p(std::move(p)) {}
+    posix_datagram(socket_address src, socket_address dst, packet p) : _src(src), _dst(dst), _p(std::move(p)) {}
     socket_address get_src() override { return _src; }
     socket_address get_dst() override { return _dst; }
     uint16_t get_dst_port() override { return _dst.port(); }
     packet& get_data() override { return _p; }
 };
 
-class posix_udp_channel final : public udp_channel_impl {
+class posix_datagram_channel final : public datagram_channel_impl {
     // Shared with a pending receive, which may finish after the channel is
     // gone (close() fails it from the backend's queue).
     struct rx_state {
         pollable_fd fd;
         socket_address local;
-        std::optional<promise<udp_datagram>> waiter;
+        std::optional<promise<datagram>> waiter;
         bool closed = false;
         bool in_shut = false;
         bool receiving = false;
@@ -661,7 +661,8 @@ class posix_udp_channel final : public udp_channel_impl {
     static constexpr size_t max_datagram = 65536;
 
 public:
-    explicit posix_udp_channel(const socket_address& local) : _s(std::make_shared<rx_state>()) {
+    // Bound to `local` (unspecified: 0.0.0.0 and a free port).
+    explicit posix_datagram_channel(const socket_address& local) : _s(std::make_shared<rx_state>()) {
         socket_address bind_to = local.is_unspecified() ? socket_address(ipv4_addr(0)) : local;
         _s->fd = pollable_fd::socket(bind_to.family(), SOCK_DGRAM);
         if (::bind(_s->fd.get_fd(), &bind_to.as_posix_sockaddr(), bind_to.length()) == -1) {
@@ -669,18 +670,23 @@ public:
         }
         _s->local = local_address_of(_s->fd.get_fd());
     }
-    ~posix_udp_channel() override { close(); }
+    // Bound to nothing: for sending (a UDP socket gets a port on its first send).
+    explicit posix_datagram_channel(sa_family_t family) : _s(std::make_shared<rx_state>()) {
+        _s->fd = pollable_fd::socket(family, SOCK_DGRAM);
+        _s->local = local_address_of(_s->fd.get_fd());
+    }
+    ~posix_datagram_channel() override { close(); }
 
     socket_address local_address() const override { return _s->local; }
 
-    future<udp_datagram> receive() override {
+    future<datagram> receive() override {
         auto& s = *_s;
         if (s.closed || s.in_shut) {
-            return make_exception_future<udp_datagram>(
+            return make_exception_future<datagram>(
                 errno_error(s.closed ? ECANCELED : EBADF, fmt::format("receive on {}: closed", s.local)));
         }
         if (s.waiter) {
-            return make_exception_future<udp_datagram>(std::logic_error("udp_channel: receive() already pending"));
+            return make_exception_future<datagram>(std::logic_error("datagram_channel: receive() already pending"));
         }
         s.waiter.emplace();
         auto f = s.waiter->get_future();
@@ -773,7 +779,7 @@ private:
             buf.trim(f.get());
             socket_address src(reinterpret_cast<::sockaddr*>(&s.src), s.mh.msg_namelen);
             try {
-                pr.set_value(udp_datagram(std::make_unique<posix_udp_datagram>(src, s.local, packet(std::move(buf)))));
+                pr.set_value(datagram(std::make_unique<posix_datagram>(src, s.local, packet(std::move(buf)))));
             } catch (...) {
                 pr.set_exception(std::current_exception());
             }
@@ -850,7 +856,18 @@ server_socket posix_network_stack::listen(socket_address sa, listen_options opts
 }
 
 udp_channel posix_network_stack::make_udp_channel(const socket_address& local) {
-    return udp_channel(std::make_unique<posix_udp_channel>(local));
+    return udp_channel(std::make_unique<posix_datagram_channel>(local));
+}
+
+datagram_channel posix_network_stack::make_unbound_datagram_channel(sa_family_t family) {
+    return datagram_channel(std::make_unique<posix_datagram_channel>(family));
+}
+
+datagram_channel posix_network_stack::make_bound_datagram_channel(const socket_address& local) {
+    if (local.is_unspecified()) {
+        throw errno_error(EAFNOSUPPORT, "datagram channel: bind to an unspecified address");
+    }
+    return datagram_channel(std::make_unique<posix_datagram_channel>(local));
 }
 
 namespace {

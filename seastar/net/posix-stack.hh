@@ -37,6 +37,9 @@ public:
     server_socket listen(socket_address sa, listen_options opts) override;
     ::seastar::socket socket() override;
     udp_channel make_udp_channel(const socket_address& local) override;
+    // Also AF_UNIX (SOCK_DGRAM unix-domain sockets).
+    datagram_channel make_unbound_datagram_channel(sa_family_t family) override;
+    datagram_channel make_bound_datagram_channel(const socket_address& local) override;
     bool has_per_core_namespace() const override { return false; }
     bool supports_ipv6() const override { return true; }
 };

@@ -4,6 +4,7 @@
 
 #include <mutex>
 #include <stdexcept>
+#include <string>
 #include <system_error>
 #include <utility>
 
@@ -57,37 +58,58 @@ future<connected_socket> network_stack::connect(socket_address sa, socket_addres
     return f.finally([s = std::move(s)] {});
 }
 
-// ---- udp_channel ----
+// ---- datagram_channel ----
 
-udp_channel::udp_channel() noexcept = default;
-udp_channel::udp_channel(std::unique_ptr<udp_channel_impl> impl) noexcept : _impl(std::move(impl)) {}
-udp_channel::~udp_channel() = default;
-udp_channel::udp_channel(udp_channel&&) noexcept = default;
-udp_channel& udp_channel::operator=(udp_channel&&) noexcept = default;
+datagram_channel::datagram_channel() noexcept = default;
+datagram_channel::datagram_channel(std::unique_ptr<datagram_channel_impl> impl) noexcept : _impl(std::move(impl)) {}
+datagram_channel::~datagram_channel() = default;
+datagram_channel::datagram_channel(datagram_channel&&) noexcept = default;
+datagram_channel& datagram_channel::operator=(datagram_channel&&) noexcept = default;
 
-socket_address udp_channel::local_address() const {
+socket_address datagram_channel::local_address() const {
     return _impl->local_address();
 }
-future<udp_datagram> udp_channel::receive() {
+future<datagram> datagram_channel::receive() {
     return _impl->receive();
 }
-future<> udp_channel::send(const socket_address& dst, const char* msg) {
+future<> datagram_channel::send(const socket_address& dst, const char* msg) {
     return _impl->send(dst, msg);
 }
-future<> udp_channel::send(const socket_address& dst, packet p) {
+future<> datagram_channel::send(const socket_address& dst, packet p) {
     return _impl->send(dst, std::move(p));
 }
-bool udp_channel::is_closed() const {
+bool datagram_channel::is_closed() const {
     return _impl->is_closed();
 }
-void udp_channel::shutdown_input() {
+void datagram_channel::shutdown_input() {
     _impl->shutdown_input();
 }
-void udp_channel::shutdown_output() {
+void datagram_channel::shutdown_output() {
     _impl->shutdown_output();
 }
-void udp_channel::close() {
+void datagram_channel::close() {
     _impl->close();
+}
+
+datagram_channel network_stack::make_unbound_datagram_channel(sa_family_t family) {
+    switch (family) {
+    case AF_INET:
+        return make_udp_channel(socket_address(ipv4_addr(0)));
+    case AF_INET6:
+        return make_udp_channel(socket_address(ipv6_addr()));
+    default:
+        throw std::system_error(EAFNOSUPPORT, std::system_category(),
+                                "datagram channel: address family " + std::to_string(family) + " not supported");
+    }
+}
+
+datagram_channel network_stack::make_bound_datagram_channel(const socket_address& local) {
+    if (local.family() != AF_INET && local.family() != AF_INET6) {
+        throw std::system_error(EAFNOSUPPORT, std::system_category(),
+                                "datagram channel: address family " + std::to_string(local.family()) +
+                                    " not supported");
+    }
+    return make_udp_channel(local);
 }
 
 } // namespace net
@@ -233,6 +255,14 @@ net::udp_channel make_udp_channel() {
 
 net::udp_channel make_udp_channel(const socket_address& local) {
     return net::local_network_stack().make_udp_channel(local);
+}
+
+net::datagram_channel make_unbound_datagram_channel(sa_family_t family) {
+    return net::local_network_stack().make_unbound_datagram_channel(family);
+}
+
+net::datagram_channel make_bound_datagram_channel(const socket_address& local) {
+    return net::local_network_stack().make_bound_datagram_channel(local);
 }
 
 } // namespace seastar

@@ -65,11 +65,11 @@ public:
     virtual socket_address local_address() const = 0;
 };
 
-class udp_channel_impl {
+class datagram_channel_impl {
 public:
-    virtual ~udp_channel_impl() = default;
+    virtual ~datagram_channel_impl() = default;
     virtual socket_address local_address() const = 0;
-    virtual future<udp_datagram> receive() = 0;
+    virtual future<datagram> receive() = 0;
     virtual future<> send(const socket_address& dst, const char* msg) = 0;
     virtual future<> send(const socket_address& dst, packet p) = 0;
     virtual void shutdown_input() = 0;
@@ -84,6 +84,10 @@ public:
     virtual server_socket listen(socket_address sa, listen_options opts) = 0;
     virtual ::seastar::socket socket() = 0;
     virtual udp_channel make_udp_channel(const socket_address& local) = 0;
+    // See make_unbound_datagram_channel() / make_bound_datagram_channel() in
+    // api.hh. The defaults serve IPv4 and IPv6 through make_udp_channel().
+    virtual datagram_channel make_unbound_datagram_channel(sa_family_t family);
+    virtual datagram_channel make_bound_datagram_channel(const socket_address& local);
     // Connects through socket(); stacks may do better.
     virtual future<connected_socket> connect(socket_address sa, socket_address local = {},
                                              transport proto = transport::TCP);

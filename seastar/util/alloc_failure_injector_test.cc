@@ -1,7 +1,9 @@
 #include "seastar/util/alloc_failure_injector.hh"
 
+#include <mutex>
 #include <new>
 #include <stdexcept>
+#include <thread>
 #include <vector>
 
 #include "gtest/gtest.h"
@@ -77,6 +79,81 @@ TEST(alloc_failure_injector, callback_and_counting) {
     // A bad_alloc that the injector did not cause propagates.
     EXPECT_THROW(with_allocation_failures([] { throw std::bad_alloc(); }), std::bad_alloc);
     EXPECT_THROW(with_allocation_failures([] { throw std::logic_error("x"); }), std::logic_error);
+}
+
+// On a shard thread the allocator's own allocations are allocation points too, counted
+// through its fail-the-Nth-allocation hook.
+TEST(alloc_failure_injector, allocations_on_a_shard_are_points) {
+    static std::once_flag once;
+    std::call_once(once, [] {
+        if (!is_configured()) {
+            configure(64 << 20, 1);
+        }
+    });
+    std::thread shard([] {
+        internal::init_shard(0);
+        auto& inj = local_failure_injector();
+        int runs = 0;
+        int failures = 0;
+        with_allocation_failures([&] {
+            ++runs;
+            void* a = allocate(64);
+            if (!a) {
+                ++failures;
+                throw std::bad_alloc();
+            }
+            try {
+                on_alloc_point();
+            } catch (const std::bad_alloc&) {
+                free(a);
+                ++failures;
+                throw;
+            }
+            void* b = allocate(100000); // a large allocation
+            if (!b) {
+                free(a);
+                ++failures;
+                throw std::bad_alloc();
+            }
+            free(a);
+            free(b);
+        });
+        // Points: allocate, the marked point, allocate; then one clean run.
+        EXPECT_EQ(runs, 4);
+        EXPECT_EQ(failures, 3);
+
+        // While a failure is armed, allocations count.
+        inj.fail_after(1000);
+        auto before = inj.alloc_count();
+        for (int i = 0; i < 3; ++i) {
+            free(allocate(32));
+        }
+        EXPECT_EQ(inj.alloc_count(), before + 3);
+
+        // Critical sections and guards keep allocations from failing.
+        inj.fail_after(0);
+        {
+            scoped_critical_alloc_section c;
+            void* p = allocate(64);
+            EXPECT_NE(p, nullptr);
+            free(p);
+        }
+        {
+            disable_failure_guard g;
+            void* p = allocate(64);
+            EXPECT_NE(p, nullptr);
+            free(p);
+        }
+        EXPECT_FALSE(inj.failed());
+        EXPECT_EQ(allocate(64), nullptr); // the armed point
+        EXPECT_TRUE(inj.failed());
+        void* p = allocate(64); // it fails once
+        EXPECT_NE(p, nullptr);
+        free(p);
+        inj.cancel();
+        internal::release_shard();
+    });
+    shard.join();
 }
 
 } // namespace

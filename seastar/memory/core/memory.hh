@@ -1,6 +1,7 @@
 // Seastar's memory API at its usual path: the shard allocator's statistics and controls
 // (seastar/memory/memory.hh, included here) plus the helpers Seastar code calls:
-// free_memory() and scoped_critical_alloc_section.
+// free_memory(), scoped_critical_alloc_section, and the large-allocation warning threshold
+// (set_large_allocation_warning_threshold and its scoped forms).
 //
 // A critical allocation section marks allocations that must not be failed on purpose:
 // the allocation failure injector (seastar/util/alloc_failure_injector.hh) does not fail
@@ -31,10 +32,45 @@ inline thread_local unsigned critical_alloc_section_depth = 0;
 
 class scoped_critical_alloc_section {
 public:
-    scoped_critical_alloc_section() noexcept { ++internal::critical_alloc_section_depth; }
-    ~scoped_critical_alloc_section() { --internal::critical_alloc_section_depth; }
+    // The allocator fails nothing on purpose inside (see internal::fail_nth_allocation).
+    scoped_critical_alloc_section() noexcept {
+        ++internal::critical_alloc_section_depth;
+        internal::suspend_failure_injection();
+    }
+    ~scoped_critical_alloc_section() {
+        internal::resume_failure_injection();
+        --internal::critical_alloc_section_depth;
+    }
     scoped_critical_alloc_section(const scoped_critical_alloc_section&) = delete;
     scoped_critical_alloc_section& operator=(const scoped_critical_alloc_section&) = delete;
+};
+
+// Sets the calling thread's large-allocation warning threshold for its lifetime, then
+// restores the previous one.
+class scoped_large_allocation_warning_threshold {
+    size_t _old;
+
+public:
+    explicit scoped_large_allocation_warning_threshold(size_t threshold) noexcept
+        : _old(get_large_allocation_warning_threshold()) {
+        set_large_allocation_warning_threshold(threshold);
+    }
+    ~scoped_large_allocation_warning_threshold() { set_large_allocation_warning_threshold(_old); }
+    scoped_large_allocation_warning_threshold(const scoped_large_allocation_warning_threshold&) = delete;
+    scoped_large_allocation_warning_threshold& operator=(const scoped_large_allocation_warning_threshold&) = delete;
+};
+
+// No large-allocation warning on the calling thread while it lives.
+class scoped_large_allocation_warning_disable {
+    size_t _old;
+
+public:
+    scoped_large_allocation_warning_disable() noexcept : _old(get_large_allocation_warning_threshold()) {
+        disable_large_allocation_warning();
+    }
+    ~scoped_large_allocation_warning_disable() { set_large_allocation_warning_threshold(_old); }
+    scoped_large_allocation_warning_disable(const scoped_large_allocation_warning_disable&) = delete;
+    scoped_large_allocation_warning_disable& operator=(const scoped_large_allocation_warning_disable&) = delete;
 };
 
 // True inside a scoped_critical_alloc_section on this thread.

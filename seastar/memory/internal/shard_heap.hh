@@ -180,6 +180,8 @@ public:
     using block_hook = void (*)(remote_block* b);
     void set_block_hook(block_hook hook) noexcept { _block_release = hook; }
     bool injection_armed() const noexcept { return _inject_armed; }
+    // Allocations left until the armed failure (it is the last of them); 0 when none is armed.
+    uint64_t fail_countdown() const noexcept { return _inject_armed ? _fail_countdown : 0; }
 
     // Failure injection: the nth allocation from now fails (0 disarms).
     void fail_nth(uint64_t n) noexcept;

@@ -1,7 +1,8 @@
 // Seastar's seastar.hh: the free functions most programs reach first, the
 // file functions of the disk layer (open_file_dma, make_directory,
 // file_exists, ...) and the network functions of the current shard's stack
-// (listen, connect, make_socket, make_udp_channel).
+// (listen, connect, make_socket, make_udp_channel, make_bound_datagram_channel,
+// make_unbound_datagram_channel).
 //
 // Contract: each set keeps the contract of the header that declares it,
 // seastar/disk/file_functions.hh and seastar/net/api.hh. This header adds
