@@ -390,9 +390,18 @@ struct ap_slot {
 };
 thread_local std::unordered_map<socket_address, ap_slot> ap_slots;
 
-void deliver_here(const socket_address& key, incoming_connection c) {
-    ++internal::posix_stats().received_from_other_shards;
-    auto& slot = ap_slots[key];
+// Connections that arrived before this shard listened: the owner knows two
+// names for its socket (the address listen() was given, which may have port
+// 0, and the address it is bound to), and the other shards may have listened
+// on either, so the shard's listen() claims them by whichever it uses.
+struct early_connection {
+    socket_address bound;
+    socket_address requested;
+    incoming_connection c;
+};
+thread_local std::deque<early_connection> early_connections;
+
+void hand_over(ap_slot& slot, incoming_connection c) {
     if (slot.waiter) {
         auto pr = std::move(*slot.waiter);
         slot.waiter.reset();
@@ -404,6 +413,35 @@ void deliver_here(const socket_address& key, incoming_connection c) {
         return;
     }
     slot.queue.push_back(std::move(c));
+}
+
+void deliver_here(const socket_address& bound, const socket_address& requested, incoming_connection c) {
+    ++internal::posix_stats().received_from_other_shards;
+    // A server that listened on shard 0 with port 0 and then on the other
+    // shards with the port it got is served under the bound address; one that
+    // listened everywhere with the same address, under that address.
+    auto it = ap_slots.find(bound);
+    if (it == ap_slots.end()) {
+        it = ap_slots.find(requested);
+    }
+    if (it == ap_slots.end()) {
+        early_connections.push_back(early_connection{bound, requested, std::move(c)});
+        return;
+    }
+    hand_over(it->second, std::move(c));
+}
+
+// Registers this shard's listener for key, with the connections already here for it.
+void open_slot(const socket_address& key) {
+    auto& slot = ap_slots[key];
+    for (auto it = early_connections.begin(); it != early_connections.end();) {
+        if (it->bound == key || it->requested == key) {
+            slot.queue.push_back(std::move(it->c));
+            it = early_connections.erase(it);
+        } else {
+            ++it;
+        }
+    }
 }
 
 file_desc make_listening_socket(const socket_address& sa, const listen_options& opts) {
@@ -487,8 +525,9 @@ public:
                 co_return make_accept_result(std::move(conn), remote, std::move(on_close));
             }
             run_on_shard(target,
-                         [key = _key, c = incoming_connection{std::move(conn), remote, std::move(on_close)}]() mutable {
-                             deliver_here(key, std::move(c));
+                         [bound = _local, requested = _key,
+                          c = incoming_connection{std::move(conn), remote, std::move(on_close)}]() mutable {
+                             deliver_here(bound, requested, std::move(c));
                          });
         }
     }
@@ -508,7 +547,7 @@ class posix_ap_server_socket_impl final : public server_socket_impl {
     bool _aborted = false;
 
 public:
-    explicit posix_ap_server_socket_impl(socket_address key) : _key(key) { ap_slots[key]; }
+    explicit posix_ap_server_socket_impl(socket_address key) : _key(key) { open_slot(key); }
     ~posix_ap_server_socket_impl() override { abort_accept(); }
 
     future<accept_result> accept() override {

@@ -34,22 +34,28 @@ struct shard_server {
 };
 thread_local std::unique_ptr<shard_server> server;
 
+// Accepts until abort_accept(), keeping every connection.
+future<> keep_accepting(shard_server* s) {
+    for (;;) {
+        try {
+            auto ar = co_await s->ss.accept();
+            s->remote_ports.push_back(ar.remote_address.port());
+            s->conns.push_back(std::move(ar.connection));
+        } catch (...) {
+            co_return; // abort_accept
+        }
+    }
+}
+
+// This shard listens on addr and accepts in the background.
+void start_server_here(socket_address addr, listen_options lo) {
+    server = std::make_unique<shard_server>();
+    server->ss = seastar::listen(addr, lo);
+    server->loop = keep_accepting(server.get());
+}
+
 future<> start_servers(socket_address addr, listen_options lo) {
-    return smp::invoke_on_all([addr, lo] {
-        server = std::make_unique<shard_server>();
-        server->ss = seastar::listen(addr, lo);
-        server->loop = [](shard_server* s) -> future<> {
-            for (;;) {
-                try {
-                    auto ar = co_await s->ss.accept();
-                    s->remote_ports.push_back(ar.remote_address.port());
-                    s->conns.push_back(std::move(ar.connection));
-                } catch (...) {
-                    co_return; // abort_accept
-                }
-            }
-        }(server.get());
-    });
+    return smp::invoke_on_all([addr, lo] { start_server_here(addr, lo); });
 }
 
 future<> stop_servers() {
@@ -248,24 +254,38 @@ TEST(posix_stack_smp, reuse_port_gives_each_shard_its_own_socket) {
             server = std::make_unique<shard_server>();
             server->ss = seastar::listen(addr, lo);
         });
-        co_await smp::invoke_on_all([] {
-            server->loop = [](shard_server* s) -> future<> {
-                for (;;) {
-                    try {
-                        auto ar = co_await s->ss.accept();
-                        s->remote_ports.push_back(ar.remote_address.port());
-                        s->conns.push_back(std::move(ar.connection));
-                    } catch (...) {
-                        co_return;
-                    }
-                }
-            }(server.get());
-        });
+        co_await smp::invoke_on_all([] { server->loop = keep_accepting(server.get()); });
         auto clients = co_await open_connections(addr, 16);
         co_await wait_accepted(16);
         auto received =
             co_await smp::submit_to(1, [] { return net::internal::posix_stats().received_from_other_shards; });
         EXPECT_EQ(received, 0u) << "with reuse_port no connection travels between shards";
+        co_await stop_servers();
+    });
+}
+
+TEST(posix_stack_smp, port_zero_on_the_first_shard_then_the_bound_port_on_the_others) {
+    // A server that lets shard 0 pick the port and then listens on that port on
+    // the other shards (as the HTTP server does): connections sent to shard 1
+    // before and after it listens all reach its accept().
+    run([]() -> future<> {
+        listen_options lo;
+        lo.set_fixed_cpu(1);
+        start_server_here(loopback(), lo);
+        auto addr = server->ss.local_address();
+        EXPECT_NE(addr.port(), 0);
+        auto accepted_before = net::internal::posix_stats().accepted;
+        auto early = co_await open_connections(addr, 3);
+        // Shard 0 has accepted them and sent them on before shard 1 listens.
+        for (int i = 0; i < 5000 && net::internal::posix_stats().accepted < accepted_before + 3; ++i) {
+            co_await seastar::sleep(1ms);
+        }
+        co_await smp::invoke_on_others([addr, lo] { start_server_here(addr, lo); });
+        auto late = co_await open_connections(addr, 3);
+        co_await wait_accepted(6);
+        auto ports = co_await accepted_ports();
+        EXPECT_EQ(ports[0].size(), 0u);
+        EXPECT_EQ(ports[1].size(), 6u);
         co_await stop_servers();
     });
 }

@@ -33,8 +33,8 @@
 #include "seastar/core/internal/scheduler_groups.hh"
 #include "seastar/core/reactor.hh"
 #include "seastar/memory/memory.hh"
+#include "seastar/smp/internal/pointer_ring.hh"
 #include "seastar/smp/internal/topology.hh"
-#include "seastar/smp/spsc_queue.hh"
 #include "seastar/util/later.hh"
 #include "seastar/util/log.hh"
 
@@ -56,8 +56,8 @@ constinit thread_local bool local_is_shard = false;
 // One ordered pair (from -> to): requests flow from `from` to `to`, replies back.
 struct channel {
     explicit channel() : requests(queue_capacity), replies(queue_capacity) {}
-    spsc_queue<internal::smp_message*> requests;
-    spsc_queue<internal::smp_message*> replies;
+    internal::pointer_ring<internal::smp_message> requests;
+    internal::pointer_ring<internal::smp_message> replies;
 };
 
 // Owned by one shard's thread (apart from the atomics).
@@ -135,10 +135,10 @@ public:
             if (peer == _id) {
                 continue;
             }
-            work |= _st.chan(peer, _id).requests.consume([](internal::smp_message*&& m) noexcept { m->process(); },
+            work |= _st.chan(peer, _id).requests.consume([](internal::smp_message* m) noexcept { m->process(); },
                                                          batch_limit) != 0;
             work |= _st.chan(_id, peer).replies.consume(
-                        [this](internal::smp_message*&& m) noexcept {
+                        [this](internal::smp_message* m) noexcept {
                             if (!m->_uncounted) {
                                 ++_me.completed;
                             }
@@ -192,7 +192,7 @@ public:
     }
 
 private:
-    bool push(std::vector<internal::smp_message*>& v, spsc_queue<internal::smp_message*>& q) noexcept {
+    bool push(std::vector<internal::smp_message*>& v, internal::pointer_ring<internal::smp_message>& q) noexcept {
         if (v.empty()) {
             return false;
         }
