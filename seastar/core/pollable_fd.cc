@@ -62,7 +62,9 @@ future<size_t> retry(state_ptr s, direction d, Op op, const char* what) {
 // place of a readiness wait followed by the syscall again. A read skips the
 // syscall unless the last read filled its buffer (speculate_in): a socket
 // that was drained is most likely still empty, and the syscall would only
-// say EAGAIN.
+// say EAGAIN. A write goes to the ring without a syscall: the writes of one
+// loop turn then reach the kernel in one submission (the kernel runs each
+// at once when the socket has room).
 template <typename Op>
 future<size_t> perform(const state_ptr& s, direction d, Op op, const internal::socket_io_request& req,
                        const char* what) {
@@ -74,7 +76,8 @@ future<size_t> perform(const state_ptr& s, direction d, Op op, const internal::s
         return retry(s, d, std::move(op), what);
     }
     bool plain_read = req.op == internal::socket_io_request::operation::read;
-    if (!plain_read || s->speculate_in) {
+    bool speculate = req.is_input() && (!plain_read || s->speculate_in);
+    if (speculate) {
         auto r = op(s->fd);
         if (r >= 0) {
             if (plain_read) {

@@ -3,6 +3,7 @@
 #include <liburing.h>
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -72,8 +73,11 @@ using completion_backend::completion;
 using completion_backend::errno_exception;
 
 // io_uring keeps nothing per request beyond the completion's address (the
-// sqe's user data).
-struct uring_slot {};
+// sqe's user data). A read's slot remembers whether its fd is a socket
+// (-1: not yet known), which decides how the read is submitted.
+struct uring_slot {
+    int8_t is_socket = -1;
+};
 
 using io_completion = completion_backend::io_completion<uring_slot>;
 
@@ -81,6 +85,8 @@ class uring_backend final : public reactor_backend {
     ::io_uring _ring;
     file_desc _wakeup_fd;
     completion_backend::fd_table<uring_slot> _fds;
+    // The kernel takes IORING_RECVSEND_POLL_FIRST (5.19, like COOP_TASKRUN).
+    bool _poll_first = false;
 
     struct wakeup_completion final : completion {
         uring_backend* be;
@@ -151,6 +157,14 @@ class uring_backend final : public reactor_backend {
         return f;
     }
 
+    static bool is_socket(uring_slot& slot, int fd) noexcept {
+        if (slot.is_socket < 0) {
+            struct ::stat st;
+            slot.is_socket = ::fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
+        }
+        return slot.is_socket;
+    }
+
 public:
     explicit uring_backend(const backend_options& opts)
         : _wakeup_fd(file_desc::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {
@@ -165,6 +179,7 @@ public:
                 if (r == 0 && &setup != &ring_setups[0]) {
                     note_fallback(ring_setups[0].name, setup.name, first_error);
                 }
+                _poll_first = r == 0 && (setup.flags & IORING_SETUP_COOP_TASKRUN);
                 break;
             }
             first_error = first_error ? first_error : -r;
@@ -219,7 +234,14 @@ public:
             size_t size = std::min(req.size, max_io);
             switch (req.op) {
             case socket_io_request::operation::read:
-                ::io_uring_prep_read(sqe, s.fd, req.addr, unsigned(size), uint64_t(-1));
+                if (_poll_first && is_socket(d.rd.slot, s.fd)) {
+                    // The socket was found empty (or not tried): wait for
+                    // data before the first attempt instead of failing one.
+                    ::io_uring_prep_recv(sqe, s.fd, req.addr, size, 0);
+                    sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
+                } else {
+                    ::io_uring_prep_read(sqe, s.fd, req.addr, unsigned(size), uint64_t(-1));
+                }
                 break;
             case socket_io_request::operation::write:
                 ::io_uring_prep_write(sqe, s.fd, req.addr, unsigned(size), uint64_t(-1));
@@ -304,8 +326,10 @@ std::unique_ptr<reactor_backend> make_uring_backend(const backend_options& opts)
 }
 
 namespace {
-// Second choice by default: markedly slower than linux-aio and epoll on this
-// project's network benchmarks (docs/benchmarks.md).
+// Second choice by default: on the echo benchmark it is level with linux-aio
+// and the epoll floor, within the machine's noise (docs/benchmarks.md,
+// "io_uring: writes on the ring and reads that poll first"), which is no
+// reason to change the default.
 const reactor_backend_registration uring_registration("io_uring", 20, make_uring_backend);
 } // namespace
 

@@ -204,6 +204,20 @@ public:
         return f;
     }
 
+    future<srv_records> get_srv_records(srv_proto proto, const sstring& service, const sstring& domain) {
+        auto name = fmt::format("_{}._{}.{}", std::string_view(service), proto == srv_proto::tcp ? "tcp" : "udp",
+                                std::string_view(domain));
+        if (_closed) {
+            return make_exception_future<srv_records>(dns_error(ARES_EDESTRUCTION, "resolve SRV " + name));
+        }
+        auto req = std::make_unique<srv_request>(shared_from_this(), "resolve SRV " + name);
+        auto f = req->pr.get_future();
+        constexpr int class_in = 1, type_srv = 33;
+        ares_query(_channel, name.c_str(), class_in, type_srv, &on_srv, req.release());
+        rearm_timer();
+        return f;
+    }
+
     future<> close() {
         if (!_closed) {
             _closed = true;
@@ -228,6 +242,36 @@ private:
         promise<hostent> pr;
         request(std::shared_ptr<impl> o, std::string w) : owner(std::move(o)), what(std::move(w)) {}
     };
+
+    struct srv_request {
+        std::shared_ptr<impl> owner;
+        std::string what;
+        promise<srv_records> pr;
+        srv_request(std::shared_ptr<impl> o, std::string w) : owner(std::move(o)), what(std::move(w)) {}
+    };
+
+    static void on_srv(void* arg, int status, int /*timeouts*/, unsigned char* abuf, int alen) {
+        std::unique_ptr<srv_request> req(static_cast<srv_request*>(arg));
+        ares_srv_reply* reply = nullptr;
+        if (status == ARES_SUCCESS) {
+            status = ares_parse_srv_reply(abuf, alen, &reply);
+        }
+        if (status != ARES_SUCCESS) {
+            req->pr.set_exception(dns_error(status, req->what));
+            return;
+        }
+        try {
+            srv_records r;
+            for (auto p = reply; p; p = p->next) {
+                r.push_back(srv_record{p->priority, p->weight, p->port, sstring(p->host)});
+            }
+            ares_free_data(reply);
+            req->pr.set_value(std::move(r));
+        } catch (...) {
+            ares_free_data(reply);
+            req->pr.set_exception(std::current_exception());
+        }
+    }
 
     static void on_host(void* arg, int status, int /*timeouts*/, ::hostent* h) {
         std::unique_ptr<request> req(static_cast<request*>(arg));
@@ -359,6 +403,11 @@ future<sstring> dns_resolver::resolve_addr(const inet_address& addr) {
     });
 }
 
+future<dns_resolver::srv_records> dns_resolver::get_srv_records(srv_proto proto, const sstring& service,
+                                                                const sstring& domain) {
+    return _impl->get_srv_records(proto, service, domain);
+}
+
 future<> dns_resolver::close() {
     return _impl ? _impl->close() : make_ready_future<>();
 }
@@ -408,6 +457,11 @@ future<inet_address> resolve_name(const sstring& name, opt_family family) {
 
 future<sstring> resolve_addr(const inet_address& addr) {
     return with_resolver([&](dns_resolver& r) { return r.resolve_addr(addr); });
+}
+
+future<std::vector<srv_record>> get_srv_records(dns_resolver::srv_proto proto, const sstring& service,
+                                                const sstring& domain) {
+    return with_resolver([&](dns_resolver& r) { return r.get_srv_records(proto, service, domain); });
 }
 
 } // namespace dns

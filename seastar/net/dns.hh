@@ -1,7 +1,7 @@
 // DNS resolution with Seastar's names: dns_resolver (a resolver with its own
 // options), the shard's default resolver behind net::dns::get_host_by_name /
-// get_host_by_addr / resolve_name / resolve_addr, and the result type
-// hostent. Built on c-ares, whose sockets the reactor polls and whose
+// get_host_by_addr / resolve_name / resolve_addr / get_srv_records, and the
+// result types hostent and srv_record. Built on c-ares, whose sockets the reactor polls and whose
 // timeouts are reactor timers: no lookup blocks the shard or uses a thread.
 //
 // Contract:
@@ -20,6 +20,7 @@
 //
 //     seastar::net::dns_resolver r({.servers = std::vector{seastar::net::inet_address("127.0.0.1")}});
 //     seastar::net::hostent h = co_await r.get_host_by_name("db.example");
+//     auto srv = co_await r.get_srv_records(seastar::net::dns_resolver::srv_proto::tcp, "db", "example");
 //     co_await r.close();
 //     auto a = co_await seastar::net::dns::resolve_name("localhost");
 #pragma once
@@ -56,6 +57,15 @@ struct hostent {
 
 using opt_family = std::optional<inet_address::family>;
 
+// One SRV record (RFC 2782): where a service runs. Lower priority first;
+// among equal priorities, weight is the relative share of the load.
+struct srv_record {
+    unsigned short priority;
+    unsigned short weight;
+    unsigned short port;
+    sstring target;
+};
+
 class dns_resolver {
 public:
     // Unset fields come from /etc/resolv.conf (and c-ares's defaults).
@@ -68,6 +78,9 @@ public:
         // Search domains appended to names with few dots (empty: none).
         std::optional<std::vector<sstring>> domains;
     };
+
+    enum class srv_proto { tcp, udp };
+    using srv_records = std::vector<srv_record>;
 
     dns_resolver();
     dns_resolver(dns_resolver&&) noexcept;
@@ -85,6 +98,9 @@ public:
     // The primary address of a name / the primary name of an address.
     future<inet_address> resolve_name(const sstring& name, opt_family family = {});
     future<sstring> resolve_addr(const inet_address& addr);
+    // The SRV records of `service` over `proto` in `domain` (the name
+    // _service._proto.domain), in the order the server gave them.
+    future<srv_records> get_srv_records(srv_proto proto, const sstring& service, const sstring& domain);
 
     // Fails lookups in flight (ECANCELED-like c-ares status) and releases
     // the sockets; later lookups fail. Idempotent.
@@ -102,6 +118,8 @@ future<hostent> get_host_by_name(const sstring& name, opt_family family = {});
 future<hostent> get_host_by_addr(const inet_address& addr);
 future<inet_address> resolve_name(const sstring& name, opt_family family = {});
 future<sstring> resolve_addr(const inet_address& addr);
+future<std::vector<srv_record>> get_srv_records(dns_resolver::srv_proto proto, const sstring& service,
+                                                const sstring& domain);
 
 // The category of the std::system_error that lookups fail with.
 const std::error_category& error_category();

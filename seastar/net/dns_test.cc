@@ -1,7 +1,9 @@
 // net::dns_resolver against a DNS server the test runs itself, on the same
 // reactor (a datagram channel on 127.0.0.1): if a lookup blocked the shard,
 // the server could not answer. The server knows one name and its address
-// (A and PTR), answers NXDOMAIN for other names and never answers a third.
+// (A and PTR) and one service (two SRV records), sends a malformed SRV
+// answer for another, answers NXDOMAIN for other names and never answers a
+// third.
 #include "seastar/net/dns.hh"
 
 #include <ares.h>
@@ -11,6 +13,7 @@
 #include <cstdint>
 #include <string>
 #include <system_error>
+#include <tuple>
 #include <vector>
 
 #include "seastar/core/coroutine.hh"
@@ -28,8 +31,10 @@ namespace {
 const std::string known_name = "db.test.example";
 const net::inet_address known_addr("192.0.2.10");
 const std::string silent_name = "silent.test.example";
+const std::string srv_name = "_db._tcp.test.example";
+const std::string broken_srv_name = "_broken._tcp.test.example";
 
-constexpr uint16_t type_a = 1, type_ptr = 12, type_aaaa = 28;
+constexpr uint16_t type_a = 1, type_ptr = 12, type_aaaa = 28, type_srv = 33;
 
 void put16(std::string& s, uint16_t v) {
     s.push_back(char(v >> 8));
@@ -115,29 +120,46 @@ private:
         if (name == silent_name) {
             return {};
         }
-        std::string rdata;
+        std::vector<std::string> rdatas;
         uint16_t rcode = 3; // NXDOMAIN
         auto ptr_name = "10.2.0.192.in-addr.arpa";
         if (name == known_name) {
             rcode = 0;
             if (qtype == type_a) {
-                rdata = std::string("\xc0\x00\x02\x0a", 4);
+                rdatas.emplace_back("\xc0\x00\x02\x0a", 4);
             }
         } else if (name == ptr_name) {
             rcode = 0;
             if (qtype == type_ptr) {
-                put_name(rdata, known_name);
+                put_name(rdatas.emplace_back(), known_name);
+            }
+        } else if (name == srv_name) {
+            rcode = 0;
+            if (qtype == type_srv) {
+                for (auto [prio, weight, port, target] : {std::tuple(10, 60, 5432, "db1.test.example"),
+                                                          std::tuple(20, 0, 5433, "db2.test.example")}) {
+                    auto& d = rdatas.emplace_back();
+                    put16(d, uint16_t(prio));
+                    put16(d, uint16_t(weight));
+                    put16(d, uint16_t(port));
+                    put_name(d, target);
+                }
+            }
+        } else if (name == broken_srv_name) {
+            rcode = 0;
+            if (qtype == type_srv) {
+                rdatas.emplace_back("\x00\x01\x00", 3); // cut inside the weight
             }
         }
         std::string r;
         r.append(q, 0, 2);                           // id
         put16(r, uint16_t(0x8400 | 0x0100 | rcode)); // QR, AA, RD as asked
         put16(r, 1);                                 // one question
-        put16(r, rdata.empty() ? 0 : 1);             // answers
+        put16(r, uint16_t(rdatas.size()));           // answers
         put16(r, 0);
         put16(r, 0);
         r.append(q, 12, question_end - 12);
-        if (!rdata.empty()) {
+        for (auto& rdata : rdatas) {
             put16(r, 0xc00c); // the question's name
             put16(r, qtype);
             put16(r, 1); // IN
@@ -204,6 +226,39 @@ SEASTAR_TEST_CASE(dns, unknown_name_is_a_clear_error) {
     // The resolver keeps working after failures.
     EXPECT_EQ(co_await r.resolve_name(known_name, net::inet_address::family::INET), known_addr);
     co_await r.close();
+    co_await server.stop();
+}
+
+SEASTAR_TEST_CASE(dns, srv_records_of_a_service) {
+    tiny_dns_server server;
+    server.start();
+    net::dns_resolver r(options_for(server));
+    using proto = net::dns_resolver::srv_proto;
+    auto records = co_await r.get_srv_records(proto::tcp, "db", "test.example");
+    EXPECT_EQ(records.size(), 2u);
+    if (records.size() == 2) {
+        EXPECT_EQ(records[0].priority, 10);
+        EXPECT_EQ(records[0].weight, 60);
+        EXPECT_EQ(records[0].port, 5432);
+        EXPECT_EQ(records[0].target, "db1.test.example");
+        EXPECT_EQ(records[1].priority, 20);
+        EXPECT_EQ(records[1].weight, 0);
+        EXPECT_EQ(records[1].port, 5433);
+        EXPECT_EQ(records[1].target, "db2.test.example");
+    }
+    // The protocol is part of the name: the server has no UDP service.
+    auto what = co_await expect_dns_error(
+        [&] { return r.get_srv_records(proto::udp, "db", "test.example").discard_result(); }, ARES_ENOTFOUND);
+    EXPECT_NE(what.find("_db._udp.test.example"), std::string::npos) << what;
+    // An answer cut short is a clear error, not a record made of garbage.
+    what = co_await expect_dns_error(
+        [&] { return r.get_srv_records(proto::tcp, "broken", "test.example").discard_result(); }, ARES_EBADRESP);
+    EXPECT_NE(what.find(broken_srv_name), std::string::npos) << what;
+    // The resolver still answers afterwards.
+    EXPECT_EQ((co_await r.get_srv_records(proto::tcp, "db", "test.example")).size(), 2u);
+    co_await r.close();
+    co_await expect_dns_error(
+        [&] { return r.get_srv_records(proto::tcp, "db", "test.example").discard_result(); }, ARES_EDESTRUCTION);
     co_await server.stop();
 }
 
