@@ -136,8 +136,8 @@ private:
         } else if (name == srv_name) {
             rcode = 0;
             if (qtype == type_srv) {
-                for (auto [prio, weight, port, target] : {std::tuple(10, 60, 5432, "db1.test.example"),
-                                                          std::tuple(20, 0, 5433, "db2.test.example")}) {
+                for (auto [prio, weight, port, target] :
+                     {std::tuple(10, 60, 5432, "db1.test.example"), std::tuple(20, 0, 5433, "db2.test.example")}) {
                     auto& d = rdatas.emplace_back();
                     put16(d, uint16_t(prio));
                     put16(d, uint16_t(weight));
@@ -257,8 +257,8 @@ SEASTAR_TEST_CASE(dns, srv_records_of_a_service) {
     // The resolver still answers afterwards.
     EXPECT_EQ((co_await r.get_srv_records(proto::tcp, "db", "test.example")).size(), 2u);
     co_await r.close();
-    co_await expect_dns_error(
-        [&] { return r.get_srv_records(proto::tcp, "db", "test.example").discard_result(); }, ARES_EDESTRUCTION);
+    co_await expect_dns_error([&] { return r.get_srv_records(proto::tcp, "db", "test.example").discard_result(); },
+                              ARES_EDESTRUCTION);
     co_await server.stop();
 }
 

@@ -524,11 +524,10 @@ public:
             if (target == _shard) {
                 co_return make_accept_result(std::move(conn), remote, std::move(on_close));
             }
-            run_on_shard(target,
-                         [bound = _local, requested = _key,
-                          c = incoming_connection{std::move(conn), remote, std::move(on_close)}]() mutable {
-                             deliver_here(bound, requested, std::move(c));
-                         });
+            run_on_shard(target, [bound = _local, requested = _key,
+                                  c = incoming_connection{std::move(conn), remote, std::move(on_close)}]() mutable {
+                deliver_here(bound, requested, std::move(c));
+            });
         }
     }
 
