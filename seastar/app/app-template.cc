@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "seastar/core/app_options_registry.hh"
 #include "seastar/core/network_stack_registry.hh"
 #include "seastar/core/reactor.hh"
 #include "seastar/core/smp.hh"
@@ -168,6 +169,8 @@ app_template::app_template(config cfg)
     // clang-format on
     // The options of every network stack linked into the program.
     network_stack_registry::add_options(_seastar_opts);
+    // Options of the other layers linked into the program (files: --io-properties-file).
+    app_options_registry::add_options(_seastar_opts);
 }
 
 app_template::~app_template() = default;
@@ -290,6 +293,7 @@ int app_template::run(int ac, char** av, std::function<future<int>()>&& func) no
         rc.blocked_reactor_reports_per_minute = unsigned(reports);
         rc.shuffle_tasks = vm["shuffle-tasks"].as<bool>();
         rc.handle_sigint_sigterm = _cfg.auto_handle_sigint_sigterm;
+        app_options_registry::configure(vm);
         const network_stack_entry* stack = network_stack_registry::configure(vm["network-stack"].as<std::string>(), vm);
         bool overprovisioned =
             vm["overprovisioned"].as<bool>() || (_cfg.default_overprovisioned && !vm.count("cpuset") && !rc.poll_mode);

@@ -165,7 +165,7 @@ public:
     std::string_view backend_name() const noexcept { return _backend->name(); }
 
     // Disk I/O through the backend (linux-aio: io_submit; io_uring: sqes;
-    // epoll: a helper thread). See internal/reactor_backend.hh.
+    // epoll: io_submit on a linux-aio context of its own). See internal/reactor_backend.hh.
     future<size_t> submit_io(const internal::io_request& req) { return _backend->submit_io(req); }
 
     // Runs `func` on this shard's syscall thread (the one blocking-I/O

@@ -4,23 +4,52 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <memory>
 #include <stdexcept>
 #include <system_error>
 
+#include "seastar/core/internal/linux_aio.hh"
+#include "seastar/core/internal/reactor_backend_completion.hh"
 #include "seastar/core/internal/syscall_pool.hh"
 #include "seastar/core/posix.hh"
+#include "seastar/util/log.hh"
 
 namespace seastar::internal {
 
 namespace {
 
+logger epoll_log("epoll");
+
+// Disk I/O: epoll cannot report file completions, so disk requests go through
+// a linux-aio context (set up on the first request, so that a program without
+// disk I/O takes nothing from fs.aio-max-nr), whose completions signal an
+// eventfd in the epoll set (IOCB_FLAG_RESFD). When io_setup fails, requests
+// run on the blocking-I/O thread instead, said once in the log.
+struct aio_slot {
+    ::iocb cb{};
+};
+using disk_completion = completion_backend::io_completion<aio_slot>;
+
+struct disk_context {
+    aio_context ctx;
+    file_desc done_fd; // written by the kernel as requests complete
+    explicit disk_context(unsigned depth) : ctx(depth), done_fd(file_desc::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
+};
+
 class epoll_backend final : public reactor_backend {
     file_desc _epfd;
     file_desc _wakeup_fd;
-    syscall_pool& _blocking; // disk I/O: epoll cannot report file completions
+    syscall_pool& _blocking; // fdatasync, and disk I/O when linux-aio is unavailable
+    unsigned _disk_depth;
+    std::unique_ptr<disk_context> _disk;
+    bool _disk_unavailable = false;
+    // epoll_event::data.ptr of the disk context's eventfd (the wake-up
+    // eventfd's is nullptr; a pollable fd's is its state).
+    char _disk_tag = 0;
     // fds in the epoll set for a waiter (the wake-up eventfd aside). While
     // there are none, poll() has nothing to ask the kernel, and a busy loop
     // (one that only passes smp messages, say) makes no epoll_wait per turn.
@@ -75,6 +104,10 @@ class epoll_backend final : public reactor_backend {
                 drain_wakeup();
                 continue;
             }
+            if (evs[i].data.ptr == &_disk_tag) {
+                any |= reap_disk(true);
+                continue;
+            }
             auto& s = *static_cast<pollable_fd_state*>(evs[i].data.ptr);
             uint32_t e = evs[i].events;
             bool err = e & (EPOLLERR | EPOLLHUP);
@@ -114,10 +147,43 @@ class epoll_backend final : public reactor_backend {
         return process(evs, n);
     }
 
+    // The disk context, set up on first use; nullptr when linux-aio refused.
+    disk_context* disk() noexcept {
+        if (!_disk && !_disk_unavailable) {
+            try {
+                auto d = std::make_unique<disk_context>(_disk_depth);
+                ::epoll_event ev{};
+                ev.events = EPOLLIN;
+                ev.data.ptr = &_disk_tag;
+                throw_system_error_on(::epoll_ctl(_epfd.get(), EPOLL_CTL_ADD, d->done_fd.get(), &ev), "epoll_ctl");
+                _disk = std::move(d);
+            } catch (const std::exception& e) {
+                _disk_unavailable = true;
+                epoll_log.warn("disk I/O runs on the blocking-I/O thread: linux-aio is unavailable ({})", e.what());
+            }
+        }
+        return _disk.get();
+    }
+
+    // Submits queued disk requests and completes finished ones; `drain`
+    // also empties the completion eventfd (after epoll reported it).
+    bool reap_disk(bool drain) noexcept {
+        if (!_disk) {
+            return false;
+        }
+        if (drain) {
+            uint64_t v;
+            [[maybe_unused]] auto r = ::read(_disk->done_fd.get(), &v, sizeof(v));
+        }
+        _disk->ctx.flush();
+        ::timespec zero{0, 0};
+        return _disk->ctx.reap(0, &zero);
+    }
+
 public:
-    explicit epoll_backend(syscall_pool& blocking)
+    epoll_backend(syscall_pool& blocking, unsigned disk_depth)
         : _epfd(throw_system_error_on(::epoll_create1(EPOLL_CLOEXEC), "epoll_create1")),
-          _wakeup_fd(file_desc::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)), _blocking(blocking) {
+          _wakeup_fd(file_desc::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)), _blocking(blocking), _disk_depth(disk_depth) {
         ::epoll_event ev{};
         ev.events = EPOLLIN;
         ev.data.ptr = nullptr;
@@ -140,11 +206,32 @@ public:
         s.fail(false, ex);
     }
 
-    future<size_t> submit_io(const io_request& req) override { return submit_blocking_io(_blocking, req, "disk I/O"); }
+    future<size_t> submit_io(const io_request& req) override {
+        disk_context* d = req.op == io_request::operation::fdatasync ? nullptr : disk();
+        if (!d) {
+            // fdatasync: most filesystems reject IOCB_CMD_FDSYNC.
+            return submit_blocking_io(_blocking, req, "disk I/O");
+        }
+        auto c = std::make_unique<disk_completion>("linux-aio I/O");
+        auto f = c->pr.get_future();
+        auto& cb = c->slot.cb;
+        prepare_disk_io(cb, req, *c);
+        cb.aio_flags |= IOCB_FLAG_RESFD;
+        cb.aio_resfd = uint32_t(d->done_fd.get());
+        d->ctx.queue(cb);
+        c.release(); // deletes itself on completion
+        return f;
+    }
 
-    bool poll() noexcept override { return _armed != 0 && do_wait(0, nullptr); }
+    bool poll() noexcept override {
+        bool any = reap_disk(false);
+        return (_armed != 0 && do_wait(0, nullptr)) || any;
+    }
 
     void wait(std::optional<std::chrono::nanoseconds> timeout) noexcept override {
+        if (_disk) {
+            _disk->ctx.flush();
+        }
         if (!timeout) {
             do_wait(-1, nullptr);
         } else {
@@ -168,14 +255,15 @@ std::unique_ptr<reactor_backend> make_epoll_backend(const backend_options& opts)
         throw std::invalid_argument("epoll: backend_options::blocking is required");
     }
     try {
-        return std::make_unique<epoll_backend>(*opts.blocking);
+        return std::make_unique<epoll_backend>(*opts.blocking, std::max(opts.queue_depth, 16u));
     } catch (const std::system_error& e) {
         throw backend_unavailable(std::string("epoll: ") + e.what());
     }
 }
 
 namespace {
-// Last choice by default: it always works, but disk I/O goes through a thread.
+// Last choice by default: readiness only, so every socket operation is a
+// syscall after a wake-up, and disk I/O needs a second (linux-aio) context.
 const reactor_backend_registration epoll_registration("epoll", 30, make_epoll_backend);
 } // namespace
 

@@ -5,12 +5,15 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
 #include <system_error>
 #include <thread>
+#include <vector>
 
 #include "seastar/core/coroutine.hh"
 #include "seastar/core/internal/reactor_backend_aio.hh"
@@ -390,22 +393,34 @@ struct aligned_deleter {
     void operator()(char* p) const { std::free(p); }
 };
 
+// A new file in the test's temporary directory, opened with O_DIRECT where the
+// file system allows it (tmpfs does not); unlinked at once.
+file_desc open_temp_file() {
+    std::string path = ::testing::TempDir() + "/reactor_io_XXXXXX";
+    int raw = ::mkstemp(path.data());
+    EXPECT_GE(raw, 0);
+    ::close(raw);
+    int fd = ::open(path.c_str(), O_RDWR | O_DIRECT | O_CLOEXEC);
+    if (fd < 0) {
+        fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+    }
+    EXPECT_GE(fd, 0);
+    ::unlink(path.c_str());
+    return file_desc(fd);
+}
+
+constexpr size_t block = 4096;
+
+std::unique_ptr<char, aligned_deleter> aligned_blocks(size_t n) {
+    return std::unique_ptr<char, aligned_deleter>(static_cast<char*>(std::aligned_alloc(block, n * block)));
+}
+
 TEST_F(backend_conformance, disk_io_with_o_direct_buffers) {
     run([]() -> future<> {
-        std::string path = ::testing::TempDir() + "/reactor_io_XXXXXX";
-        int raw = ::mkstemp(path.data());
-        EXPECT_GE(raw, 0);
-        ::close(raw);
-        int fd = ::open(path.c_str(), O_RDWR | O_DIRECT | O_CLOEXEC);
-        bool direct = fd >= 0;
-        if (!direct) { // the temp filesystem (e.g. tmpfs) may refuse O_DIRECT
-            fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
-        }
-        EXPECT_GE(fd, 0);
-        file_desc file(fd);
-        constexpr size_t block = 4096;
-        std::unique_ptr<char, aligned_deleter> wbuf(static_cast<char*>(std::aligned_alloc(block, 2 * block)));
-        std::unique_ptr<char, aligned_deleter> rbuf(static_cast<char*>(std::aligned_alloc(block, 2 * block)));
+        file_desc file = open_temp_file();
+        int fd = file.get();
+        auto wbuf = aligned_blocks(2);
+        auto rbuf = aligned_blocks(2);
         for (size_t i = 0; i < 2 * block; ++i) {
             wbuf.get()[i] = char('a' + i % 26);
         }
@@ -424,7 +439,39 @@ TEST_F(backend_conformance, disk_io_with_o_direct_buffers) {
         EXPECT_EQ(std::memcmp(rbuf.get() + block, wbuf.get(), block), 0);
         // Reading at end of file gives 0 bytes.
         EXPECT_EQ(co_await r.submit_io(internal::io_request::make_read(fd, 100 * block, rbuf.get(), block)), 0u);
-        ::unlink(path.c_str());
+    });
+}
+
+// Disk reads and writes go to the kernel asynchronously on every backend
+// (epoll through a linux-aio context, as in Seastar), not to the shard's
+// blocking-I/O thread: they complete while that thread is busy.
+TEST_F(backend_conformance, disk_io_does_not_wait_for_the_blocking_thread) {
+    run([]() -> future<> {
+        file_desc file = open_temp_file();
+        int fd = file.get();
+        auto buf = aligned_blocks(4);
+        std::memset(buf.get(), 'x', 4 * block);
+        auto release = std::make_shared<std::atomic<bool>>(false);
+        // Occupies the blocking thread until released (at most 10 s, so that
+        // a failing run ends).
+        auto busy = engine().run_blocking([release] {
+            for (int i = 0; i < 10000 && !release->load(); ++i) {
+                std::this_thread::sleep_for(1ms);
+            }
+            return 0;
+        });
+        auto& r = engine();
+        EXPECT_EQ(co_await r.submit_io(internal::io_request::make_write(fd, 0, buf.get(), 4 * block)), 4 * block);
+        std::vector<future<size_t>> reads;
+        for (size_t i = 0; i < 4; ++i) {
+            reads.push_back(r.submit_io(internal::io_request::make_read(fd, i * block, buf.get() + i * block, block)));
+        }
+        for (auto& f : reads) {
+            EXPECT_EQ(co_await std::move(f), block);
+        }
+        EXPECT_FALSE(busy.available()) << "disk I/O completed only after the blocking thread was free";
+        release->store(true);
+        co_await std::move(busy);
     });
 }
 
@@ -454,6 +501,73 @@ TEST(backend_errors, aio_reports_exhausted_aio_max_nr) {
         EXPECT_TRUE(what.find("aio-max-nr") != std::string::npos || what.find("linux-aio") != std::string::npos)
             << what;
     }
+}
+
+// More disk requests at once than the backend's queue holds: what the kernel
+// cannot take yet (io_submit's EAGAIN or a partial count, a full submission
+// queue) is submitted later, never failed.
+TEST(backend_queue, disk_requests_beyond_the_queue_depth_all_complete) {
+    internal::syscall_pool blocking([] {});
+    internal::backend_options opts;
+    opts.blocking = &blocking;
+    opts.queue_depth = 16;
+    auto factory = internal::find_reactor_backend(testing::requested_backend());
+    ASSERT_NE(factory, nullptr);
+    std::unique_ptr<internal::reactor_backend> backend;
+    try {
+        backend = factory(opts);
+    } catch (const internal::backend_unavailable& e) {
+        GTEST_SKIP() << e.what();
+    }
+    file_desc file = open_temp_file();
+    constexpr size_t n = 256;
+    auto buf = aligned_blocks(n);
+    for (size_t i = 0; i < n; ++i) {
+        std::memset(buf.get() + i * block, char('a' + i % 26), block);
+    }
+    ASSERT_EQ(::pwrite(file.get(), buf.get(), n * block, 0), ssize_t(n * block));
+    std::memset(buf.get(), 0, n * block);
+    std::vector<future<size_t>> reads;
+    for (size_t i = 0; i < n; ++i) {
+        reads.push_back(
+            backend->submit_io(internal::io_request::make_read(file.get(), i * block, buf.get() + i * block, block)));
+    }
+    auto all_done = [&] { return std::all_of(reads.begin(), reads.end(), [](auto& f) { return f.available(); }); };
+    for (int i = 0; i < 10000 && !all_done(); ++i) {
+        backend->poll();
+        blocking.complete_ready();
+        std::this_thread::sleep_for(std::chrono::microseconds(100));
+    }
+    ASSERT_TRUE(all_done());
+    for (size_t i = 0; i < n; ++i) {
+        EXPECT_FALSE(reads[i].failed()) << i;
+        EXPECT_EQ(reads[i].get(), block) << i;
+        EXPECT_EQ(buf.get()[i * block + block - 1], char('a' + i % 26)) << i;
+    }
+}
+
+// When linux-aio cannot be set up (here: a queue depth io_setup refuses),
+// epoll's disk I/O still works, on the blocking-I/O thread.
+TEST(backend_errors, epoll_disk_io_falls_back_to_the_blocking_thread) {
+    internal::syscall_pool blocking([] {});
+    internal::backend_options opts;
+    opts.blocking = &blocking;
+    opts.queue_depth = 100000000; // far above any fs.aio-max-nr
+    auto backend = internal::make_epoll_backend(opts);
+    file_desc file = open_temp_file();
+    auto buf = aligned_blocks(1);
+    std::memset(buf.get(), 'y', block);
+    ASSERT_EQ(::pwrite(file.get(), buf.get(), block, 0), ssize_t(block));
+    std::memset(buf.get(), 0, block);
+    auto f = backend->submit_io(internal::io_request::make_read(file.get(), 0, buf.get(), block));
+    EXPECT_EQ(blocking.in_flight(), 1u);
+    for (int i = 0; i < 10000 && !f.available(); ++i) {
+        blocking.complete_ready();
+        std::this_thread::sleep_for(1ms);
+    }
+    ASSERT_TRUE(f.available());
+    EXPECT_EQ(f.get(), block);
+    EXPECT_EQ(buf.get()[block - 1], 'y');
 }
 
 TEST(backend_errors, backends_refuse_to_start_without_the_blocking_thread) {

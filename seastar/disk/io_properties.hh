@@ -15,7 +15,8 @@
 //     path; nothing is half-applied.
 //   * configure_io_properties() sets the process-wide model: call it before
 //     the first file I/O (app_template does, from --io-properties-file or
-//     --io-properties); I/O queues made before keep their model. Any thread.
+//     --io-properties, in programs that link :io_properties_options, which
+//     :disk includes); I/O queues made before keep their model. Any thread.
 //   * A device with no entry uses default_disk_model(), logged once per
 //     device by the I/O queue.
 //

@@ -45,7 +45,6 @@
 #include "seastar/core/smp.hh"
 #include "seastar/core/when_all.hh"
 #include "seastar/core/with_scheduling_group.hh"
-#include "seastar/disk/io_properties.hh"
 
 using namespace seastar;
 using clk = std::chrono::steady_clock;
@@ -289,16 +288,11 @@ int main(int ac, char** av) {
     app.add_options()("duration", boost::program_options::value<double>()->default_value(10), "seconds to run");
     app.add_options()("json", boost::program_options::value<std::string>()->default_value(""),
                       "also write the results as JSON to this file");
-    app.add_options()("io-properties-file", boost::program_options::value<std::string>()->default_value(""),
-                      "disk model (io_properties YAML), e.g. from iotune");
     return app.run(ac, av, [&app]() -> future<int> {
         auto conf = app.configuration()["conf"].as<std::string>();
         if (conf.empty()) {
             std::cerr << "io_tester: --conf is required\n";
             co_return 2;
-        }
-        if (!app.configuration()["io-properties-file"].as<std::string>().empty()) {
-            configure_io_properties_from_file(app.configuration()["io-properties-file"].as<std::string>());
         }
         auto jobs = parse_jobs(conf);
         std::vector<scheduling_group> groups;
