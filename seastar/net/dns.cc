@@ -182,40 +182,24 @@ public:
     }
 
     future<hostent> get_host_by_name(const sstring& name, opt_family family) {
-        if (_closed) {
-            return make_exception_future<hostent>(dns_error(ARES_EDESTRUCTION, "resolve " + std::string(name)));
-        }
-        auto req = std::make_unique<request>(shared_from_this(), "resolve " + std::string(name));
-        auto f = req->pr.get_future();
         int af = family ? int(*family) : AF_UNSPEC;
-        ares_gethostbyname(_channel, name.c_str(), af, &on_host, req.release());
-        rearm_timer();
-        return f;
+        return lookup<hostent>("resolve " + std::string(name),
+                               [&](void* req) { ares_gethostbyname(_channel, name.c_str(), af, &on_host, req); });
     }
 
     future<hostent> get_host_by_addr(const inet_address& addr) {
-        if (_closed) {
-            return make_exception_future<hostent>(dns_error(ARES_EDESTRUCTION, "resolve " + addr.to_string()));
-        }
-        auto req = std::make_unique<request>(shared_from_this(), "resolve " + addr.to_string());
-        auto f = req->pr.get_future();
-        ares_gethostbyaddr(_channel, addr.data(), int(addr.size()), int(addr.in_family()), &on_host, req.release());
-        rearm_timer();
-        return f;
+        return lookup<hostent>("resolve " + addr.to_string(), [&](void* req) {
+            ares_gethostbyaddr(_channel, addr.data(), int(addr.size()), int(addr.in_family()), &on_host, req);
+        });
     }
 
     future<srv_records> get_srv_records(srv_proto proto, const sstring& service, const sstring& domain) {
         auto name = fmt::format("_{}._{}.{}", std::string_view(service), proto == srv_proto::tcp ? "tcp" : "udp",
                                 std::string_view(domain));
-        if (_closed) {
-            return make_exception_future<srv_records>(dns_error(ARES_EDESTRUCTION, "resolve SRV " + name));
-        }
-        auto req = std::make_unique<srv_request>(shared_from_this(), "resolve SRV " + name);
-        auto f = req->pr.get_future();
-        constexpr int class_in = 1, type_srv = 33;
-        ares_query(_channel, name.c_str(), class_in, type_srv, &on_srv, req.release());
-        rearm_timer();
-        return f;
+        return lookup<srv_records>("resolve SRV " + name, [&](void* req) {
+            constexpr int class_in = 1, type_srv = 33;
+            ares_query(_channel, name.c_str(), class_in, type_srv, &on_srv, req);
+        });
     }
 
     future<> close() {
@@ -236,22 +220,32 @@ public:
     }
 
 private:
+    // One lookup in flight: c-ares's callback argument, which keeps the
+    // resolver alive until the callback ran.
+    template <typename T>
     struct request {
         std::shared_ptr<impl> owner;
         std::string what;
-        promise<hostent> pr;
+        promise<T> pr;
         request(std::shared_ptr<impl> o, std::string w) : owner(std::move(o)), what(std::move(w)) {}
     };
 
-    struct srv_request {
-        std::shared_ptr<impl> owner;
-        std::string what;
-        promise<srv_records> pr;
-        srv_request(std::shared_ptr<impl> o, std::string w) : owner(std::move(o)), what(std::move(w)) {}
-    };
+    // Starts a lookup: `start(arg)` hands c-ares the request as the callback
+    // argument. Fails at once (ARES_EDESTRUCTION) after close().
+    template <typename T, typename Start>
+    future<T> lookup(std::string what, Start&& start) {
+        if (_closed) {
+            return make_exception_future<T>(dns_error(ARES_EDESTRUCTION, what));
+        }
+        auto req = std::make_unique<request<T>>(shared_from_this(), std::move(what));
+        auto f = req->pr.get_future();
+        start(static_cast<void*>(req.release()));
+        rearm_timer();
+        return f;
+    }
 
     static void on_srv(void* arg, int status, int /*timeouts*/, unsigned char* abuf, int alen) {
-        std::unique_ptr<srv_request> req(static_cast<srv_request*>(arg));
+        std::unique_ptr<request<srv_records>> req(static_cast<request<srv_records>*>(arg));
         ares_srv_reply* reply = nullptr;
         if (status == ARES_SUCCESS) {
             status = ares_parse_srv_reply(abuf, alen, &reply);
@@ -274,7 +268,7 @@ private:
     }
 
     static void on_host(void* arg, int status, int /*timeouts*/, ::hostent* h) {
-        std::unique_ptr<request> req(static_cast<request*>(arg));
+        std::unique_ptr<request<hostent>> req(static_cast<request<hostent>*>(arg));
         if (status != ARES_SUCCESS) {
             req->pr.set_exception(dns_error(status, req->what));
             return;

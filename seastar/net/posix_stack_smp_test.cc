@@ -90,6 +90,14 @@ future<> wait_accepted(size_t n) {
     EXPECT_EQ(co_await total_accepted(), n);
 }
 
+// Waits for `n` accepted connections and checks that shard 1 (of two) got them all.
+future<> expect_all_accepted_on_shard_1(size_t n) {
+    co_await wait_accepted(n);
+    auto ports = co_await accepted_ports();
+    EXPECT_EQ(ports[0].size(), 0u);
+    EXPECT_EQ(ports[1].size(), n);
+}
+
 void run(std::function<future<>()> body) {
     EXPECT_EQ(seastar::testing::run_on_shards(seastar::testing::smp_test_options(shards, true, size_t(256) << 20),
                                               std::move(body)),
@@ -188,10 +196,7 @@ TEST(posix_stack_smp, fixed_sends_everything_to_one_shard) {
         co_await start_servers(loopback(), lo);
         auto addr = server->ss.local_address();
         auto clients = co_await open_connections(addr, 6);
-        co_await wait_accepted(6);
-        auto ports = co_await accepted_ports();
-        EXPECT_EQ(ports[0].size(), 0u);
-        EXPECT_EQ(ports[1].size(), 6u);
+        co_await expect_all_accepted_on_shard_1(6);
         co_await stop_servers();
     });
 }
@@ -282,10 +287,7 @@ TEST(posix_stack_smp, port_zero_on_the_first_shard_then_the_bound_port_on_the_ot
         }
         co_await smp::invoke_on_others([addr, lo] { start_server_here(addr, lo); });
         auto late = co_await open_connections(addr, 3);
-        co_await wait_accepted(6);
-        auto ports = co_await accepted_ports();
-        EXPECT_EQ(ports[0].size(), 0u);
-        EXPECT_EQ(ports[1].size(), 6u);
+        co_await expect_all_accepted_on_shard_1(6);
         co_await stop_servers();
     });
 }
