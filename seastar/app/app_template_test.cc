@@ -15,6 +15,7 @@
 #include "seastar/core/reactor.hh"
 #include "seastar/core/sleep.hh"
 #include "seastar/core/smp.hh"
+#include "seastar/testing/program_args.hh"
 #include "seastar/util/log.hh"
 
 namespace seastar {
@@ -22,18 +23,9 @@ namespace {
 
 namespace bpo = boost::program_options;
 
-struct args {
-    std::vector<std::string> storage;
-    std::vector<char*> ptrs;
-    explicit args(std::vector<std::string> a) : storage(std::move(a)) {
-        storage.insert(storage.begin(), "app_template_test");
-        for (auto& s : storage) {
-            ptrs.push_back(s.data());
-        }
-        ptrs.push_back(nullptr);
-    }
-    int ac() const { return int(storage.size()); }
-    char** av() { return ptrs.data(); }
+// The command line of a test program named after the test.
+struct args : testing::program_args {
+    explicit args(std::vector<std::string> a) : program_args("app_template_test", std::move(a)) {}
 };
 
 int run_app(std::vector<std::string> a, std::function<future<int>()> f, app_template* app_out = nullptr) {

@@ -11,20 +11,14 @@
 
 #include "seastar/core/app-template.hh"
 #include "seastar/disk/io_properties.hh"
+#include "seastar/testing/program_args.hh"
 
 namespace seastar {
 namespace {
 
-struct args {
-    std::vector<std::string> storage;
-    std::vector<char*> ptrs;
-    explicit args(std::vector<std::string> a) : storage(std::move(a)) {
-        storage.insert(storage.begin(), "io_properties_options_test");
-        for (auto& s : storage) {
-            ptrs.push_back(s.data());
-        }
-        ptrs.push_back(nullptr);
-    }
+// The command line of a test program named after the test.
+struct args : testing::program_args {
+    explicit args(std::vector<std::string> a) : program_args("io_properties_options_test", std::move(a)) {}
 };
 
 struct outcome {
@@ -40,7 +34,7 @@ outcome run_with(std::vector<std::string> a, disk_model* model = nullptr, bool* 
     app_template app;
     bool ran = false;
     ::testing::internal::CaptureStderr();
-    int code = app.run(int(ar.storage.size()), ar.ptrs.data(), [&]() -> future<int> {
+    int code = app.run(ar.ac(), ar.av(), [&]() -> future<int> {
         ran = true;
         struct ::stat st{};
         if (::stat(::testing::TempDir().c_str(), &st) != 0) {
@@ -114,7 +108,7 @@ TEST(io_properties_options, help_lists_them) {
     args ar({"--help"});
     app_template app;
     ::testing::internal::CaptureStdout();
-    app.run(int(ar.storage.size()), ar.ptrs.data(), [] { return make_ready_future<int>(0); });
+    app.run(ar.ac(), ar.av(), [] { return make_ready_future<int>(0); });
     auto out = ::testing::internal::GetCapturedStdout();
     EXPECT_NE(out.find("--io-properties-file"), std::string::npos) << out;
     EXPECT_NE(out.find("--io-properties arg"), std::string::npos) << out;

@@ -19,6 +19,7 @@
 #include "seastar/core/coroutine.hh"
 #include "seastar/core/reactor.hh"
 #include "seastar/core/sleep.hh"
+#include "seastar/testing/program_args.hh"
 
 #if defined(__has_feature)
 #if __has_feature(thread_sanitizer)
@@ -209,23 +210,16 @@ TEST(reactor_stall_observer, detaches_from_the_reactor_when_destroyed) {
     EXPECT_EQ(reports.count.load(), 0);
 }
 
-struct args {
-    std::vector<std::string> storage;
-    std::vector<char*> ptrs;
-    explicit args(std::vector<std::string> a) : storage(std::move(a)) {
-        storage.insert(storage.begin(), "reactor_stall_observer_test");
-        for (auto& s : storage) {
-            ptrs.push_back(s.data());
-        }
-        ptrs.push_back(nullptr);
-    }
+// The command line of a test program named after the test.
+struct args : testing::program_args {
+    explicit args(std::vector<std::string> a) : program_args("reactor_stall_observer_test", std::move(a)) {}
 };
 
 int run_app(std::vector<std::string> a, std::function<future<int>()> f, app_template* app_out = nullptr) {
     args ar(std::move(a));
     app_template local;
     auto& app = app_out ? *app_out : local;
-    return app.run(int(ar.storage.size()), ar.ptrs.data(), std::move(f));
+    return app.run(ar.ac(), ar.av(), std::move(f));
 }
 
 TEST(reactor_stall_observer, app_template_reports_stalls_on_stderr_and_the_program_exits_0) {
