@@ -109,6 +109,33 @@ def seastar_repositories():
         min_version = "0.7.0",
         pkg_config = "yaml-cpp",
     )
+
+    # JSON parsing of request bodies (//seastar/json:parse); rapidjson and
+    # nlohmann-json are its peers in //seastar/json:json_parse_bench only.
+    system_library(
+        name = "simdjson",
+        build_file = Label("//third_party:simdjson.BUILD"),
+        debian_package = "libsimdjson-dev",
+        links = {"include/simdjson.h": "/usr/include/simdjson.h"},
+        min_version = "3.0.0",
+        pkg_config = "simdjson",
+    )
+    system_library(
+        name = "rapidjson",
+        build_file = Label("//third_party:rapidjson.BUILD"),
+        debian_package = "rapidjson-dev",
+        links = {"include/rapidjson": "/usr/include/rapidjson"},
+        min_version = "1.1.0",
+        pkg_config = "RapidJSON",
+    )
+    system_library(
+        name = "nlohmann_json",
+        build_file = Label("//third_party:nlohmann_json.BUILD"),
+        debian_package = "nlohmann-json3-dev",
+        links = {"include/nlohmann": "/usr/include/nlohmann"},
+        min_version = "3.11.0",
+        pkg_config = "nlohmann_json",
+    )
     system_library(
         name = "c_ares",
         build_file = Label("//third_party:c_ares.BUILD"),
