@@ -11,24 +11,11 @@ server=$dir/echo_server
 load=$dir/echo_load
 floor=$dir/epoll_echo_floor
 
-if [[ "${1:-}" != inside ]]; then
-    for tool in ip unshare nc timeout; do
-        command -v "$tool" >/dev/null || { echo "SKIP: $tool not installed"; exit 0; }
-    done
-    [[ $(id -u) == 0 ]] || { echo "SKIP: needs root for a network namespace and a TAP device"; exit 0; }
-    exec unshare -n "$0" inside
-fi
-
-stack=(--network-stack native --tap-device tap0 --host-ipv4-addr 192.0.2.2 --gw-ipv4-addr 192.0.2.1
-    --netmask-ipv4-addr 255.255.255.0 --overprovisioned)
-native=("${stack[@]}" --smp 1)
-
-ip link set lo up
-ip tuntap add dev tap0 mode tap
-ip link set tap0 up
-ip addr add 192.0.2.1/24 dev tap0
-
-fail() { echo "FAIL: $*"; exit 1; }
+source tools/testing/tap_namespace.sh
+tap_namespace_enter "$0" nc
+tap_namespace_setup
+stack=("${NATIVE_STACK[@]::${#NATIVE_STACK[@]}-2}") # without --smp 1
+native=("${NATIVE_STACK[@]}")
 
 # Bad options: one line naming the cause, exit status 1, nothing started.
 expect_error() { # pattern, args...
@@ -49,14 +36,7 @@ expect_error "owned by shard 0 (run with --smp 1)" "${stack[@]}" --smp 2 --addre
 timeout --foreground 250 "$server" "${native[@]}" --address 192.0.2.2 --port 10000 --duration 200 >"$TEST_TMPDIR/server.out" 2>&1 &
 pid=$!
 up=0
-# Sanitizer builds on a busy machine answer slowly: each try may take seconds.
-for _ in $(seq 40); do
-    if timeout 10 "$load" --smp 1 --address 192.0.2.2 --port 10000 --conns 1 --requests 1 --duration 5 >/dev/null 2>&1; then
-        up=1
-        break
-    fi
-    sleep 0.1
-done
+wait_until 40 timeout 10 "$load" --smp 1 --address 192.0.2.2 --port 10000 --conns 1 --requests 1 --duration 5 && up=1
 [[ $up == 1 ]] || { cat "$TEST_TMPDIR/server.out"; fail "our server never answered"; }
 reply=$(printf 'hello native\n' | timeout 10 nc -q 2 192.0.2.2 10000) || true
 [[ "$reply" == "hello native" ]] || fail "nc got '$reply'"
@@ -64,8 +44,7 @@ echo "ok: nc from Linux got its line back"
 out=$(timeout 120 "$load" --smp 1 --address 192.0.2.2 --port 10000 --conns 4 --size 100 --requests 400 --duration 100)
 echo "$out"
 [[ "$out" == *"requests=400 errors=0"* ]] || fail "load over the native stack did not complete"
-kill -INT "$pid"
-wait "$pid" || { rc=$?; cat "$TEST_TMPDIR/server.out"; fail "server exit status $rc"; }
+stop_cleanly "$pid" "$TEST_TMPDIR/server.out"
 grep -q "connections" "$TEST_TMPDIR/server.out" || fail "server did not report"
 echo "ok: server on the native stack served Linux's clients and stopped cleanly"
 
