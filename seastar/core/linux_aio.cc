@@ -3,6 +3,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <system_error>
 
@@ -57,7 +58,10 @@ aio_context::~aio_context() {
 }
 
 void aio_context::queue(::iocb& cb) {
-    _pending.reserve(_pending.size() + 1);
+    // Grows geometrically, and always leaves one slot free for queue_reserved().
+    if (_pending.size() + 2 > _pending.capacity()) {
+        _pending.reserve(std::max<size_t>(64, 2 * _pending.capacity()));
+    }
     queue_reserved(cb);
 }
 

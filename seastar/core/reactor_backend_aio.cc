@@ -58,7 +58,7 @@ class aio_backend final : public reactor_backend {
         cb.aio_fildes = uint32_t(_wakeup_fd.get());
         cb.aio_lio_opcode = IOCB_CMD_POLL;
         cb.aio_buf = POLLIN;
-        _ctx.queue_reserved(cb); // room reserved by the context's constructor
+        _ctx.queue_reserved(cb); // the slot the context keeps free
     }
 
     static syscall_pool& required(syscall_pool* p) {

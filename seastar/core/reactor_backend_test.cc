@@ -492,7 +492,7 @@ TEST(backend_errors, aio_reports_exhausted_aio_max_nr) {
     internal::syscall_pool blocking([] {});
     internal::backend_options opts;
     opts.blocking = &blocking;
-    opts.queue_depth = 100000000; // far above any fs.aio-max-nr
+    opts.queue_depth = 100000000; // a depth io_setup refuses
     try {
         internal::make_aio_backend(opts);
         ADD_FAILURE() << "io_setup accepted an absurd queue depth";
@@ -544,6 +544,30 @@ TEST(backend_queue, disk_requests_beyond_the_queue_depth_all_complete) {
         EXPECT_EQ(reads[i].get(), block) << i;
         EXPECT_EQ(buf.get()[i * block + block - 1], char('a' + i % 26)) << i;
     }
+}
+
+// A sleeping epoll loop wakes when a disk request completes: the completion
+// signals the eventfd in the epoll set (IOCB_FLAG_RESFD). Without it, wait()
+// would sleep its whole timeout and return with the request unreaped.
+TEST(backend_epoll, a_disk_completion_wakes_a_sleeping_loop) {
+    internal::syscall_pool blocking([] {});
+    internal::backend_options opts;
+    opts.blocking = &blocking;
+    auto backend = internal::make_epoll_backend(opts);
+    file_desc file = open_temp_file();
+    auto buf = aligned_blocks(1);
+    std::memset(buf.get(), 'z', block);
+    ASSERT_EQ(::pwrite(file.get(), buf.get(), block, 0), ssize_t(block));
+    std::memset(buf.get(), 0, block);
+    auto f = backend->submit_io(internal::io_request::make_read(file.get(), 0, buf.get(), block));
+    EXPECT_EQ(blocking.in_flight(), 0u);
+    auto start = std::chrono::steady_clock::now();
+    backend->wait(std::chrono::seconds(30));
+    auto slept = std::chrono::steady_clock::now() - start;
+    ASSERT_TRUE(f.available()) << "wait() returned without the completion";
+    EXPECT_LT(slept, std::chrono::seconds(29)) << "wait() slept its whole timeout";
+    EXPECT_EQ(f.get(), block);
+    EXPECT_EQ(buf.get()[0], 'z');
 }
 
 // When linux-aio cannot be set up (here: a queue depth io_setup refuses),

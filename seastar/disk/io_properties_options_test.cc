@@ -88,7 +88,7 @@ TEST(io_properties_options, a_bad_model_stops_the_program_before_it_runs) {
         std::string says;
     };
     std::vector<bad_case> cases = {
-        {{"--io-properties", "disks: [{mountpoint: /, read_iops: -5}]"}, "--io-properties"},
+        {{"--io-properties", "disks: [{mountpoint: /, read_iops: -5}]"}, "must be a positive number"},
         {{"--io-properties", "{not yaml"}, "not valid YAML"},
         {{"--io-properties-file=" + ::testing::TempDir() + "/no_such_file.yaml"}, "cannot read"},
         {{"--io-properties-file=" + path, "--io-properties", model_yaml(2)}, "mutually exclusive"},

@@ -9,6 +9,8 @@
 //     tree; root() is simdjson's DOM element (`doc.root()["key"]`,
 //     `int64_t(e)`, `std::string_view(e)`, `get_array()`, ...), valid while
 //     the document lives. A document moves without invalidating its elements.
+//   * Memory: simdjson's tree takes several times the text's size, so the
+//     body limit (http_server::set_content_length_limit) bounds it.
 //   * Malformed text (truncated, trailing bytes, invalid UTF-8, nesting
 //     deeper than max_depth, empty) throws json::parse_error naming simdjson's
 //     reason; accessing a missing field or a wrong type through root() throws

@@ -19,6 +19,7 @@ tmp=${TEST_TMPDIR:-$(mktemp -d)}
 timeout --foreground 250 "$server" "${NATIVE_STACK[@]}" --address 192.0.2.2 --port 10000 --duration 200 \
     >"$tmp/server.out" 2>&1 &
 pid=$!
+kill_on_exit "$pid"
 wait_until 40 timeout 5 ping -c 1 -W 2 192.0.2.2 || {
     cat "$tmp/server.out"
     fail "our stack never answered ping"
@@ -54,16 +55,20 @@ def eth():
 def echo_reply(ident):
     return lambda p: p.haslayer(ICMP) and p[ICMP].type == 0 and p[ICMP].id == ident
 
+def anything_ip():
+    return lambda p: p.haslayer(IP) and p[IP].src == OURS and p[IP].dst == LINUX
+
 def served():
     with socket.create_connection((OURS, 10000), timeout=10) as c:
         c.sendall(b"still there?\n")
         assert c.recv(100) == b"still there?\n"
 
 # IPv4: a bad header checksum and a total length beyond the frame are dropped.
-if answers(eth() / IP(src=LINUX, dst=OURS, chksum=0x1234) / ICMP(id=1), echo_reply(1)):
+# (Any IPv4 packet from our stack counts as an answer: an ICMP error would be one too.)
+if answers(eth() / IP(src=LINUX, dst=OURS, chksum=0x1234) / ICMP(id=1), anything_ip()):
     fail("answered an IPv4 header with a bad checksum")
 bad_len = eth() / IP(src=LINUX, dst=OURS, len=400) / ICMP(id=2) / Raw(b"x" * 20)
-if answers(bad_len, echo_reply(2)):
+if answers(bad_len, anything_ip()):
     fail("answered an IPv4 packet shorter than its total length")
 if not answers(eth() / IP(src=LINUX, dst=OURS) / ICMP(id=3) / Raw(b"ok"), echo_reply(3)):
     fail("no answer to a good echo request after the bad ones")
@@ -80,8 +85,9 @@ print("ok: fragmented echo reassembled and answered (%d bytes back in %d fragmen
 
 # TCP: a SYN with a bad checksum is dropped, a good one answered.
 synack = lambda port: (lambda p: p.haslayer(TCP) and p[TCP].dport == port and p[TCP].flags == "SA")
-if answers(eth() / IP(src=LINUX, dst=OURS) / TCP(sport=40001, dport=10000, flags="S", seq=1000, chksum=0xbad), synack(40001)):
-    fail("answered a SYN with a bad checksum")
+any_tcp = lambda port: (lambda p: p.haslayer(TCP) and p[TCP].dport == port)
+if answers(eth() / IP(src=LINUX, dst=OURS) / TCP(sport=40001, dport=10000, flags="S", seq=1000, chksum=0xbad), any_tcp(40001)):
+    fail("answered a SYN with a bad checksum (with anything: SYN-ACK or RST)")
 if not answers(eth() / IP(src=LINUX, dst=OURS) / TCP(sport=40002, dport=10000, flags="S", seq=1000), synack(40002)):
     fail("no SYN-ACK for a good SYN")
 print("ok: TCP checksum checked")
@@ -119,8 +125,9 @@ if c.recv(100) != b"ok\n":
 rcv_nxt += 3
 print("ok: out-of-window RST ignored")
 time.sleep(1.1)
-if not answers(seg(flags="S", seq=12345), lambda p: from_us(p) and p[TCP].flags == "A"):
-    fail("no challenge ACK for a SYN in an established connection")
+challenge = lambda p: from_us(p) and p[TCP].flags == "A" and p[TCP].ack == rcv_nxt
+if not answers(seg(flags="S", seq=12345), challenge):
+    fail("no challenge ACK (ack = the expected sequence number) for a SYN in an established connection")
 c.sendall(b"syn\n")
 if c.recv(100) != b"syn\n":
     fail("the connection did not survive a SYN")
@@ -128,11 +135,11 @@ rcv_nxt += 4
 print("ok: SYN in an established connection got a challenge ACK")
 sendp(seg(flags="R", seq=rcv_nxt), iface=IFACE)
 time.sleep(0.5)
+# Our side is gone: Linux's next segment is answered with a reset.
 try:
     c.sendall(b"gone?\n")
     data = c.recv(100)
-    if data:
-        fail("the connection survived an exact RST: %r" % data)
+    fail("the connection survived an exact RST (recv gave %r, not a reset)" % data)
 except (ConnectionResetError, BrokenPipeError):
     pass
 c.close()

@@ -14,7 +14,7 @@ floor=$dir/epoll_echo_floor
 source tools/testing/tap_namespace.sh
 tap_namespace_enter "$0" nc
 tap_namespace_setup
-stack=("${NATIVE_STACK[@]::${#NATIVE_STACK[@]}-2}") # without --smp 1
+stack=("${NATIVE_STACK_OPTIONS[@]}")
 native=("${NATIVE_STACK[@]}")
 
 # Bad options: one line naming the cause, exit status 1, nothing started.
@@ -35,6 +35,7 @@ expect_error "owned by shard 0 (run with --smp 1)" "${stack[@]}" --smp 2 --addre
 # Our server, Linux's clients.
 timeout --foreground 250 "$server" "${native[@]}" --address 192.0.2.2 --port 10000 --duration 200 >"$TEST_TMPDIR/server.out" 2>&1 &
 pid=$!
+kill_on_exit "$pid"
 up=0
 wait_until 40 timeout 10 "$load" --smp 1 --address 192.0.2.2 --port 10000 --conns 1 --requests 1 --duration 5 && up=1
 [[ $up == 1 ]] || { cat "$TEST_TMPDIR/server.out"; fail "our server never answered"; }

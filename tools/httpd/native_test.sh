@@ -17,6 +17,7 @@ url=http://192.0.2.2:10000
 timeout --foreground 250 "$server" "${NATIVE_STACK[@]}" --address 192.0.2.2 --port 10000 --dir "$tmp/www" \
     --duration 200 >"$tmp/server.out" 2>&1 &
 pid=$!
+kill_on_exit "$pid"
 wait_until 40 curl -s --max-time 10 "$url/" || {
     cat "$tmp/server.out"
     fail "our server never answered"

@@ -14,8 +14,9 @@
 // EXCHANGE_RESULTS (each side sends its results as length + JSON),
 // DISPLAY_RESULTS and the client's IPERF_DONE. One test runs at a time; a
 // control connection that arrives during a test gets ACCESS_DENIED, as
-// iperf3's own server answers. UDP and bidirectional tests are refused with
-// a message. After --tests tests (0: no limit) the server exits.
+// iperf3's own server answers. UDP and bidirectional tests are refused: the
+// client sees the control connection close, the reason goes to this server's
+// log. After --tests tests (0: no limit) the server exits.
 #include <arpa/inet.h>
 
 #include <chrono>
@@ -35,6 +36,7 @@
 #include "seastar/core/print.hh"
 #include "seastar/core/reactor.hh"
 #include "seastar/core/sleep.hh"
+#include "seastar/core/timer.hh"
 #include "seastar/core/when_all.hh"
 #include "seastar/core/with_timeout.hh"
 #include "seastar/json/parse.hh"
@@ -89,9 +91,10 @@ public:
     server(server_socket s, unsigned tests) : _listener(std::move(s)), _tests_left(tests) {}
 
     future<> run() {
-        (void)accept_loop();
+        auto accepting = accept_loop();
         co_await _done.get_future();
         _listener.abort_accept();
+        co_await std::move(accepting);
         co_await _conns.close();
     }
 
@@ -102,6 +105,9 @@ private:
             try {
                 ar = co_await _listener.accept();
             } catch (...) {
+                co_return;
+            }
+            if (_conns.is_closed()) {
                 co_return;
             }
             (void)with_gate(_conns, [this, c = std::move(ar.connection)]() mutable {
@@ -117,7 +123,12 @@ private:
         s->socket = std::move(c);
         s->in = s->socket.input();
         s->out = s->socket.output();
+        // A connection that does not say who it is within 10 s is dropped (so
+        // that it cannot keep the server from exiting).
+        timer<lowres_clock> silent([&s] { s->socket.shutdown_input(); });
+        silent.arm(10s);
         auto cookie = co_await s->in.read_exactly(cookie_size);
+        silent.cancel();
         if (cookie.size() != cookie_size) {
             co_return; // gone before saying who it is
         }
@@ -239,10 +250,19 @@ private:
         auto started = std::chrono::steady_clock::now();
         bool ending = false;
         std::vector<future<>> flows;
+        flows.reserve(t.streams.size());
         for (auto& s : t.streams) {
             flows.push_back(reverse ? send(*s, size_t(len), ending) : receive(*s, ending));
         }
-        auto st = co_await read_state(ctl);
+        // The flows use `ending` and the streams: whatever the control
+        // connection does, they end before this frame does.
+        int8_t st = 0;
+        std::exception_ptr control_failed;
+        try {
+            st = co_await read_state(ctl);
+        } catch (...) {
+            control_failed = std::current_exception();
+        }
         ending = true;
         auto seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
         // Unblock what still waits on the data connections.
@@ -252,6 +272,9 @@ private:
         }
         for (auto& f : co_await when_all(flows.begin(), flows.end())) {
             f.ignore_ready_future(); // a client that closed its streams first ended them
+        }
+        if (control_failed) {
+            std::rethrow_exception(control_failed);
         }
         if (st == client_terminate) {
             throw std::runtime_error("the client terminated the test");

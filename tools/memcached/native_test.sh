@@ -16,6 +16,7 @@ tmp=${TEST_TMPDIR:-$(mktemp -d)}
 
 timeout --foreground 250 "$server" "${NATIVE_STACK[@]}" -l 192.0.2.2 -p 11211 -U 11211 -m 32 >"$tmp/server.out" 2>&1 &
 pid=$!
+kill_on_exit "$pid"
 wait_until 40 timeout 10 memcstat --servers=192.0.2.2:11211 || {
     cat "$tmp/server.out"
     fail "our server never answered"

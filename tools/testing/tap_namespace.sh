@@ -10,19 +10,33 @@
 # Outside a namespace, or without root or a named tool, the test says SKIP and
 # passes: it creates interfaces and must not touch the host's.
 
-# The native stack's options for one shard on tap0.
-NATIVE_STACK=(--network-stack native --tap-device tap0 --host-ipv4-addr 192.0.2.2 --gw-ipv4-addr 192.0.2.1
-    --netmask-ipv4-addr 255.255.255.0 --overprovisioned --smp 1)
+# The native stack's options on tap0; NATIVE_STACK adds one shard (the TAP
+# device serves one).
+NATIVE_STACK_OPTIONS=(--network-stack native --tap-device tap0 --host-ipv4-addr 192.0.2.2
+    --gw-ipv4-addr 192.0.2.1 --netmask-ipv4-addr 255.255.255.0 --overprovisioned)
+NATIVE_STACK=("${NATIVE_STACK_OPTIONS[@]}" --smp 1)
 
+# To stderr, so that it shows even from inside $(...).
 fail() {
-    echo "FAIL: $*"
+    echo "FAIL: $*" >&2
     exit 1
+}
+
+# Kills the background process `pid` when the script exits (a failed check
+# must not leave a server behind).
+kill_on_exit() { # pid
+    trap "kill -INT $1 2>/dev/null || true" EXIT
 }
 
 tap_namespace_enter() { # script [tools the test needs...]
     local script=$1
     shift
-    [[ "${TAP_NAMESPACE_INSIDE:-}" == 1 ]] && return 0
+    if [[ "${TAP_NAMESPACE_INSIDE:-}" == 1 ]]; then
+        # Never set up interfaces in the namespace the machine started with.
+        [[ "$(readlink /proc/self/ns/net)" != "$(readlink /proc/1/ns/net)" ]] ||
+            fail "TAP_NAMESPACE_INSIDE is set but this is not a namespace of our own"
+        return 0
+    fi
     local tool
     for tool in ip unshare timeout "$@"; do
         command -v "$tool" >/dev/null || {

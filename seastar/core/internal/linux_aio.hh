@@ -47,10 +47,11 @@ public:
     aio_context& operator=(const aio_context&) = delete;
 
     // Queues `cb` for the next flush(); its completion is marked in flight.
+    // Leaves room for one queue_reserved().
     void queue(::iocb& cb);
-    // Queues without allocating: the caller reserved room with reserve().
+    // Queues without allocating, in the slot that the constructor and every
+    // queue() leave free (one request: the backend's wake-up poll).
     void queue_reserved(::iocb& cb) noexcept;
-    void reserve(size_t extra) { _pending.reserve(_pending.size() + extra); }
     // Drops `cb` if it is still queued; true if it was.
     bool unqueue(::iocb& cb) noexcept;
     // Asks the kernel to cancel a submitted request; its event still arrives.
