@@ -237,56 +237,67 @@ TEST(memcached_udp, framed_requests_and_multi_datagram_replies) {
         test_server ts;
         co_await ts.start();
         auto chan = make_udp_channel(socket_address(ipv4_addr("127.0.0.1", 0)));
-        auto to = ts.udp_address();
-        co_await chan.send(to, net::packet(udp_frame(7, "set u 3 0 2\r\nhi\r\n").data(), 25));
-        auto d = co_await udp_datagram_text(co_await chan.receive());
-        EXPECT_EQ(d, udp_frame(7, "STORED\r\n"));
-        auto req = udp_frame(8, "get u\r\n");
-        co_await chan.send(to, net::packet(req.data(), req.size()));
-        d = co_await udp_datagram_text(co_await chan.receive());
-        EXPECT_EQ(d, udp_frame(8, "VALUE u 3 2\r\nhi\r\nEND\r\n"));
-        // A value larger than one datagram: the reply comes in numbered parts.
-        std::string big(5000, 'b');
-        auto tcp = co_await text_client::connect(ts.tcp_address());
-        co_await tcp->call("set big 0 0 5000\r\n" + big + "\r\n");
-        co_await tcp->close();
-        req = udp_frame(9, "get big\r\n");
-        co_await chan.send(to, net::packet(req.data(), req.size()));
-        std::string expected = "VALUE big 0 5000\r\n" + big + "\r\nEND\r\n";
-        size_t parts = (expected.size() + udp_max_payload - udp_header_size - 1) / (udp_max_payload - udp_header_size);
-        std::string got;
-        for (size_t i = 0; i < parts; ++i) {
+        // Whatever fails below, the server stops before the shards do, so the
+        // failure is reported with its message.
+        std::exception_ptr failed;
+        try {
+            auto to = ts.udp_address();
+            co_await chan.send(to, net::packet(udp_frame(7, "set u 3 0 2\r\nhi\r\n").data(), 25));
+            auto d = co_await udp_datagram_text(co_await chan.receive());
+            EXPECT_EQ(d, udp_frame(7, "STORED\r\n"));
+            auto req = udp_frame(8, "get u\r\n");
+            co_await chan.send(to, net::packet(req.data(), req.size()));
             d = co_await udp_datagram_text(co_await chan.receive());
-            EXPECT_LE(d.size(), udp_max_payload);
-            EXPECT_EQ(be16_at(d, 0), 9);
-            EXPECT_EQ(be16_at(d, 2), i);
-            EXPECT_EQ(be16_at(d, 4), parts);
-            got += d.substr(udp_header_size);
+            EXPECT_EQ(d, udp_frame(8, "VALUE u 3 2\r\nhi\r\nEND\r\n"));
+            // A value larger than one datagram: the reply comes in numbered parts.
+            std::string big(5000, 'b');
+            auto tcp = co_await text_client::connect(ts.tcp_address());
+            co_await tcp->call("set big 0 0 5000\r\n" + big + "\r\n");
+            co_await tcp->close();
+            req = udp_frame(9, "get big\r\n");
+            co_await chan.send(to, net::packet(req.data(), req.size()));
+            std::string expected = "VALUE big 0 5000\r\n" + big + "\r\nEND\r\n";
+            size_t parts =
+                (expected.size() + udp_max_payload - udp_header_size - 1) / (udp_max_payload - udp_header_size);
+            std::string got;
+            for (size_t i = 0; i < parts; ++i) {
+                d = co_await udp_datagram_text(co_await chan.receive());
+                EXPECT_LE(d.size(), udp_max_payload);
+                EXPECT_EQ(be16_at(d, 0), 9);
+                EXPECT_EQ(be16_at(d, 2), i);
+                EXPECT_EQ(be16_at(d, 4), parts);
+                got += d.substr(udp_header_size);
+            }
+            EXPECT_EQ(got, expected);
+            // Truncated headers and multi-datagram requests are dropped; the next request is answered.
+            co_await chan.send(to, net::packet("abc", 3));
+            req = udp_frame(10, "get u\r\n", 2);
+            co_await chan.send(to, net::packet(req.data(), req.size()));
+            req = udp_frame(11, "bogus\r\n");
+            co_await chan.send(to, net::packet(req.data(), req.size()));
+            d = co_await udp_datagram_text(co_await chan.receive());
+            EXPECT_EQ(d, udp_frame(11, "ERROR\r\n"));
+            // The binary protocol over UDP, behind the same frame header.
+            req = udp_frame(12, binary_frame(bin::op_get, "u", {}, {}, 0, 99));
+            co_await chan.send(to, net::packet(req.data(), req.size()));
+            d = co_await udp_datagram_text(co_await chan.receive());
+            if (d.size() < udp_header_size + bin::header_size) {
+                throw std::runtime_error("short UDP reply");
+            }
+            EXPECT_EQ(be16_at(d, 0), 12);
+            auto h = bin::decode_header(d.data() + udp_header_size);
+            EXPECT_EQ(h.magic, bin::response_magic);
+            EXPECT_EQ(h.vbucket_or_status, bin::st_ok);
+            EXPECT_EQ(h.opaque, 99u);
+            EXPECT_EQ(d.substr(udp_header_size + bin::header_size), std::string("\0\0\0\3hi", 6));
+        } catch (...) {
+            failed = std::current_exception();
         }
-        EXPECT_EQ(got, expected);
-        // Truncated headers and multi-datagram requests are dropped; the next request is answered.
-        co_await chan.send(to, net::packet("abc", 3));
-        req = udp_frame(10, "get u\r\n", 2);
-        co_await chan.send(to, net::packet(req.data(), req.size()));
-        req = udp_frame(11, "bogus\r\n");
-        co_await chan.send(to, net::packet(req.data(), req.size()));
-        d = co_await udp_datagram_text(co_await chan.receive());
-        EXPECT_EQ(d, udp_frame(11, "ERROR\r\n"));
-        // The binary protocol over UDP, behind the same frame header.
-        req = udp_frame(12, binary_frame(bin::op_get, "u", {}, {}, 0, 99));
-        co_await chan.send(to, net::packet(req.data(), req.size()));
-        d = co_await udp_datagram_text(co_await chan.receive());
-        if (d.size() < udp_header_size + bin::header_size) {
-            throw std::runtime_error("short UDP reply");
-        }
-        EXPECT_EQ(be16_at(d, 0), 12);
-        auto h = bin::decode_header(d.data() + udp_header_size);
-        EXPECT_EQ(h.magic, bin::response_magic);
-        EXPECT_EQ(h.vbucket_or_status, bin::st_ok);
-        EXPECT_EQ(h.opaque, 99u);
-        EXPECT_EQ(d.substr(udp_header_size + bin::header_size), std::string("\0\0\0\3hi", 6));
         chan.close();
         co_await ts.stop();
+        if (failed) {
+            std::rethrow_exception(failed);
+        }
     });
 }
 

@@ -18,6 +18,9 @@ void run_on_shards(unsigned shards, std::function<future<>()> body) {
 
 future<> test_server::start(server_settings settings, bool udp) {
     settings.address = "127.0.0.1";
+    // Free ports: tests run side by side, and 11211 (the default) may be taken.
+    settings.tcp_port = 0;
+    settings.udp_port = 0;
     settings.clock = &clock;
     srv = std::make_unique<server>(settings, udp);
     co_await srv->start();
