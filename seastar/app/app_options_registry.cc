@@ -21,16 +21,20 @@ void app_options_registry::register_provider(app_options_provider p) {
     providers().push_back(std::move(p));
 }
 
+void internal::add_new_options(boost::program_options::options_description& desc,
+                               const boost::program_options::options_description& from) {
+    for (auto& o : from.options()) {
+        if (!desc.find_nothrow(o->long_name(), false)) {
+            desc.add(o);
+        }
+    }
+}
+
 void app_options_registry::add_options(boost::program_options::options_description& desc) {
     std::lock_guard lock(registry_mutex);
     for (auto& p : providers()) {
-        if (!p.options) {
-            continue;
-        }
-        for (auto& o : p.options->options()) {
-            if (!desc.find_nothrow(o->long_name(), false)) {
-                desc.add(o);
-            }
+        if (p.options) {
+            internal::add_new_options(desc, *p.options);
         }
     }
 }

@@ -46,6 +46,15 @@ public:
     static void configure(const boost::program_options::variables_map& vm);
 };
 
+namespace internal {
+
+// Adds each option of `from` to `desc` unless `desc` already has one of that
+// name (a provider's options are declared once however often it registers).
+void add_new_options(boost::program_options::options_description& desc,
+                     const boost::program_options::options_description& from);
+
+} // namespace internal
+
 struct app_options_registrator {
     explicit app_options_registrator(app_options_provider p) { app_options_registry::register_provider(std::move(p)); }
 };

@@ -1,5 +1,7 @@
 #include "seastar/core/network_stack_registry.hh"
 
+#include "seastar/core/app_options_registry.hh"
+
 #include <algorithm>
 #include <mutex>
 #include <set>
@@ -39,15 +41,9 @@ std::vector<std::string> network_stack_registry::list() {
 
 void network_stack_registry::add_options(boost::program_options::options_description& desc) {
     std::lock_guard lock(registry_mutex);
-    std::set<std::string> seen;
     for (auto& e : entries()) {
-        if (!e.options) {
-            continue;
-        }
-        for (auto& o : e.options->options()) {
-            if (seen.insert(o->long_name()).second && !desc.find_nothrow(o->long_name(), false)) {
-                desc.add(o);
-            }
+        if (e.options) {
+            internal::add_new_options(desc, *e.options);
         }
     }
 }

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <memory>
 #include <system_error>
 
 namespace seastar::internal {
@@ -44,6 +45,38 @@ struct aio_ring_header {
 };
 constexpr unsigned aio_ring_magic = 0xa10a10a1;
 
+// Resets `cb` to the disk request `req` naming `c`.
+void prepare_disk_io(::iocb& cb, const io_request& req, completion_backend::completion& c) noexcept {
+    prepare_iocb(cb, c);
+    cb.aio_fildes = uint32_t(req.fd);
+    cb.aio_offset = int64_t(req.pos);
+    switch (req.op) {
+    case io_request::operation::read:
+        cb.aio_lio_opcode = IOCB_CMD_PREAD;
+        cb.aio_buf = uint64_t(uintptr_t(req.addr));
+        cb.aio_nbytes = req.size;
+        break;
+    case io_request::operation::write:
+        cb.aio_lio_opcode = IOCB_CMD_PWRITE;
+        cb.aio_buf = uint64_t(uintptr_t(req.addr));
+        cb.aio_nbytes = req.size;
+        break;
+    case io_request::operation::readv:
+        cb.aio_lio_opcode = IOCB_CMD_PREADV;
+        cb.aio_buf = uint64_t(uintptr_t(req.iov));
+        cb.aio_nbytes = req.iov_count;
+        break;
+    case io_request::operation::writev:
+        cb.aio_lio_opcode = IOCB_CMD_PWRITEV;
+        cb.aio_buf = uint64_t(uintptr_t(req.iov));
+        cb.aio_nbytes = req.iov_count;
+        break;
+    case io_request::operation::fdatasync:
+        cb.aio_lio_opcode = IOCB_CMD_FDSYNC;
+        break;
+    }
+}
+
 } // namespace
 
 aio_context::aio_context(unsigned depth) {
@@ -71,14 +104,13 @@ void aio_context::queue_reserved(::iocb& cb) noexcept {
 }
 
 bool aio_context::unqueue(::iocb& cb) noexcept {
-    for (auto it = _pending.begin(); it != _pending.end(); ++it) {
-        if (*it == &cb) {
-            _pending.erase(it);
-            completion_of(cb)->in_flight = false;
-            return true;
-        }
+    auto it = std::find(_pending.begin(), _pending.end(), &cb);
+    if (it == _pending.end()) {
+        return false;
     }
-    return false;
+    _pending.erase(it);
+    completion_of(cb)->in_flight = false;
+    return true;
 }
 
 void aio_context::cancel(::iocb& cb) noexcept {
@@ -124,35 +156,18 @@ bool aio_context::reap(long min_nr, ::timespec* timeout) noexcept {
     return true;
 }
 
-void prepare_disk_io(::iocb& cb, const io_request& req, completion_backend::completion& c) noexcept {
-    prepare_iocb(cb, c);
-    cb.aio_fildes = uint32_t(req.fd);
-    cb.aio_offset = int64_t(req.pos);
-    switch (req.op) {
-    case io_request::operation::read:
-        cb.aio_lio_opcode = IOCB_CMD_PREAD;
-        cb.aio_buf = uint64_t(uintptr_t(req.addr));
-        cb.aio_nbytes = req.size;
-        break;
-    case io_request::operation::write:
-        cb.aio_lio_opcode = IOCB_CMD_PWRITE;
-        cb.aio_buf = uint64_t(uintptr_t(req.addr));
-        cb.aio_nbytes = req.size;
-        break;
-    case io_request::operation::readv:
-        cb.aio_lio_opcode = IOCB_CMD_PREADV;
-        cb.aio_buf = uint64_t(uintptr_t(req.iov));
-        cb.aio_nbytes = req.iov_count;
-        break;
-    case io_request::operation::writev:
-        cb.aio_lio_opcode = IOCB_CMD_PWRITEV;
-        cb.aio_buf = uint64_t(uintptr_t(req.iov));
-        cb.aio_nbytes = req.iov_count;
-        break;
-    case io_request::operation::fdatasync:
-        cb.aio_lio_opcode = IOCB_CMD_FDSYNC;
-        break;
+future<size_t> aio_context::submit_disk_io(const io_request& req, int resfd) {
+    auto c = std::make_unique<completion_backend::io_completion<aio_slot>>("linux-aio I/O");
+    auto f = c->pr.get_future();
+    auto& cb = c->slot.cb;
+    prepare_disk_io(cb, req, *c);
+    if (resfd >= 0) {
+        cb.aio_flags |= IOCB_FLAG_RESFD;
+        cb.aio_resfd = uint32_t(resfd);
     }
+    queue(cb);
+    c.release(); // deletes itself on completion
+    return f;
 }
 
 } // namespace seastar::internal

@@ -23,14 +23,7 @@ namespace {
 
 using completion_backend::completion;
 
-// What linux-aio keeps per request: the iocb, whose aio_data points back at
-// its completion.
-struct aio_slot {
-    ::iocb cb{};
-};
-
 using fd_data = completion_backend::fd_data<aio_slot>;
-using io_completion = completion_backend::io_completion<aio_slot>;
 
 class aio_backend final : public reactor_backend {
     // Declared first so that it goes last: its orphans are freed after the
@@ -122,12 +115,7 @@ public:
             // Most filesystems reject IOCB_CMD_FDSYNC.
             return submit_blocking_io(_blocking, req, "fdatasync");
         }
-        auto c = std::make_unique<io_completion>("linux-aio I/O");
-        auto f = c->pr.get_future();
-        prepare_disk_io(c->slot.cb, req, *c);
-        _ctx.queue(c->slot.cb);
-        c.release(); // deletes itself on completion
-        return f;
+        return _ctx.submit_disk_io(req);
     }
 
     bool poll() noexcept override {

@@ -29,10 +29,6 @@ logger epoll_log("epoll");
 // disk I/O takes nothing from fs.aio-max-nr), whose completions signal an
 // eventfd in the epoll set (IOCB_FLAG_RESFD). When io_setup fails, requests
 // run on the blocking-I/O thread instead, said once in the log.
-struct aio_slot {
-    ::iocb cb{};
-};
-using disk_completion = completion_backend::io_completion<aio_slot>;
 
 struct disk_context {
     aio_context ctx;
@@ -212,15 +208,7 @@ public:
             // fdatasync: most filesystems reject IOCB_CMD_FDSYNC.
             return submit_blocking_io(_blocking, req, "disk I/O");
         }
-        auto c = std::make_unique<disk_completion>("linux-aio I/O");
-        auto f = c->pr.get_future();
-        auto& cb = c->slot.cb;
-        prepare_disk_io(cb, req, *c);
-        cb.aio_flags |= IOCB_FLAG_RESFD;
-        cb.aio_resfd = uint32_t(d->done_fd.get());
-        d->ctx.queue(cb);
-        c.release(); // deletes itself on completion
-        return f;
+        return d->ctx.submit_disk_io(req, d->done_fd.get());
     }
 
     bool poll() noexcept override {

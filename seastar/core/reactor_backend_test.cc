@@ -415,6 +415,18 @@ std::unique_ptr<char, aligned_deleter> aligned_blocks(size_t n) {
     return std::unique_ptr<char, aligned_deleter>(static_cast<char*>(std::aligned_alloc(block, n * block)));
 }
 
+// A temporary file of `n` blocks, block i filled with char(first + i % 26),
+// written through `buf` (n blocks), which is zeroed afterwards for reading.
+file_desc temp_file_of_blocks(char* buf, size_t n, char first) {
+    file_desc file = open_temp_file();
+    for (size_t i = 0; i < n; ++i) {
+        std::memset(buf + i * block, char(first + i % 26), block);
+    }
+    EXPECT_EQ(::pwrite(file.get(), buf, n * block, 0), ssize_t(n * block));
+    std::memset(buf, 0, n * block);
+    return file;
+}
+
 TEST_F(backend_conformance, disk_io_with_o_direct_buffers) {
     run([]() -> future<> {
         file_desc file = open_temp_file();
@@ -519,14 +531,9 @@ TEST(backend_queue, disk_requests_beyond_the_queue_depth_all_complete) {
     } catch (const internal::backend_unavailable& e) {
         GTEST_SKIP() << e.what();
     }
-    file_desc file = open_temp_file();
     constexpr size_t n = 256;
     auto buf = aligned_blocks(n);
-    for (size_t i = 0; i < n; ++i) {
-        std::memset(buf.get() + i * block, char('a' + i % 26), block);
-    }
-    ASSERT_EQ(::pwrite(file.get(), buf.get(), n * block, 0), ssize_t(n * block));
-    std::memset(buf.get(), 0, n * block);
+    file_desc file = temp_file_of_blocks(buf.get(), n, 'a');
     std::vector<future<size_t>> reads;
     for (size_t i = 0; i < n; ++i) {
         reads.push_back(
@@ -554,11 +561,8 @@ TEST(backend_epoll, a_disk_completion_wakes_a_sleeping_loop) {
     internal::backend_options opts;
     opts.blocking = &blocking;
     auto backend = internal::make_epoll_backend(opts);
-    file_desc file = open_temp_file();
     auto buf = aligned_blocks(1);
-    std::memset(buf.get(), 'z', block);
-    ASSERT_EQ(::pwrite(file.get(), buf.get(), block, 0), ssize_t(block));
-    std::memset(buf.get(), 0, block);
+    file_desc file = temp_file_of_blocks(buf.get(), 1, 'z');
     auto f = backend->submit_io(internal::io_request::make_read(file.get(), 0, buf.get(), block));
     EXPECT_EQ(blocking.in_flight(), 0u);
     auto start = std::chrono::steady_clock::now();
@@ -576,13 +580,10 @@ TEST(backend_errors, epoll_disk_io_falls_back_to_the_blocking_thread) {
     internal::syscall_pool blocking([] {});
     internal::backend_options opts;
     opts.blocking = &blocking;
-    opts.queue_depth = 100000000; // far above any fs.aio-max-nr
+    opts.queue_depth = 100000000; // a depth io_setup refuses
     auto backend = internal::make_epoll_backend(opts);
-    file_desc file = open_temp_file();
     auto buf = aligned_blocks(1);
-    std::memset(buf.get(), 'y', block);
-    ASSERT_EQ(::pwrite(file.get(), buf.get(), block, 0), ssize_t(block));
-    std::memset(buf.get(), 0, block);
+    file_desc file = temp_file_of_blocks(buf.get(), 1, 'y');
     auto f = backend->submit_io(internal::io_request::make_read(file.get(), 0, buf.get(), block));
     EXPECT_EQ(blocking.in_flight(), 1u);
     for (int i = 0; i < 10000 && !f.available(); ++i) {

@@ -7,18 +7,19 @@
 //     finished request's `completion_backend::completion` (named by the
 //     iocb's aio_data). A poll that finds the completion ring empty costs two
 //     loads, not a syscall.
-//   * prepare_disk_io(): fills an iocb from an io_request (read, write, readv,
-//     writev; fdatasync is not submitted through linux-aio: most filesystems
-//     reject IOCB_CMD_FDSYNC).
+//   * aio_context::submit_disk_io(): queues a disk request (read, write,
+//     readv, writev; not fdatasync, which most filesystems reject as
+//     IOCB_CMD_FDSYNC) and returns its result's future; with a `resfd` the
+//     kernel also signals that eventfd when it completes (IOCB_FLAG_RESFD).
 //
 // Contract: one thread (the reactor's). The constructor throws
 // std::system_error with io_setup's errno (EAGAIN: fs.aio-max-nr exhausted).
-// queue() may throw std::bad_alloc and leaves nothing queued then. Requests
-// the kernel rejects at submission complete with its error.
+// queue() and submit_disk_io() may throw std::bad_alloc and leave nothing
+// queued then. Requests the kernel rejects at submission complete with its
+// error.
 //
 //     aio_context ctx(128);
-//     prepare_disk_io(slot.cb, req, &completion);
-//     ctx.queue(slot.cb);
+//     auto f = ctx.submit_disk_io(req);
 //     ctx.flush();             // once per loop turn
 //     ctx.reap(0, &zero);      // completes what finished
 #pragma once
@@ -28,10 +29,18 @@
 
 #include <vector>
 
+#include "seastar/core/future.hh"
+
 #include "seastar/core/internal/reactor_backend.hh"
 #include "seastar/core/internal/reactor_backend_completion.hh"
 
 namespace seastar::internal {
+
+// What linux-aio keeps per request: the iocb, whose aio_data points back at
+// its completion.
+struct aio_slot {
+    ::iocb cb{};
+};
 
 class aio_context {
     ::aio_context_t _ctx = 0;
@@ -57,12 +66,15 @@ public:
     // Asks the kernel to cancel a submitted request; its event still arrives.
     void cancel(::iocb& cb) noexcept;
 
+    // Queues the disk request `req` (not fdatasync); `resfd` >= 0: an eventfd
+    // the kernel signals when it completes.
+    future<size_t> submit_disk_io(const io_request& req, int resfd = -1);
+
     // Submits what is queued (stops early when the kernel's queue is full).
     void flush() noexcept;
     // Completes finished requests; waits for at least `min_nr` until
     // `timeout` (nullptr: no limit). True if any completed.
     bool reap(long min_nr, ::timespec* timeout) noexcept;
-    bool has_queued() const noexcept { return !_pending.empty(); }
 };
 
 // The completion an iocb names (aio_data).
@@ -76,8 +88,5 @@ inline ::iocb& prepare_iocb(::iocb& cb, completion_backend::completion& c) noexc
     cb.aio_data = uint64_t(uintptr_t(&c));
     return cb;
 }
-
-// Resets `cb` to the disk request `req` (not fdatasync) naming `c`.
-void prepare_disk_io(::iocb& cb, const io_request& req, completion_backend::completion& c) noexcept;
 
 } // namespace seastar::internal
