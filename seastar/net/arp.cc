@@ -139,7 +139,15 @@ void arp::expire() {
     }
 }
 
-void arp::received(packet p, ethernet_address from) noexcept {
+void arp::received(packet p, ethernet_address) noexcept {
+    process(p, true);
+}
+
+void arp::learn_from(packet p) noexcept {
+    process(p, false);
+}
+
+void arp::process(packet& p, bool answer) noexcept {
     _stats.rx_packets++;
     char* b = nullptr;
     try {
@@ -173,7 +181,7 @@ void arp::received(packet p, ethernet_address from) noexcept {
         if (!spa.is_unspecified() && (for_us || _cache.contains(spa) || _waiting.contains(spa))) {
             learn(spa, sha);
         }
-        if (op == op_request && for_us && spa != _self) {
+        if (answer && op == op_request && for_us && spa != _self) {
             send_arp(op_reply, sha, sha, spa);
             _stats.replies_sent++;
         }

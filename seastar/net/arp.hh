@@ -86,11 +86,15 @@ public:
     void expire();
     // The receive path (ARP payload without the Ethernet header).
     void received(packet p, ethernet_address from) noexcept;
+    // What received() learns from a packet, without answering it: the ARP
+    // traffic another shard of the same stack received (that shard answers).
+    void learn_from(packet p) noexcept;
 
     const arp_stats& stats() const noexcept { return _stats; }
     std::size_t cache_size() const noexcept { return _cache.size(); }
 
 private:
+    void process(packet& p, bool answer) noexcept;
     struct entry {
         ethernet_address mac;
         std::chrono::nanoseconds expiry;

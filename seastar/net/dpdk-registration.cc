@@ -6,9 +6,10 @@
 //   --hugepages DIR         a hugetlbfs mount for EAL (--huge-dir)
 //   --dpdk-eal-args "..."   more EAL arguments, e.g.
 //                           --dpdk-eal-args="--no-huge -m 512 --no-pci --vdev=net_tap0,iface=dtap0"
-// EAL starts on shard 0 before the shards do. One shard only so far: with
-// more, start-up fails naming the limit (frames are not yet steered or
-// forwarded between shards).
+// EAL starts on shard 0 before the shards do. Every shard runs a stack over
+// the one port: shard s takes queue s when the port has one (the port is
+// configured with a queue per shard, up to what it offers), and sends
+// through another shard's queue otherwise (see native-stack.hh).
 #include <mutex>
 #include <stdexcept>
 
@@ -71,13 +72,6 @@ const bool registered = [] {
             },
         .make =
             [] {
-                if (smp::count > 1) {
-                    // Each shard would run its own stack on its own queue, with
-                    // nothing sharing ARP or steering flows between them.
-                    throw std::runtime_error(fmt::format("--dpdk-pmd: the native stack over DPDK runs on one shard "
-                                                         "so far (run with --smp 1, not {})",
-                                                         smp::count));
-                }
                 auto& c = choice();
                 std::lock_guard lock(c.m);
                 auto dev = c.dev.lock();

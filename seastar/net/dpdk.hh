@@ -27,9 +27,14 @@
 // configuration). A second eal_init() after a failure throws the same error
 // (EAL cannot be restarted).
 //
+// Shards beyond the port's queue count send through another shard's queue
+// and get their flows forwarded (the native stack does so, see
+// native-stack.hh).
+//
 // Not done: TSO/LRO offloads (never requested), zero-copy transmit, and
-// shards beyond the port's queue count (no forwarding between shards yet;
-// the --dpdk-pmd registration runs one shard only).
+// reading the port's redirection table (hash2qid() assumes the default
+// round-robin table: a port programmed otherwise costs forwarding, not
+// correctness).
 //
 //     seastar::dpdk::eal_init({.extra_args = {"--no-huge", "-m", "256", "--no-pci",
 //                                             "--vdev=net_tap0,iface=dtap0", "--file-prefix=t"}});

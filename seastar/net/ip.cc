@@ -219,11 +219,22 @@ void ipv4::received(packet p, ethernet_address from, const offload_info& oi) noe
         p.trim_front(hlen);
         ipv4_rx_info info{h.src, h.dst, h.proto, oi.rx_csum_good, oi.rss_hash};
         if (h.mf() || h.offset() != 0) {
+            // A NIC hashes fragments by their addresses only; so do we.
+            if (_steering.owner && forwarded(flow_hash(h.src, h.dst, nullptr), p, info, h)) {
+                return;
+            }
             handle_fragment(std::move(p), h, info);
             return;
         }
-        if (!info.rss_hash) {
+        // Steering places by the hash computed here even when the device
+        // gave one: a device's hash may use another key or other fields, and
+        // every shard (connect()'s port choice, reassembled datagrams) must
+        // agree on where a flow lives.
+        if (!info.rss_hash || _steering.owner) {
             info.rss_hash = software_rss_hash(p, info);
+        }
+        if (_steering.owner && forwarded(*info.rss_hash, p, info, std::nullopt)) {
+            return;
         }
         deliver(std::move(p), info);
     } catch (const std::bad_alloc&) {
@@ -231,19 +242,48 @@ void ipv4::received(packet p, ethernet_address from, const offload_info& oi) noe
     }
 }
 
-uint32_t ipv4::software_rss_hash(packet& l4, const ipv4_rx_info& info) {
-    // What an RSS NIC hashes: addresses, and the ports of TCP and UDP.
+uint32_t ipv4::flow_hash(ipv4_address src, ipv4_address dst, const char* ports) noexcept {
     uint8_t in[12];
-    write_be<uint32_t>(in, info.src.ip);
-    write_be<uint32_t>(in + 4, info.dst.ip);
+    write_be<uint32_t>(in, src.ip);
+    write_be<uint32_t>(in + 4, dst.ip);
     std::size_t n = 8;
-    if (info.proto == uint8_t(ip_protocol_num::tcp) || info.proto == uint8_t(ip_protocol_num::udp)) {
-        if (char* ports = l4.get_header(0, 4)) {
-            std::memcpy(in + 8, ports, 4);
-            n = 12;
-        }
+    if (ports) {
+        std::memcpy(in + 8, ports, 4);
+        n = 12;
     }
     return toeplitz_hash(default_rsskey_40bytes, std::span<const uint8_t>(in, n));
+}
+
+uint32_t ipv4::software_rss_hash(packet& l4, const ipv4_rx_info& info) {
+    // What an RSS NIC hashes: addresses, and the ports of TCP and UDP.
+    const char* ports = nullptr;
+    if (info.proto == uint8_t(ip_protocol_num::tcp) || info.proto == uint8_t(ip_protocol_num::udp)) {
+        ports = l4.get_header(0, 4);
+    }
+    return flow_hash(info.src, info.dst, ports);
+}
+
+bool ipv4::forwarded(uint32_t hash, packet& p, const ipv4_rx_info& info, const std::optional<ipv4_hdr>& frag) noexcept {
+    unsigned owner = _steering.owner(hash);
+    if (owner == _steering.self) {
+        return false;
+    }
+    _stats.rx_forwarded++;
+    _steering.forward(owner, ipv4_forwarded{std::move(p), info, frag});
+    return true;
+}
+
+void ipv4::accept_forwarded(ipv4_forwarded f) noexcept {
+    _stats.rx_accepted_forwarded++;
+    try {
+        if (f.frag) {
+            handle_fragment(std::move(f.p), *f.frag, f.info);
+        } else {
+            deliver(std::move(f.p), f.info);
+        }
+    } catch (const std::bad_alloc&) {
+        _stats.rx_dropped_short++;
+    }
 }
 
 void ipv4::deliver(packet p, const ipv4_rx_info& info) noexcept {
@@ -367,10 +407,12 @@ void ipv4::handle_fragment(packet p, const ipv4_hdr& h, const ipv4_rx_info& info
     }
     auto rinfo = r.info;
     drop_reassembly(it);
-    if (!rinfo.rss_hash) {
-        rinfo.rss_hash = software_rss_hash(whole, rinfo);
-    }
+    // The flow's hash (a device's hash of a fragment covers the addresses only).
+    rinfo.rss_hash = software_rss_hash(whole, rinfo);
     _stats.reassembled++;
+    if (_steering.owner && forwarded(*rinfo.rss_hash, whole, rinfo, std::nullopt)) {
+        return;
+    }
     deliver(std::move(whole), rinfo);
 }
 

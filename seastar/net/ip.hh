@@ -28,6 +28,15 @@
 // drops a datagram that is not complete within reassembly_timeout (checked by
 // expire(), as in arp.hh).
 //
+// Several shards (one ipv4 each, over one device): with set_steering(),
+// every datagram belongs to the shard its Toeplitz hash (default key,
+// computed here whatever the device gave) selects (a fragment: the hash of
+// its two addresses, so all fragments of a datagram meet on one shard; a
+// whole datagram: addresses and, for TCP and UDP, ports, the hash a NIC
+// programmed with that key computes). A datagram or fragment checked on another shard is handed to
+// the steering's forward(), which must bring it to the owner's
+// accept_forwarded() (the native stack does so over the smp queues).
+//
 // Contract: one shard; send() never fails (no route, a datagram too big
 // for IPv4: dropped and counted); handlers run inside the receive path.
 //
@@ -39,6 +48,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <unordered_map>
@@ -118,6 +128,19 @@ struct ipv4_l4_send {
     l4_checksum_info csum;
 };
 
+// A datagram (or fragment) on its way to the shard that owns it.
+struct ipv4_forwarded {
+    packet p;                     // the L4 bytes, or the fragment's payload
+    ipv4_rx_info info;            // rss_hash: the hash that chose the owner
+    std::optional<ipv4_hdr> frag; // set for a fragment the owner reassembles
+};
+
+struct ipv4_steering {
+    unsigned self = 0;                                             // this ipv4's shard
+    std::function<unsigned(uint32_t rss_hash)> owner;              // the shard of a flow
+    std::function<void(unsigned owner, ipv4_forwarded f)> forward; // must not throw
+};
+
 // An L4 protocol's receive side.
 class ip_protocol {
 public:
@@ -143,7 +166,9 @@ struct ipv4_stats {
     uint64_t reassembled = 0;
     uint64_t reassembly_conflicts = 0; // datagrams dropped for contradicting fragments
     uint64_t reassembly_timeouts = 0;
-    uint64_t reassembly_evicted = 0; // dropped to stay under the memory limit
+    uint64_t reassembly_evicted = 0;    // dropped to stay under the memory limit
+    uint64_t rx_forwarded = 0;          // handed to the shard that owns them
+    uint64_t rx_accepted_forwarded = 0; // received from another shard
     uint64_t tx_packets = 0;
     uint64_t tx_fragments = 0;
     uint64_t tx_dropped_too_big = 0;
@@ -181,6 +206,14 @@ public:
     void expire();
     // The receive path (IPv4 bytes without the Ethernet header).
     void received(packet p, ethernet_address from, const offload_info& oi) noexcept;
+    // Spreads received datagrams over shards (see the top of this file).
+    void set_steering(ipv4_steering s) { _steering = std::move(s); }
+    // Takes a datagram or fragment another shard's ipv4 checked and forwarded.
+    void accept_forwarded(ipv4_forwarded f) noexcept;
+    // The hash that places a datagram: Toeplitz (default key) over the
+    // addresses, plus the ports for TCP and UDP (`ports` in network order,
+    // source then destination; null for other protocols and fragments).
+    static uint32_t flow_hash(ipv4_address src, ipv4_address dst, const char* ports) noexcept;
 
     const ipv4_stats& stats() const noexcept { return _stats; }
     std::size_t reassembly_bytes() const noexcept { return _frag_mem; }
@@ -211,6 +244,8 @@ private:
     void drop_reassembly(std::unordered_map<frag_key, reassembly, frag_key_hash>::iterator it) noexcept;
     void send_one(ipv4_address next_hop, const ipv4_hdr& h, packet p, const offload_info& oi);
     bool for_us(ipv4_address dst) const noexcept;
+    // True when `hash` places the datagram on another shard (then it is forwarded).
+    bool forwarded(uint32_t hash, packet& p, const ipv4_rx_info& info, const std::optional<ipv4_hdr>& frag) noexcept;
 
     interface& _iface;
     arp& _arp;
@@ -221,6 +256,7 @@ private:
     uint64_t _frag_seq = 0;
     std::size_t _frag_mem = 0;
     std::unordered_map<frag_key, reassembly, frag_key_hash> _frags;
+    ipv4_steering _steering;
 };
 
 } // namespace seastar::net

@@ -1,5 +1,6 @@
 #include "seastar/net/native-stack-registration.hh"
 
+#include <mutex>
 #include <stdexcept>
 #include <string>
 
@@ -48,12 +49,7 @@ native_choice& choice() {
 std::unique_ptr<network_stack> make_chosen_stack() {
     auto& c = choice();
     auto [dev, qid] = c.make();
-    if (qid >= dev->hw_queues_count()) {
-        throw std::runtime_error(fmt::format("native stack: the device has {} queue(s), fewer than the {} shards "
-                                             "(run with --smp {})",
-                                             dev->hw_queues_count(), smp::count, dev->hw_queues_count()));
-    }
-    return make_native_stack(std::move(dev), c.opts, qid);
+    return make_native_stack(std::move(dev), c.opts, qid, smp::count);
 }
 
 void register_native_provider(std::string device_name, std::shared_ptr<bpo::options_description> options,
@@ -96,15 +92,19 @@ const bool registered = [] {
         .stop = {},
     });
     // The TAP device: the fallback when no other device is selected. Its
-    // one queue belongs to shard 0.
+    // one queue belongs to shard 0; the other shards send through it.
     register_native_provider(
         "tap", native_options(), {}, {},
         [] {
-            if (this_shard_id() != 0) {
-                throw std::runtime_error("native stack over TAP: the device has one queue, owned by shard 0 "
-                                         "(run with --smp 1)");
+            static std::mutex m;
+            static std::weak_ptr<device> shared;
+            std::lock_guard lock(m);
+            auto dev = shared.lock();
+            if (!dev) {
+                dev = make_tap_device(choice().opts.tap_device);
+                shared = dev;
             }
-            return std::pair{make_tap_device(choice().opts.tap_device), 0u};
+            return std::pair{dev, 0u};
         },
         0);
     return true;

@@ -11,9 +11,10 @@
 //
 // Contract: register providers from static initializers; make() runs on
 // each shard once the shards start (it may throw: the program then stops
-// with the message). One device queue per shard: a device with fewer
-// queues than shards cannot serve the extra shards yet (start-up fails
-// naming the limit).
+// with the message) and returns the same device on every shard: each shard
+// runs a stack over it (native_stack_config::shards = smp::count), taking
+// its own queue when the device has one and sending through another
+// shard's otherwise.
 #pragma once
 
 #include <functional>

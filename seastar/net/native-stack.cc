@@ -1,10 +1,18 @@
 #include "seastar/net/native-stack.hh"
 
+#include <atomic>
+#include <cstring>
+#include <map>
 #include <mutex>
 #include <stdexcept>
 #include <system_error>
 
+#include <fmt/format.h>
+
+#include "seastar/core/smp.hh"
+#include "seastar/core/task.hh"
 #include "seastar/core/timer.hh"
+#include "seastar/net/byteorder.hh"
 #include "seastar/net/tap-device.hh"
 
 namespace seastar::net {
@@ -79,11 +87,266 @@ struct native_network_stack::expire_timer {
     timer<> t;
 };
 
-native_network_stack::native_network_stack(std::shared_ptr<device> dev, native_stack_config cfg, unsigned qid)
-    : _dev(std::move(dev)), _iface(_dev->make_queue(qid), _dev->hw_address(), _dev->hw_features()),
-      _arp(_iface, arp_config{.now = cfg.now}),
-      _ip(_iface, _arp, ipv4_config{.host = cfg.host, .netmask = cfg.netmask, .gateway = cfg.gateway, .now = cfg.now}),
-      _icmp(_ip), _udp(_ip), _tcp(_ip, std::move(cfg.tcp)), _use_dhcp(cfg.dhcp), _dhcp_config(cfg.dhcp_config) {
+// What the stacks of one device on several shards share: each shard's stack,
+// so others can reach it over the smp queues. Entry s is written on shard s
+// only; other shards read it to learn whether shard s has a stack (the
+// pointer itself is used on shard s only).
+struct native_network_stack::shard_group {
+    explicit shard_group(unsigned n) : stacks(n) {}
+    std::vector<std::atomic<native_network_stack*>> stacks;
+    bool serves(unsigned s) const noexcept { return stacks[s].load(std::memory_order_relaxed) != nullptr; }
+};
+
+namespace {
+
+// A copy that owns its bytes alone, so it can be released on another shard
+// (the reference counts of shared buffers are not atomic).
+packet exclusive_copy(const packet& p) {
+    temporary_buffer<char> b(p.len());
+    std::size_t off = 0;
+    for (auto& f : p.fragments()) {
+        std::memcpy(b.get_write() + off, f.base, f.size);
+        off += f.size;
+    }
+    return packet(std::move(b));
+}
+
+// The shard that owns a flow: the device's own redirection table when it
+// has a queue per shard and hashes in hardware, else the same Toeplitz hash
+// through a 128-entry table over the shards.
+std::function<unsigned(uint32_t)> owner_function(const device& dev, unsigned shards) {
+    if (shards <= 1) {
+        return [](uint32_t) { return 0u; };
+    }
+    if (dev.hw_queues_count() == shards && dev.hw_features().rx_rss_hash) {
+        return [&dev](uint32_t h) { return dev.hash2qid(h); };
+    }
+    return [shards](uint32_t h) { return (h & 127) % shards; };
+}
+
+} // namespace
+
+std::shared_ptr<native_network_stack::shard_group> native_network_stack::join_group(const device* dev,
+                                                                                    unsigned shards) {
+    if (shards <= 1) {
+        return nullptr;
+    }
+    if (this_shard_id() >= shards) {
+        throw std::invalid_argument(
+            fmt::format("native stack: shard {} is not among the {} shards of the stack", this_shard_id(), shards));
+    }
+    static std::mutex m;
+    static std::map<const device*, std::weak_ptr<shard_group>> groups;
+    std::lock_guard lock(m);
+    auto& slot = groups[dev];
+    auto g = slot.lock();
+    if (!g) {
+        g = std::make_shared<shard_group>(shards);
+        slot = g;
+    } else if (g->stacks.size() != shards) {
+        throw std::invalid_argument(fmt::format("native stack: the stacks over this device run on {} shards, not {}",
+                                                g->stacks.size(), shards));
+    }
+    return g;
+}
+
+// Sends for a shard without a device queue of its own: each batch crosses to
+// the shard that drives queue `target` and leaves through it.
+class native_network_stack::proxy_qp final : public qp {
+    std::shared_ptr<shard_group> _group;
+    unsigned _target;
+
+public:
+    proxy_qp(std::shared_ptr<shard_group> g, unsigned target) : _group(std::move(g)), _target(target) {}
+
+protected:
+    void send_batch(std::vector<frame>& batch) noexcept override {
+        std::vector<frame> out;
+        try {
+            out.reserve(batch.size());
+            for (auto& f : batch) {
+                out.push_back(frame{exclusive_copy(f.p), f.oi});
+            }
+        } catch (const std::bad_alloc&) {
+            _stats.tx_dropped += batch.size() - out.size();
+        }
+        if (out.empty()) {
+            return;
+        }
+        (void)smp::submit_to(_target, [g = _group, t = _target, out = std::move(out)]() mutable {
+            if (auto* st = g->stacks[t].load(std::memory_order_relaxed)) {
+                auto& q = st->_iface.queue();
+                for (auto& f : out) {
+                    q.send(std::move(f));
+                }
+            }
+        });
+    }
+};
+
+// Moves datagrams to the shard that owns them and shows ARP traffic to every
+// shard, in batches: one smp message per destination shard per task.
+class native_network_stack::steering {
+public:
+    steering(std::shared_ptr<shard_group> g, unsigned self)
+        : _group(std::move(g)), _self(self), _out(_group->stacks.size()) {}
+    ~steering() {
+        if (_pending) {
+            _pending->owner = nullptr;
+        }
+    }
+
+    void forward_ip(unsigned to, ipv4_forwarded f) noexcept {
+        try {
+            f.p = exclusive_copy(f.p);
+            _out[to].ip.push_back(std::move(f));
+            stats.forwarded_out++;
+            schedule_flush();
+        } catch (const std::bad_alloc&) {
+            stats.dropped++;
+        }
+    }
+
+    void share_arp(const packet& p) noexcept {
+        for (unsigned s = 0; s < _out.size(); ++s) {
+            if (s == _self) {
+                continue;
+            }
+            try {
+                _out[s].arp.push_back(exclusive_copy(p));
+                stats.arp_shared++;
+                schedule_flush();
+            } catch (const std::bad_alloc&) {
+                stats.dropped++;
+            }
+        }
+    }
+
+    native_stack_stats stats;
+
+private:
+    struct outbox {
+        std::vector<ipv4_forwarded> ip;
+        std::vector<packet> arp;
+    };
+
+    class flush_task final : public task {
+    public:
+        steering* owner;
+        explicit flush_task(steering* s) noexcept : owner(s) {}
+        void run_and_dispose() noexcept override {
+            if (owner) {
+                owner->_pending = nullptr;
+                owner->flush();
+            }
+            delete this;
+        }
+    };
+
+    void schedule_flush() {
+        if (!_pending) {
+            _pending = new flush_task(this);
+            schedule(_pending);
+        }
+    }
+
+    void flush() noexcept {
+        for (unsigned s = 0; s < _out.size(); ++s) {
+            if (_out[s].ip.empty() && _out[s].arp.empty()) {
+                continue;
+            }
+            (void)smp::submit_to(s, [g = _group, s, box = std::exchange(_out[s], {})]() mutable {
+                auto* st = g->stacks[s].load(std::memory_order_relaxed);
+                if (!st) {
+                    return;
+                }
+                for (auto& p : box.arp) {
+                    st->_arp.learn_from(std::move(p));
+                }
+                st->_steering->stats.forwarded_in += box.ip.size();
+                for (auto& f : box.ip) {
+                    st->_ip.accept_forwarded(std::move(f));
+                }
+            });
+        }
+    }
+
+    std::shared_ptr<shard_group> _group;
+    unsigned _self;
+    std::vector<outbox> _out;
+    flush_task* _pending = nullptr;
+};
+
+std::unique_ptr<qp> native_network_stack::take_queue(device& dev, const std::shared_ptr<shard_group>& g, unsigned qid) {
+    if (!g) {
+        return dev.make_queue(qid);
+    }
+    unsigned self = this_shard_id();
+    unsigned queues = dev.hw_queues_count();
+    if (self < queues) {
+        return dev.make_queue(self);
+    }
+    return std::make_unique<proxy_qp>(g, self % queues);
+}
+
+namespace {
+
+native_stack_config with_port_steering(native_stack_config cfg, const device& dev) {
+    if (cfg.shards <= 1) {
+        return cfg;
+    }
+    if (cfg.dhcp) {
+        throw std::invalid_argument("native stack: DHCP runs on a one-shard stack only (run with --smp 1)");
+    }
+    // connect() takes only local ports whose answers hash back to this shard.
+    auto owner = owner_function(dev, cfg.shards);
+    auto self = this_shard_id();
+    auto user = std::move(cfg.tcp.local_port_filter);
+    cfg.tcp.local_port_filter = [owner, self, user](uint32_t lip, uint16_t lport, uint32_t rip, uint16_t rport) {
+        char ports[4];
+        write_be<uint16_t>(ports, rport);
+        write_be<uint16_t>(ports + 2, lport);
+        if (owner(ipv4::flow_hash(ipv4_address(rip), ipv4_address(lip), ports)) != self) {
+            return false;
+        }
+        return !user || user(lip, lport, rip, rport);
+    };
+    return cfg;
+}
+
+} // namespace
+
+native_network_stack::native_network_stack(std::shared_ptr<device> dev, native_stack_config cfg_in, unsigned qid)
+    : _dev(std::move(dev)), _group(join_group(_dev.get(), cfg_in.shards)),
+      _iface(take_queue(*_dev, _group, qid), _dev->hw_address(), _dev->hw_features()),
+      _arp(_iface, arp_config{.now = cfg_in.now}),
+      _ip(_iface, _arp,
+          ipv4_config{.host = cfg_in.host, .netmask = cfg_in.netmask, .gateway = cfg_in.gateway, .now = cfg_in.now}),
+      _icmp(_ip), _udp(_ip), _tcp(_ip, with_port_steering(cfg_in, *_dev).tcp), _use_dhcp(cfg_in.dhcp),
+      _dhcp_config(cfg_in.dhcp_config) {
+    auto& cfg = cfg_in;
+    if (_group) {
+        unsigned self = this_shard_id();
+        if (_group->serves(self)) {
+            throw std::logic_error("native stack: this shard has a stack over this device already");
+        }
+        _steering = std::make_unique<steering>(_group, self);
+        _group->stacks[self].store(this, std::memory_order_relaxed);
+        _ip.set_steering(ipv4_steering{
+            .self = self,
+            // A flow whose shard has no stack (yet, or any more) stays here.
+            .owner =
+                [g = _group.get(), self, owner = owner_function(*_dev, cfg.shards)](uint32_t h) {
+                    auto o = owner(h);
+                    return g->serves(o) ? o : self;
+                },
+            .forward = [this](unsigned to, ipv4_forwarded f) { _steering->forward_ip(to, std::move(f)); },
+        });
+        _iface.register_l3(eth_protocol_num::arp, [this](packet p, ethernet_address from, const offload_info&) {
+            _steering->share_arp(p);
+            _arp.received(std::move(p), from);
+        });
+    }
     if (cfg.expire_period.count() > 0) {
         _timer = std::make_unique<expire_timer>();
         _timer->t.set_callback([this] { expire(); });
@@ -94,6 +357,15 @@ native_network_stack::native_network_stack(std::shared_ptr<device> dev, native_s
     } else if (!cfg.host.is_unspecified()) {
         _arp.send_gratuitous();
     }
+}
+
+const native_stack_stats& native_network_stack::stats() const noexcept {
+    static const native_stack_stats none;
+    return _steering ? _steering->stats : none;
+}
+
+unsigned native_network_stack::owner_of(uint32_t rss_hash) const noexcept {
+    return _group ? owner_function(*_dev, unsigned(_group->stacks.size()))(rss_hash) : 0;
 }
 
 future<> native_network_stack::initialize() {
@@ -116,7 +388,11 @@ future<> native_network_stack::initialize() {
     });
 }
 
-native_network_stack::~native_network_stack() = default;
+native_network_stack::~native_network_stack() {
+    if (_group) {
+        _group->stacks[this_shard_id()].store(nullptr, std::memory_order_relaxed);
+    }
+}
 
 void native_network_stack::expire() {
     _arp.expire();
@@ -136,8 +412,9 @@ udp_channel native_network_stack::make_udp_channel(const socket_address& local) 
 }
 
 std::unique_ptr<native_network_stack> make_native_stack(std::shared_ptr<device> dev, const native_stack_options& opts,
-                                                        unsigned qid) {
+                                                        unsigned qid, unsigned shards) {
     native_stack_config cfg;
+    cfg.shards = shards;
     if (opts.dhcp) {
         cfg.dhcp = true;
         return std::make_unique<native_network_stack>(std::move(dev), cfg, qid);
@@ -154,15 +431,24 @@ void register_native_stack(native_stack_options opts) {
         parse_addr("gw-ipv4-addr", opts.gw_ipv4_addr);
         parse_netmask(opts.netmask_ipv4_addr);
     }
-    auto taken = std::make_shared<std::once_flag>();
-    register_default_network_stack([opts, taken]() -> std::unique_ptr<network_stack> {
-        bool first = false;
-        std::call_once(*taken, [&] { first = true; });
-        if (!first) {
-            throw std::runtime_error("native stack over TAP: one shard owns the device's only queue "
-                                     "(run with --smp 1)");
+    // One TAP device for all shards: shard 0 drives its queue, the others
+    // send through it and get their flows forwarded.
+    struct shared_tap {
+        std::mutex m;
+        std::weak_ptr<device> dev;
+    };
+    auto tap = std::make_shared<shared_tap>();
+    register_default_network_stack([opts, tap]() -> std::unique_ptr<network_stack> {
+        std::shared_ptr<device> dev;
+        {
+            std::lock_guard lock(tap->m);
+            dev = tap->dev.lock();
+            if (!dev) {
+                dev = make_tap_device(opts.tap_device);
+                tap->dev = dev;
+            }
         }
-        return make_native_stack(make_tap_device(opts.tap_device), opts);
+        return make_native_stack(std::move(dev), opts, 0, smp::count);
     });
 }
 

@@ -18,12 +18,28 @@
 // native_stack_option_descriptions() lists them (name, help, default) for a
 // command-line parser to declare.
 //
+// Several shards: a program on N shards runs one stack per shard over the
+// same device (native_stack_config::shards = N, each shard constructing its
+// own). Shard s drives the device's queue s when the device has one, and
+// otherwise sends through queue s % queues (its frames cross to that shard
+// over the smp queues). Every connection and datagram belongs to the shard
+// its Toeplitz hash selects (default key, computed in software; through the
+// device's redirection table when it has a queue per shard and hashes, so
+// that frames arrive where they belong, else a 128-entry table over the
+// shards); what arrives on
+// another shard is forwarded there (unless that shard runs no stack over the
+// device: then it stays where it arrived), ARP traffic is shown to every shard,
+// and connect() picks a local port whose hash brings the answers back to the
+// calling shard. A UDP channel receives what its shard owns: a client
+// channel with an ephemeral port on a multi-shard stack may miss answers that
+// hash to another shard (servers bound on every shard get everything).
+// DHCP runs on a one-shard stack only.
+//
 // Contract: a stack and its channels live on one shard. make_native_stack()
 // throws std::invalid_argument for bad addresses (not read with --dhcp);
 // register_native_stack()
-// makes each shard's first use of the network create a native stack over a
-// TAP device (only one shard can own a TAP queue: other shards' creation
-// fails with std::runtime_error naming the limit).
+// makes each shard's first use of the network create a native stack over
+// one TAP device shared by all shards (shard 0 drives its only queue).
 //
 //     seastar::net::native_stack_options o;
 //     o.set("host-ipv4-addr", "192.0.2.2");
@@ -83,11 +99,25 @@ struct native_stack_config {
     bool dhcp = false;
     dhcp::config dhcp_config;
     tcp_config tcp;
+    // How many shards (0 .. shards-1) run a stack over this device; each of
+    // them constructs one, on itself. 1: this stack alone (queue `qid`).
+    unsigned shards = 1;
+};
+
+struct native_stack_stats {
+    uint64_t forwarded_out = 0; // datagrams sent to the shard that owns them
+    uint64_t forwarded_in = 0;  // datagrams other shards forwarded here
+    uint64_t arp_shared = 0;    // ARP packets shown to the other shards
+    uint64_t dropped = 0;       // could not be copied for another shard
 };
 
 class native_network_stack final : public network_stack {
 public:
-    // Takes queue `qid` of `dev` (created here, on the calling shard).
+    // Takes queue `qid` of `dev` (created here, on the calling shard). With
+    // cfg.shards > 1, `qid` is unused: the calling shard takes its own queue
+    // or sends through another shard's (see the top of this file). Throws
+    // std::invalid_argument when the calling shard is not below cfg.shards,
+    // std::logic_error when this shard has a stack over `dev` already.
     native_network_stack(std::shared_ptr<device> dev, native_stack_config cfg, unsigned qid = 0);
     ~native_network_stack() override;
 
@@ -108,13 +138,25 @@ public:
     net::interface& iface() noexcept { return _iface; }
     net::arp& arp() noexcept { return _arp; }
     net::ipv4& ip() noexcept { return _ip; }
+    const net::ipv4& ip() const noexcept { return _ip; }
     net::icmp& icmp() noexcept { return _icmp; }
     net::udp& udp() noexcept { return _udp; }
     net::tcp& tcp() noexcept { return _tcp.tcp(); }
     native_tcp& tcp_layer() noexcept { return _tcp; }
+    const native_stack_stats& stats() const noexcept;
+    // The shard that owns a flow of this RSS hash (0 on one shard).
+    unsigned owner_of(uint32_t rss_hash) const noexcept;
 
 private:
+    struct shard_group;
+    class proxy_qp;
+    class steering;
+    static std::shared_ptr<shard_group> join_group(const device* dev, unsigned shards);
+    static std::unique_ptr<qp> take_queue(device& dev, const std::shared_ptr<shard_group>& g, unsigned qid);
+
     std::shared_ptr<device> _dev;
+    std::shared_ptr<shard_group> _group;
+    std::unique_ptr<steering> _steering;
     net::interface _iface;
     net::arp _arp;
     net::ipv4 _ip;
@@ -129,9 +171,10 @@ private:
 };
 
 // A native stack over queue `qid` of `dev`, configured from `opts` (addresses
-// or DHCP; the TAP name is not used). Throws std::invalid_argument for bad addresses.
+// or DHCP; the TAP name is not used), one of `shards` (see
+// native_stack_config::shards). Throws std::invalid_argument for bad addresses.
 std::unique_ptr<native_network_stack> make_native_stack(std::shared_ptr<device> dev, const native_stack_options& opts,
-                                                        unsigned qid = 0);
+                                                        unsigned qid = 0, unsigned shards = 1);
 
 // Makes the native stack over TAP device opts.tap_device the default stack
 // of every shard (see stack.hh). Validates the options now (throws

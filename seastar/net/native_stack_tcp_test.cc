@@ -17,12 +17,16 @@
 #include "seastar/net/fault-device.hh"
 #include "seastar/net/native-stack.hh"
 #include "seastar/net/pair-device.hh"
+#include "seastar/net/stream_test_util.hh"
 #include "seastar/testing/seastar_test.hh"
 
 namespace seastar::net {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::digest;
+using testing::read_stream;
+using testing::write_stream;
 
 const ipv4_address ip_a(0xc0000201); // 192.0.2.1
 const ipv4_address ip_b(0xc0000202); // 192.0.2.2
@@ -56,57 +60,6 @@ int error_of(std::exception_ptr e) {
     } catch (...) {
         return -1;
     }
-}
-
-// Deterministic bytes: chunk `i` of a stream seeded by `seed`.
-std::string chunk(uint64_t seed, uint64_t i, std::size_t size) {
-    std::string s(size, '\0');
-    uint64_t x = seed * 0x9e3779b97f4a7c15ull + i * 0xbf58476d1ce4e5b9ull + 1;
-    for (auto& c : s) {
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        c = char(x);
-    }
-    return s;
-}
-
-struct digest {
-    uint64_t h = 1469598103934665603ull; // FNV-1a
-    uint64_t bytes = 0;
-    void add(const char* p, std::size_t n) {
-        for (std::size_t i = 0; i < n; ++i) {
-            h = (h ^ uint8_t(p[i])) * 1099511628211ull;
-        }
-        bytes += n;
-    }
-    bool operator==(const digest&) const = default;
-};
-
-// Writes `chunks` chunks of varying size, then closes (FIN); returns what was written.
-future<digest> write_stream(output_stream<char>& out, uint64_t seed, unsigned chunks) {
-    digest d;
-    for (unsigned i = 0; i < chunks; ++i) {
-        auto s = chunk(seed, i, 1000 + (i * 7919) % 30000);
-        d.add(s.data(), s.size());
-        co_await out.write(s.data(), s.size());
-    }
-    co_await out.flush();
-    co_await out.close();
-    co_return d;
-}
-
-future<digest> read_stream(input_stream<char>& in) {
-    digest d;
-    for (;;) {
-        auto b = co_await in.read();
-        if (b.empty()) {
-            break;
-        }
-        d.add(b.get(), b.size());
-    }
-    co_await in.close();
-    co_return d;
 }
 
 // Both directions at once over one connection: `chunks` chunks each way.

@@ -126,6 +126,10 @@ public:
     virtual ethernet_address hw_address() const noexcept = 0;
     virtual const net::hw_features& hw_features() const noexcept = 0;
     virtual unsigned hw_queues_count() const noexcept { return 1; }
+    // The queue a device with several queues delivers a frame of RSS hash
+    // `hash` to (its redirection table; by default entry hash % 128 of a
+    // 128-entry table filled round robin).
+    virtual unsigned hash2qid(uint32_t hash) const noexcept { return (hash & 127) % hw_queues_count(); }
     // Creates queue `qid` (< hw_queues_count()); call on the shard that will
     // own it, once per queue. Throws std::out_of_range for a bad id,
     // std::logic_error when the queue exists already.

@@ -3,8 +3,9 @@
 # a TAP device, with Linux's own stack at the other end, inside a network
 # namespace this test creates: Linux is tap0 = 192.0.2.1/24, our stack
 # 192.0.2.2. Checks that Linux's clients reach our server (nc, echo_load on
-# the POSIX stack), that our client reaches a Linux server, and that bad
-# stack options stop a program with one message and a non-zero exit.
+# the POSIX stack), on one shard and on two, that our client reaches a Linux
+# server from one and from two shards, and that bad stack options stop a
+# program with one message and a non-zero exit.
 set -euo pipefail
 dir=$(cd "$(dirname "$0")" && pwd)
 server=$dir/echo_server
@@ -30,7 +31,6 @@ expect_error() { # pattern, args...
 expect_error "unknown network stack 'bogus' (available: native, posix)" --network-stack bogus
 expect_error "--host-ipv4-addr: not an IPv4 address" --network-stack native --host-ipv4-addr 192.0.2.300
 expect_error "--netmask-ipv4-addr: not a netmask" --network-stack native --netmask-ipv4-addr 255.0.255.0
-expect_error "owned by shard 0 (run with --smp 1)" "${stack[@]}" --smp 2 --address 192.0.2.2
 
 # Our server, Linux's clients.
 timeout --foreground 250 "$server" "${native[@]}" --address 192.0.2.2 --port 10000 --duration 200 >"$TEST_TMPDIR/server.out" 2>&1 &
@@ -49,6 +49,24 @@ stop_cleanly "$pid" "$TEST_TMPDIR/server.out"
 grep -q "connections" "$TEST_TMPDIR/server.out" || fail "server did not report"
 echo "ok: server on the native stack served Linux's clients and stopped cleanly"
 
+# Two shards over the one TAP queue: shard 0 receives every frame and
+# forwards to shard 1 the connections whose hash it owns; both serve.
+timeout --foreground 250 "$server" "${stack[@]}" --smp 2 --address 192.0.2.2 --port 10002 --duration 200 >"$TEST_TMPDIR/server2.out" 2>&1 &
+pid=$!
+kill_on_exit "$pid"
+up=0
+wait_until 40 timeout 10 "$load" --smp 1 --address 192.0.2.2 --port 10002 --conns 1 --requests 1 --duration 5 && up=1
+[[ $up == 1 ]] || { cat "$TEST_TMPDIR/server2.out"; fail "our two-shard server never answered"; }
+out=$(timeout 120 "$load" --smp 1 --address 192.0.2.2 --port 10002 --conns 16 --size 100 --requests 1600 --duration 100)
+echo "$out"
+[[ "$out" == *"requests=1600 errors=0"* ]] || fail "load over the two-shard native stack did not complete"
+stop_cleanly "$pid" "$TEST_TMPDIR/server2.out"
+cat "$TEST_TMPDIR/server2.out"
+for s in 0 1; do
+    grep -Eq "shard $s: [1-9][0-9]* connections" "$TEST_TMPDIR/server2.out" || fail "shard $s served no connection"
+done
+echo "ok: both shards of the native stack served Linux's clients"
+
 # Linux's server, our client on the native stack.
 timeout --foreground 250 "$floor" --address 192.0.2.1 --port 10001 --duration 200 &
 fpid=$!
@@ -56,6 +74,11 @@ sleep 0.2
 out=$(timeout 120 "$load" "${native[@]}" --address 192.0.2.1 --port 10001 --conns 4 --size 100 --requests 400 --duration 100)
 echo "$out"
 [[ "$out" == *"requests=400 errors=0"* ]] || fail "our client on the native stack did not complete"
+# ... and from a two-shard program (its stack forwards what shard 1 owns, and
+# connect() picks ports whose answers hash back to the calling shard).
+out=$(timeout 120 "$load" "${stack[@]}" --smp 2 --address 192.0.2.1 --port 10001 --conns 8 --size 100 --requests 800 --duration 100)
+echo "$out"
+[[ "$out" == *"requests=800 errors=0"* ]] || fail "our two-shard client on the native stack did not complete"
 kill -INT "$fpid"
 wait "$fpid" || true
 echo PASS

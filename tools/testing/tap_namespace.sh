@@ -10,8 +10,8 @@
 # Outside a namespace, or without root or a named tool, the test says SKIP and
 # passes: it creates interfaces and must not touch the host's.
 
-# The native stack's options on tap0; NATIVE_STACK adds one shard (the TAP
-# device serves one).
+# The native stack's options on tap0; NATIVE_STACK adds one shard (most
+# tests need no more; with --smp N, shard 0 drives the one TAP queue).
 NATIVE_STACK_OPTIONS=(--network-stack native --tap-device tap0 --host-ipv4-addr 192.0.2.2
     --gw-ipv4-addr 192.0.2.1 --netmask-ipv4-addr 255.255.255.0 --overprovisioned)
 NATIVE_STACK=("${NATIVE_STACK_OPTIONS[@]}" --smp 1)
