@@ -320,12 +320,13 @@ int app_template::run(int ac, char** av, std::function<future<int>()>&& func) no
         abandoned_future_report report;
         if (stack && (stack->start || stack->stop)) {
             // Every shard's stack exists (and has started) before the program runs, and is
-            // stopped after the program's own exit functions (they run in reverse order).
+            // stopped after the exit functions of every shard (a shard's connections may
+            // leave through a device queue another shard drives).
             auto program = std::make_shared<std::function<future<int>()>>(std::move(func));
             func = [stack, program]() -> future<int> {
                 return smp::invoke_on_all([stack] {
                            if (stack->stop) {
-                               engine().at_exit([stack] {
+                               internal::at_final_exit([stack] {
                                    stack->stop();
                                    return make_ready_future<>();
                                });

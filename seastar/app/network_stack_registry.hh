@@ -8,8 +8,9 @@
 // shard 0 before the shards start, then start() on every shard before the
 // program's function (which creates and initializes that shard's stack, so
 // a stack that cannot start stops the program with one clear message), and
-// stops the stack on every shard when the program ends (at_exit, after the
-// program's own exit functions).
+// stops the stack on every shard when the program ends (at_final_exit: after
+// the exit functions of every shard, so that connections a shard closes at
+// exit can still leave through a device queue another shard drives).
 //
 // Several providers may register under one name (the native stack over TAP
 // and over DPDK): they are asked in decreasing priority, and the first whose

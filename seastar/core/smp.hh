@@ -175,6 +175,14 @@ protected:
     ~smp_message() = default;
 };
 
+// Registers `f` to run on the calling shard after every shard's at_exit() functions have
+// finished, while all shards still run their loops (smp::run()'s shutdown; shards run
+// theirs at the same time, each in the reverse order of registration). For what the
+// exit functions of any shard may still use, e.g. a network stack whose device queue one
+// shard drives for all. Outside smp::run(): the same as engine().at_exit(f). A failure is
+// logged and does not stop the others.
+void at_final_exit(std::function<future<>()> f);
+
 // Queues `m` for shard `to` (published at the end of this loop turn). On a shard thread.
 void smp_send(shard_id to, smp_message* m) noexcept;
 // On the target shard, when m's work is done: queues it back to m->_from.

@@ -197,6 +197,7 @@ public:
     ethernet_address hw_address() const noexcept override { return _inner->hw_address(); }
     const net::hw_features& hw_features() const noexcept override { return _inner->hw_features(); }
     unsigned hw_queues_count() const noexcept override { return _inner->hw_queues_count(); }
+    unsigned hash2qid(uint32_t hash) const noexcept override { return _inner->hash2qid(hash); }
     std::unique_ptr<qp> make_queue(unsigned qid) override {
         fault_options o = _opts;
         o.seed = _opts.seed + qid * 0x100000001b3ull;

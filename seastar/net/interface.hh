@@ -54,6 +54,7 @@ public:
     const net::hw_features& hw_features() const noexcept { return _hw; }
     const l2_stats& stats() const noexcept { return _stats; }
     net::qp& queue() noexcept { return *_qp; }
+    const net::qp& queue() const noexcept { return *_qp; }
 
 private:
     std::unique_ptr<qp> _qp;

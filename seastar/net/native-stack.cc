@@ -127,17 +127,23 @@ std::function<unsigned(uint32_t)> owner_function(const device& dev, unsigned sha
 } // namespace
 
 std::shared_ptr<native_network_stack::shard_group> native_network_stack::join_group(const device* dev,
-                                                                                    unsigned shards) {
+                                                                                    const native_stack_config& cfg) {
+    unsigned shards = cfg.shards;
     if (shards <= 1) {
         return nullptr;
     }
-    if (this_shard_id() >= shards) {
+    unsigned self = this_shard_id();
+    if (self >= shards) {
         throw std::invalid_argument(
-            fmt::format("native stack: shard {} is not among the {} shards of the stack", this_shard_id(), shards));
+            fmt::format("native stack: shard {} is not among the {} shards of the stack", self, shards));
+    }
+    if (cfg.dhcp) {
+        throw std::invalid_argument("native stack: DHCP runs on a one-shard stack only (run with --smp 1)");
     }
     static std::mutex m;
     static std::map<const device*, std::weak_ptr<shard_group>> groups;
     std::lock_guard lock(m);
+    std::erase_if(groups, [](const auto& e) { return e.second.expired(); });
     auto& slot = groups[dev];
     auto g = slot.lock();
     if (!g) {
@@ -146,40 +152,82 @@ std::shared_ptr<native_network_stack::shard_group> native_network_stack::join_gr
     } else if (g->stacks.size() != shards) {
         throw std::invalid_argument(fmt::format("native stack: the stacks over this device run on {} shards, not {}",
                                                 g->stacks.size(), shards));
+    } else if (g->serves(self)) {
+        throw std::logic_error("native stack: this shard has a stack over this device already");
     }
     return g;
 }
+
+namespace {
+
+// Items (frames, datagrams) one shard may have on their way to another
+// before it drops more: a stalled shard must not make its peers grow without
+// bound (a NIC's ring drops too).
+constexpr std::size_t max_in_flight = 8192;
+
+// What a sender keeps about its batches to other shards; outlives the sender
+// (the replies come back to a continuation).
+struct crossings {
+    explicit crossings(std::size_t shards) : in_flight(shards, 0) {}
+    std::vector<std::size_t> in_flight; // items per destination
+    uint64_t lost = 0;                  // items whose destination had no stack
+};
+
+// Sends `items` to shard `to` with `deliver` (returning how many it could not
+// deliver) and keeps the in-flight count of `c`.
+template <typename Deliver>
+void cross(const std::shared_ptr<crossings>& c, unsigned to, std::size_t items, Deliver deliver) noexcept {
+    c->in_flight[to] += items;
+    (void)smp::submit_to(to, std::move(deliver)).then_wrapped([c, to, items](future<std::size_t> f) {
+        c->in_flight[to] -= items;
+        c->lost += f.failed() ? (f.ignore_ready_future(), items) : f.get();
+    });
+}
+
+} // namespace
 
 // Sends for a shard without a device queue of its own: each batch crosses to
 // the shard that drives queue `target` and leaves through it.
 class native_network_stack::proxy_qp final : public qp {
     std::shared_ptr<shard_group> _group;
     unsigned _target;
+    std::shared_ptr<crossings> _crossings;
 
 public:
-    proxy_qp(std::shared_ptr<shard_group> g, unsigned target) : _group(std::move(g)), _target(target) {}
+    proxy_qp(std::shared_ptr<shard_group> g, unsigned target)
+        : _group(std::move(g)), _target(target), _crossings(std::make_shared<crossings>(_group->stacks.size())) {}
+
+    uint64_t lost() const noexcept { return _crossings->lost; }
 
 protected:
     void send_batch(std::vector<frame>& batch) noexcept override {
         std::vector<frame> out;
         try {
-            out.reserve(batch.size());
+            std::size_t room = max_in_flight - std::min(max_in_flight, _crossings->in_flight[_target]);
+            out.reserve(std::min(room, batch.size()));
             for (auto& f : batch) {
+                if (out.size() == room) {
+                    break;
+                }
                 out.push_back(frame{exclusive_copy(f.p), f.oi});
             }
         } catch (const std::bad_alloc&) {
-            _stats.tx_dropped += batch.size() - out.size();
         }
+        _stats.tx_dropped += batch.size() - out.size();
         if (out.empty()) {
             return;
         }
-        (void)smp::submit_to(_target, [g = _group, t = _target, out = std::move(out)]() mutable {
-            if (auto* st = g->stacks[t].load(std::memory_order_relaxed)) {
-                auto& q = st->_iface.queue();
-                for (auto& f : out) {
-                    q.send(std::move(f));
-                }
+        auto n = out.size();
+        cross(_crossings, _target, n, [g = _group, t = _target, out = std::move(out)]() mutable -> std::size_t {
+            auto* st = g->stacks[t].load(std::memory_order_relaxed);
+            if (!st) {
+                return out.size();
             }
+            auto& q = st->_iface.queue();
+            for (auto& f : out) {
+                q.send(std::move(f));
+            }
+            return 0;
         });
     }
 };
@@ -189,7 +237,8 @@ protected:
 class native_network_stack::steering {
 public:
     steering(std::shared_ptr<shard_group> g, unsigned self)
-        : _group(std::move(g)), _self(self), _out(_group->stacks.size()) {}
+        : _group(std::move(g)), _self(self), _out(_group->stacks.size()),
+          _crossings(std::make_shared<crossings>(_group->stacks.size())) {}
     ~steering() {
         if (_pending) {
             _pending->owner = nullptr;
@@ -197,11 +246,15 @@ public:
     }
 
     void forward_ip(unsigned to, ipv4_forwarded f) noexcept {
+        if (!room_for(to)) {
+            stats.dropped++;
+            return;
+        }
         try {
             f.p = exclusive_copy(f.p);
+            schedule_flush();
             _out[to].ip.push_back(std::move(f));
             stats.forwarded_out++;
-            schedule_flush();
         } catch (const std::bad_alloc&) {
             stats.dropped++;
         }
@@ -212,15 +265,23 @@ public:
             if (s == _self) {
                 continue;
             }
+            if (!room_for(s)) {
+                stats.dropped++;
+                continue;
+            }
             try {
-                _out[s].arp.push_back(exclusive_copy(p));
-                stats.arp_shared++;
+                auto copy = exclusive_copy(p);
                 schedule_flush();
+                _out[s].arp.push_back(std::move(copy));
+                stats.arp_shared++;
             } catch (const std::bad_alloc&) {
                 stats.dropped++;
             }
         }
     }
+
+    // Items whose destination shard had no stack when they arrived.
+    uint64_t lost() const noexcept { return _crossings->lost; }
 
     native_stack_stats stats;
 
@@ -228,6 +289,7 @@ private:
     struct outbox {
         std::vector<ipv4_forwarded> ip;
         std::vector<packet> arp;
+        std::size_t size() const noexcept { return ip.size() + arp.size(); }
     };
 
     class flush_task final : public task {
@@ -243,6 +305,8 @@ private:
         }
     };
 
+    bool room_for(unsigned to) const noexcept { return _crossings->in_flight[to] + _out[to].size() < max_in_flight; }
+
     void schedule_flush() {
         if (!_pending) {
             _pending = new flush_task(this);
@@ -252,13 +316,14 @@ private:
 
     void flush() noexcept {
         for (unsigned s = 0; s < _out.size(); ++s) {
-            if (_out[s].ip.empty() && _out[s].arp.empty()) {
+            auto n = _out[s].size();
+            if (n == 0) {
                 continue;
             }
-            (void)smp::submit_to(s, [g = _group, s, box = std::exchange(_out[s], {})]() mutable {
+            cross(_crossings, s, n, [g = _group, s, box = std::exchange(_out[s], {})]() mutable -> std::size_t {
                 auto* st = g->stacks[s].load(std::memory_order_relaxed);
                 if (!st) {
-                    return;
+                    return box.size();
                 }
                 for (auto& p : box.arp) {
                     st->_arp.learn_from(std::move(p));
@@ -267,6 +332,7 @@ private:
                 for (auto& f : box.ip) {
                     st->_ip.accept_forwarded(std::move(f));
                 }
+                return 0;
             });
         }
     }
@@ -274,6 +340,7 @@ private:
     std::shared_ptr<shard_group> _group;
     unsigned _self;
     std::vector<outbox> _out;
+    std::shared_ptr<crossings> _crossings;
     flush_task* _pending = nullptr;
 };
 
@@ -295,9 +362,6 @@ native_stack_config with_port_steering(native_stack_config cfg, const device& de
     if (cfg.shards <= 1) {
         return cfg;
     }
-    if (cfg.dhcp) {
-        throw std::invalid_argument("native stack: DHCP runs on a one-shard stack only (run with --smp 1)");
-    }
     // connect() takes only local ports whose answers hash back to this shard.
     auto owner = owner_function(dev, cfg.shards);
     auto self = this_shard_id();
@@ -317,7 +381,7 @@ native_stack_config with_port_steering(native_stack_config cfg, const device& de
 } // namespace
 
 native_network_stack::native_network_stack(std::shared_ptr<device> dev, native_stack_config cfg_in, unsigned qid)
-    : _dev(std::move(dev)), _group(join_group(_dev.get(), cfg_in.shards)),
+    : _dev(std::move(dev)), _shard(this_shard_id()), _group(join_group(_dev.get(), cfg_in)),
       _iface(take_queue(*_dev, _group, qid), _dev->hw_address(), _dev->hw_features()),
       _arp(_iface, arp_config{.now = cfg_in.now}),
       _ip(_iface, _arp,
@@ -326,12 +390,8 @@ native_network_stack::native_network_stack(std::shared_ptr<device> dev, native_s
       _dhcp_config(cfg_in.dhcp_config) {
     auto& cfg = cfg_in;
     if (_group) {
-        unsigned self = this_shard_id();
-        if (_group->serves(self)) {
-            throw std::logic_error("native stack: this shard has a stack over this device already");
-        }
+        unsigned self = _shard;
         _steering = std::make_unique<steering>(_group, self);
-        _group->stacks[self].store(this, std::memory_order_relaxed);
         _ip.set_steering(ipv4_steering{
             .self = self,
             // A flow whose shard has no stack (yet, or any more) stays here.
@@ -357,11 +417,23 @@ native_network_stack::native_network_stack(std::shared_ptr<device> dev, native_s
     } else if (!cfg.host.is_unspecified()) {
         _arp.send_gratuitous();
     }
+    if (_group) {
+        // Last: other shards reach this stack from now on (nothing above may
+        // throw after it).
+        _group->stacks[_shard].store(this, std::memory_order_relaxed);
+    }
 }
 
-const native_stack_stats& native_network_stack::stats() const noexcept {
-    static const native_stack_stats none;
-    return _steering ? _steering->stats : none;
+native_stack_stats native_network_stack::stats() const noexcept {
+    if (!_steering) {
+        return {};
+    }
+    auto st = _steering->stats;
+    st.dropped += _steering->lost();
+    if (auto* proxy = dynamic_cast<const proxy_qp*>(&_iface.queue())) {
+        st.dropped += proxy->lost();
+    }
+    return st;
 }
 
 unsigned native_network_stack::owner_of(uint32_t rss_hash) const noexcept {
@@ -390,7 +462,8 @@ future<> native_network_stack::initialize() {
 
 native_network_stack::~native_network_stack() {
     if (_group) {
-        _group->stacks[this_shard_id()].store(nullptr, std::memory_order_relaxed);
+        native_network_stack* me = this;
+        _group->stacks[_shard].compare_exchange_strong(me, nullptr, std::memory_order_relaxed);
     }
 }
 

@@ -33,7 +33,12 @@
 // calling shard. A UDP channel receives what its shard owns: a client
 // channel with an ephemeral port on a multi-shard stack may miss answers that
 // hash to another shard (servers bound on every shard get everything).
-// DHCP runs on a one-shard stack only.
+// DHCP runs on a one-shard stack only. Every shard should construct its
+// stack before traffic flows (app_template does so before the program runs):
+// a flow that arrives while its shard has none is served where it arrived,
+// and moves (and is reset) once that shard's stack appears. A TCP server
+// listens on every shard, as with Seastar: a connection whose shard does not
+// listen is refused.
 //
 // Contract: a stack and its channels live on one shard. make_native_stack()
 // throws std::invalid_argument for bad addresses (not read with --dhcp);
@@ -108,15 +113,18 @@ struct native_stack_stats {
     uint64_t forwarded_out = 0; // datagrams sent to the shard that owns them
     uint64_t forwarded_in = 0;  // datagrams other shards forwarded here
     uint64_t arp_shared = 0;    // ARP packets shown to the other shards
-    uint64_t dropped = 0;       // could not be copied for another shard
+    uint64_t dropped = 0;       // not forwarded or sent through another shard: no memory, too
+                                // many in flight there, or that shard had no stack
 };
 
 class native_network_stack final : public network_stack {
 public:
     // Takes queue `qid` of `dev` (created here, on the calling shard). With
     // cfg.shards > 1, `qid` is unused: the calling shard takes its own queue
-    // or sends through another shard's (see the top of this file). Throws
-    // std::invalid_argument when the calling shard is not below cfg.shards,
+    // or sends through another shard's (see the top of this file). Throws,
+    // before taking a queue: std::invalid_argument when the calling shard is
+    // not below cfg.shards, when cfg.dhcp is set, or when the stacks of other
+    // shards over `dev` were made for another number of shards;
     // std::logic_error when this shard has a stack over `dev` already.
     native_network_stack(std::shared_ptr<device> dev, native_stack_config cfg, unsigned qid = 0);
     ~native_network_stack() override;
@@ -143,7 +151,7 @@ public:
     net::udp& udp() noexcept { return _udp; }
     net::tcp& tcp() noexcept { return _tcp.tcp(); }
     native_tcp& tcp_layer() noexcept { return _tcp; }
-    const native_stack_stats& stats() const noexcept;
+    native_stack_stats stats() const noexcept;
     // The shard that owns a flow of this RSS hash (0 on one shard).
     unsigned owner_of(uint32_t rss_hash) const noexcept;
 
@@ -151,10 +159,11 @@ private:
     struct shard_group;
     class proxy_qp;
     class steering;
-    static std::shared_ptr<shard_group> join_group(const device* dev, unsigned shards);
+    static std::shared_ptr<shard_group> join_group(const device* dev, const native_stack_config& cfg);
     static std::unique_ptr<qp> take_queue(device& dev, const std::shared_ptr<shard_group>& g, unsigned qid);
 
     std::shared_ptr<device> _dev;
+    unsigned _shard; // where it was constructed
     std::shared_ptr<shard_group> _group;
     std::unique_ptr<steering> _steering;
     net::interface _iface;

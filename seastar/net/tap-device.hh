@@ -3,8 +3,8 @@
 // cable: frames our stack sends arrive on the kernel's interface, and what
 // the kernel sends to our MAC comes back to us.
 //
-// Contract: create on the shard that will own the queue (the reactor reads
-// the descriptor); the constructor throws std::system_error naming the
+// Contract: create on any thread; make_queue() on the shard that will own
+// the queue (the reactor reads the descriptor there); the constructor throws std::system_error naming the
 // interface when the TAP cannot be opened or attached (needs CAP_NET_ADMIN
 // unless the interface already exists and belongs to the user). The
 // interface is created if missing but not configured: bring it up and give

@@ -226,6 +226,23 @@ private:
     }
 };
 
+// What at_final_exit() registered on this shard, run last-in first-out.
+thread_local std::vector<std::function<future<>()>> final_exits;
+
+future<> run_final_exits() {
+    while (!final_exits.empty()) {
+        auto f = std::move(final_exits.back());
+        final_exits.pop_back();
+        try {
+            co_await futurize_invoke(f);
+        } catch (const std::exception& e) {
+            smp_log.error("a final exit function failed: {}", e.what());
+        } catch (...) {
+            smp_log.error("a final exit function failed (not a std::exception)");
+        }
+    }
+}
+
 // A request whose reply is not counted (the shutdown's own messages).
 template <typename Func>
 auto submit_uncounted(shard_id t, Func&& func) {
@@ -274,6 +291,15 @@ future<> shut_down_others() {
         }));
     }
     for (auto& f : acks) {
+        co_await std::move(f);
+    }
+    // Every shard's exit functions are done; now the final ones, on all shards at once.
+    std::vector<future<>> finals;
+    finals.push_back(run_final_exits());
+    for (shard_id s = 1; s < st.nr; ++s) {
+        finals.push_back(submit_uncounted(s, [] { return run_final_exits(); }));
+    }
+    for (auto& f : finals) {
         co_await std::move(f);
     }
     {
@@ -383,6 +409,7 @@ void run_shard(smp_state& st, shard_id id, std::function<future<int>()>* main, i
     }
     // Nobody may wake a destroyed reactor: wait until every loop has stopped.
     st.stopped.arrive_and_wait();
+    final_exits.clear(); // left over only if the shutdown never reached them
     stalls.reset();
     if (r) {
         r->unregister_poller(p.get());
@@ -422,6 +449,14 @@ namespace internal {
 
 bool smp_running_here() noexcept {
     return local_is_shard;
+}
+
+void at_final_exit(std::function<future<>()> f) {
+    if (!local_is_shard) {
+        engine().at_exit(std::move(f));
+        return;
+    }
+    final_exits.push_back(std::move(f));
 }
 
 void smp_send(shard_id to, smp_message* m) noexcept {

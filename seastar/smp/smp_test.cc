@@ -308,6 +308,49 @@ TEST_P(smp_test, orderly_shutdown_with_messages_in_flight) {
     EXPECT_EQ(at_exit_ran.load(), uint64_t(GetParam().shards) * GetParam().shards);
 }
 
+// at_final_exit() functions run after the at_exit() functions of every shard, on their own
+// shard, last registered first, while the other shards still answer messages.
+TEST_P(smp_test, final_exit_functions_run_after_every_shards_exit_functions) {
+    static std::atomic<unsigned> exits_done;
+    static std::atomic<unsigned> finals_seen_all_exits;
+    static std::atomic<unsigned> finals_ran;
+    static std::atomic<unsigned> wrong_shard;
+    static std::atomic<unsigned> order_errors;
+    exits_done = finals_seen_all_exits = finals_ran = wrong_shard = order_errors = 0;
+    EXPECT_EQ(run([]() -> future<> {
+                  co_await smp::invoke_on_all([] {
+                      auto self = this_shard_id();
+                      auto second_ran = std::make_shared<bool>(false);
+                      // Registered first: runs after the second one.
+                      internal::at_final_exit([second_ran] {
+                          order_errors += !*second_ran;
+                          finals_ran++;
+                          return make_ready_future<>();
+                      });
+                      internal::at_final_exit([self, second_ran]() -> future<> {
+                          wrong_shard += this_shard_id() != self;
+                          finals_seen_all_exits += exits_done.load() == smp::count;
+                          // Another shard still answers.
+                          co_await smp::submit_to((self + 1) % smp::count, [] {});
+                          *second_ran = true;
+                          finals_ran++;
+                      });
+                      // An exit function that takes a while (shard 0's run before the others').
+                      engine().at_exit([]() -> future<> {
+                          co_await later();
+                          exits_done++;
+                      });
+                  });
+              }),
+              0);
+    unsigned n = GetParam().shards;
+    EXPECT_EQ(exits_done.load(), n);
+    EXPECT_EQ(finals_ran.load(), 2 * n);
+    EXPECT_EQ(finals_seen_all_exits.load(), n);
+    EXPECT_EQ(wrong_shard.load(), 0u);
+    EXPECT_EQ(order_errors.load(), 0u);
+}
+
 TEST_P(smp_test, main_result_and_failure) {
     smp_options opts;
     opts.smp = GetParam().shards;

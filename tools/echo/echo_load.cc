@@ -1,7 +1,8 @@
 // echo_load: a closed-loop load generator for echo_server (and the epoll
 // floor). Each of --conns connections sends a --size byte request, waits for
 // the whole echo, and repeats, for --duration seconds or until --requests
-// requests were answered in total (whichever comes first). Prints requests/s
+// requests were answered in total (whichever comes first); with --smp N the
+// connections and the request budget are spread over the N shards. Prints requests/s
 // and latency percentiles (p50, p99, max) over all requests, on one line
 // that bench.sh parses:
 //
@@ -108,12 +109,33 @@ int main(int ac, char** av) {
         cfg.size = std::max<size_t>(1, opts["size"].as<size_t>());
         cfg.duration = std::clamp(opts["duration"].as<double>(), 0.0, 600.0);
         cfg.max_requests = opts["requests"].as<uint64_t>();
-        load_state st;
-        st.latencies_ns.reserve(1 << 20);
         auto start = clk::now();
-        st.deadline = start + std::chrono::duration_cast<clk::duration>(std::chrono::duration<double>(cfg.duration));
-        std::vector<unsigned> ids(cfg.conns);
-        co_await parallel_for_each(ids, [&](unsigned) { return one_connection(cfg, st); });
+        auto deadline = start + std::chrono::duration_cast<clk::duration>(std::chrono::duration<double>(cfg.duration));
+        // The connections (and the request budget) spread over the shards.
+        unsigned active = std::min(smp::count, cfg.conns);
+        std::vector<future<load_state>> per_shard;
+        for (unsigned s = 0; s < active; ++s) {
+            load_config c = cfg;
+            c.conns = cfg.conns / active + (s < cfg.conns % active);
+            c.max_requests = cfg.max_requests ? cfg.max_requests / active + (s < cfg.max_requests % active) : 0;
+            if (cfg.max_requests && c.max_requests == 0) {
+                continue;
+            }
+            per_shard.push_back(smp::submit_to(s, [c, deadline]() -> future<load_state> {
+                load_state st;
+                st.deadline = deadline;
+                st.latencies_ns.reserve(1 << 20);
+                std::vector<unsigned> ids(c.conns);
+                co_await parallel_for_each(ids, [&](unsigned) { return one_connection(c, st); });
+                co_return st;
+            }));
+        }
+        load_state st;
+        for (auto& f : per_shard) {
+            auto one = co_await std::move(f);
+            st.errors += one.errors;
+            st.latencies_ns.insert(st.latencies_ns.end(), one.latencies_ns.begin(), one.latencies_ns.end());
+        }
         double secs = std::chrono::duration<double>(clk::now() - start).count();
         auto& l = st.latencies_ns;
         std::sort(l.begin(), l.end());

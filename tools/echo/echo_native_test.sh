@@ -74,8 +74,9 @@ sleep 0.2
 out=$(timeout 120 "$load" "${native[@]}" --address 192.0.2.1 --port 10001 --conns 4 --size 100 --requests 400 --duration 100)
 echo "$out"
 [[ "$out" == *"requests=400 errors=0"* ]] || fail "our client on the native stack did not complete"
-# ... and from a two-shard program (its stack forwards what shard 1 owns, and
-# connect() picks ports whose answers hash back to the calling shard).
+# ... and from two shards (echo_load spreads its connections: shard 1's leave
+# through shard 0's queue, and connect() picks ports whose answers hash back
+# to the calling shard, so shard 0 forwards them there).
 out=$(timeout 120 "$load" "${stack[@]}" --smp 2 --address 192.0.2.1 --port 10001 --conns 8 --size 100 --requests 800 --duration 100)
 echo "$out"
 [[ "$out" == *"requests=800 errors=0"* ]] || fail "our two-shard client on the native stack did not complete"
