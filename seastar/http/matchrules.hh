@@ -1,7 +1,9 @@
 // A route made of matchers (Seastar's <seastar/http/matchrules.hh>): the
 // path must be matched whole by the matchers in order.
 //
-// Contract: owns its matchers; does not own the handler (routes does).
+// Contract: owns its matchers. The handler is owned by routes (the default)
+// or, when built with owns_handler (or handed back by routes::del_cookie), by
+// the rule itself, which then deletes it with itself.
 //
 //     auto* rule = new seastar::httpd::match_rule(handler);
 //     rule->add_str("/user").add_param("id").add_str("/posts");   // /user/{id}/posts
@@ -19,7 +21,8 @@ namespace seastar::httpd {
 
 class match_rule {
 public:
-    explicit match_rule(handler_base* handler) : _handler(handler) {}
+    explicit match_rule(handler_base* handler, bool owns_handler = false)
+        : _handler(handler), _owned_handler(owns_handler ? handler : nullptr) {}
     // The handler when the whole url matches (filling `params`), else null.
     handler_base* get(const sstring& url, parameters& params);
     match_rule& add_matcher(std::unique_ptr<matcher> m) {
@@ -31,10 +34,18 @@ public:
         return add_matcher(std::make_unique<param_matcher>(str, fullpath));
     }
     handler_base* handler() const noexcept { return _handler; }
+    bool owns_handler() const noexcept { return bool(_owned_handler); }
+    // The rule takes its handler (routes gives it up in del_cookie).
+    void own_handler() {
+        if (!_owned_handler) {
+            _owned_handler.reset(_handler);
+        }
+    }
 
 private:
     std::vector<std::unique_ptr<matcher>> _match_list;
     handler_base* _handler;
+    std::unique_ptr<handler_base> _owned_handler;
 };
 
 } // namespace seastar::httpd

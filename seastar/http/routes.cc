@@ -10,7 +10,7 @@ routes::routes() = default;
 
 routes::~routes() {
     for (auto& rules : _rules) {
-        for (auto* r : rules) {
+        for (auto& [cookie, r] : rules) {
             delete r;
         }
     }
@@ -50,9 +50,60 @@ handler_base* routes::drop(operation_type type, const sstring& url) {
 }
 
 routes& routes::add(match_rule* rule, operation_type type) {
-    own(rule->handler());
-    _rules[type].push_back(rule);
+    add_cookie(rule, type);
     return *this;
+}
+
+routes::rule_cookie routes::add_cookie(match_rule* rule, operation_type type) {
+    if (!rule->owns_handler()) {
+        own(rule->handler());
+    }
+    auto cookie = _rover++;
+    _rules[type].emplace(cookie, rule);
+    return cookie;
+}
+
+bool routes::in_use(const handler_base* h) const {
+    if (h == _default_handler) {
+        return true;
+    }
+    for (auto& m : _map) {
+        for (auto& [path, handler] : m) {
+            if (handler == h) {
+                return true;
+            }
+        }
+    }
+    for (auto& rules : _rules) {
+        for (auto& [cookie, r] : rules) {
+            if (r->handler() == h) {
+                return true;
+            }
+        }
+    }
+    return false;
+}
+
+match_rule* routes::del_cookie(rule_cookie cookie, operation_type type) {
+    if (type >= NUM_OPERATION) {
+        return nullptr;
+    }
+    auto it = _rules[type].find(cookie);
+    if (it == _rules[type].end()) {
+        return nullptr;
+    }
+    auto* rule = it->second;
+    _rules[type].erase(it);
+    auto* h = rule->handler();
+    if (!rule->owns_handler() && !in_use(h)) {
+        auto o = std::find_if(_owned.begin(), _owned.end(), [h](auto& p) { return p.get() == h; });
+        if (o != _owned.end()) {
+            o->release();
+            _owned.erase(o);
+            rule->own_handler();
+        }
+    }
+    return rule;
 }
 
 routes& routes::add(operation_type type, const url& u, handler_base* handler) {
@@ -102,7 +153,7 @@ handler_base* routes::get_handler(operation_type type, const sstring& url, param
     if (it != _map[type].end()) {
         return it->second;
     }
-    for (auto* rule : _rules[type]) {
+    for (auto& [cookie, rule] : _rules[type]) {
         params.clear();
         if (auto* h = rule->get(url, params)) {
             return h;

@@ -4,8 +4,10 @@
 // handler is answered 404; exceptions from handlers become replies with the
 // exception's status (base_exception) or 500, with a JSON body.
 //
-// Contract: owns the handlers and rules given to it (deleted with it); set up
-// before the server starts, then read-only; one instance per shard.
+// Contract: owns the handlers and rules given to it (deleted with it), except
+// a handler its rule owns (match_rule's owns_handler); set up before the
+// server starts, then read-only, but for routes added and removed while no
+// request is using them (drop, del_cookie); one instance per shard.
 //
 //     r.put(seastar::httpd::GET, "/", new seastar::httpd::function_handler(
 //         [](seastar::httpd::const_req) { return "hello"; }, "txt"));
@@ -13,8 +15,10 @@
 //     r.add(seastar::httpd::GET, seastar::httpd::url("/user/{id}"), user);   // req->param["id"]
 #pragma once
 
+#include <cstdint>
 #include <exception>
 #include <functional>
+#include <map>
 #include <memory>
 #include <unordered_map>
 #include <vector>
@@ -47,6 +51,10 @@ using exception_handler_id = size_t;
 
 class routes {
 public:
+    // Names a rule added with add_cookie, for del_cookie; unique within one
+    // routes object (rules are tried in the order of their cookies).
+    using rule_cookie = uint64_t;
+
     routes();
     ~routes();
     routes(const routes&) = delete;
@@ -57,6 +65,13 @@ public:
     // Removes an exact path; returns its handler (now the caller's) or null.
     handler_base* drop(operation_type type, const sstring& url);
     routes& add(match_rule* rule, operation_type type = GET);
+    // add(), returning the cookie that removes the rule again.
+    rule_cookie add_cookie(match_rule* rule, operation_type type);
+    // Removes the rule added with `cookie`; returns it (now the caller's) or
+    // null. The rule comes back owning its handler unless another route
+    // still uses that handler (then routes keeps it), so deleting the rule
+    // frees what nothing else needs.
+    match_rule* del_cookie(rule_cookie cookie, operation_type type);
     routes& add(operation_type type, const url& url, handler_base* handler);
     // Every method, every path nothing else matched.
     routes& add_default_handler(handler_base* handler);
@@ -76,13 +91,16 @@ public:
 
 private:
     std::unordered_map<sstring, handler_base*> _map[NUM_OPERATION];
-    std::vector<match_rule*> _rules[NUM_OPERATION];
+    std::map<rule_cookie, match_rule*> _rules[NUM_OPERATION];
+    rule_cookie _rover = 0;
     std::vector<std::unique_ptr<handler_base>> _owned;
     handler_base* _default_handler = nullptr;
     std::vector<std::pair<exception_handler_id, exception_handler_fun>> _exception_handlers;
     exception_handler_id _next_exception_handler = 0;
 
     void own(handler_base* h);
+    // Whether an exact path, a rule or the default handler uses `h`.
+    bool in_use(const handler_base* h) const;
 };
 
 } // namespace seastar::httpd
