@@ -443,6 +443,9 @@ public:
         }
         _started = true;
         rte_eth_promiscuous_enable(port);
+        if (conf.rxmode.mq_mode == RTE_ETH_MQ_RX_RSS && info.reta_size > 0) {
+            program_reta(info.reta_size, n);
+        }
         _taken.resize(n);
     }
 
@@ -455,6 +458,11 @@ public:
     ethernet_address hw_address() const noexcept override { return _mac; }
     const net::hw_features& hw_features() const noexcept override { return _hw; }
     unsigned hw_queues_count() const noexcept override { return _queues; }
+    // The port's redirection table when it could be written or read (its
+    // size is a power of two: the NIC indexes it with the hash's low bits).
+    unsigned hash2qid(uint32_t hash) const noexcept override {
+        return _reta.empty() ? device::hash2qid(hash) : _reta[hash % _reta.size()];
+    }
     std::unique_ptr<qp> make_queue(unsigned qid) override {
         std::lock_guard lock(_m);
         if (qid >= _queues) {
@@ -469,8 +477,36 @@ public:
     }
 
 private:
+    // Entry i -> queue i % queues, so that the stack's hash2qid() of its own
+    // Toeplitz hash names the queue the port delivers a flow to. A port that
+    // refuses the update keeps its table: it is read back (if the port lets
+    // us), or else hash2qid() falls back to the default table (frames that
+    // land elsewhere are forwarded by the stack).
+    void program_reta(uint16_t size, uint16_t queues) {
+        constexpr unsigned group = RTE_ETH_RETA_GROUP_SIZE;
+        std::vector<rte_eth_rss_reta_entry64> table((size + group - 1) / group);
+        for (uint16_t i = 0; i < size; ++i) {
+            auto& e = table[i / group];
+            e.mask |= uint64_t(1) << (i % group);
+            e.reta[i % group] = uint16_t(i % queues);
+        }
+        if (rte_eth_dev_rss_reta_update(_port, table.data(), size) != 0) {
+            for (auto& e : table) {
+                e.mask = ~uint64_t(0);
+            }
+            if (rte_eth_dev_rss_reta_query(_port, table.data(), size) != 0) {
+                return;
+            }
+        }
+        _reta.resize(size);
+        for (uint16_t i = 0; i < size; ++i) {
+            _reta[i] = table[i / group].reta[i % group];
+        }
+    }
+
     uint16_t _port;
     unsigned _queues = 1;
+    std::vector<uint16_t> _reta;
     bool _started = false;
     uint8_t _rss_key[40];
     ethernet_address _mac;

@@ -31,10 +31,12 @@
 // and get their flows forwarded (the native stack does so, see
 // native-stack.hh).
 //
-// Not done: TSO/LRO offloads (never requested), zero-copy transmit, and
-// reading the port's redirection table (hash2qid() assumes the default
-// round-robin table: a port programmed otherwise costs forwarding, not
-// correctness).
+// With RSS, the port's redirection table is written round robin (entry i ->
+// queue i % queues) or, if the port refuses, read back; hash2qid() follows
+// it, so the stack's software hash names the queue the port picks (a port
+// that allows neither costs forwarding, not correctness).
+//
+// Not done: TSO/LRO offloads (never requested) and zero-copy transmit.
 //
 //     seastar::dpdk::eal_init({.extra_args = {"--no-huge", "-m", "256", "--no-pci",
 //                                             "--vdev=net_tap0,iface=dtap0", "--file-prefix=t"}});

@@ -99,18 +99,6 @@ struct native_network_stack::shard_group {
 
 namespace {
 
-// A copy that owns its bytes alone, so it can be released on another shard
-// (the reference counts of shared buffers are not atomic).
-packet exclusive_copy(const packet& p) {
-    temporary_buffer<char> b(p.len());
-    std::size_t off = 0;
-    for (auto& f : p.fragments()) {
-        std::memcpy(b.get_write() + off, f.base, f.size);
-        off += f.size;
-    }
-    return packet(std::move(b));
-}
-
 // The shard that owns a flow: the device's own redirection table when it
 // has a queue per shard and hashes in hardware, else the same Toeplitz hash
 // through a 128-entry table over the shards.
@@ -209,7 +197,7 @@ protected:
                 if (out.size() == room) {
                     break;
                 }
-                out.push_back(frame{exclusive_copy(f.p), f.oi});
+                out.push_back(frame{f.p.copy(), f.oi});
             }
         } catch (const std::bad_alloc&) {
         }
@@ -251,7 +239,7 @@ public:
             return;
         }
         try {
-            f.p = exclusive_copy(f.p);
+            f.p = f.p.copy();
             schedule_flush();
             _out[to].ip.push_back(std::move(f));
             stats.forwarded_out++;
@@ -270,7 +258,7 @@ public:
                 continue;
             }
             try {
-                auto copy = exclusive_copy(p);
+                auto copy = p.copy();
                 schedule_flush();
                 _out[s].arp.push_back(std::move(copy));
                 stats.arp_shared++;

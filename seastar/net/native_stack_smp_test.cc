@@ -72,17 +72,6 @@ future<> start_stacks(unsigned shards, std::optional<fault_options> faults = {})
     return start_stacks_over(a, b, shards);
 }
 
-// A copy owning its bytes, to cross shards.
-packet copy_of(const packet& p) {
-    temporary_buffer<char> b(p.len());
-    std::size_t off = 0;
-    for (auto& f : p.fragments()) {
-        std::memcpy(b.get_write() + off, f.base, f.size);
-        off += f.size;
-    }
-    return packet(std::move(b));
-}
-
 // An RSS NIC in miniature over one end of the pair device (whose only queue
 // lives on shard 0): two queues, and each received IPv4 frame goes to the
 // queue hash2qid() picks for its Toeplitz hash (default key), queue 1's over
@@ -134,7 +123,7 @@ private:
             }
             std::vector<frame> out;
             for (auto& f : batch) {
-                out.push_back(frame{copy_of(f.p), f.oi});
+                out.push_back(frame{f.p.copy(), f.oi});
             }
             (void)smp::submit_to(0, [d = _dev, out = std::move(out)]() mutable {
                 if (auto* q = d->_queues[0].load()) {
@@ -153,7 +142,7 @@ private:
                 take(std::move(f));
                 return;
             }
-            (void)smp::submit_to(1, [d = _dev, f = frame{copy_of(f.p), f.oi}]() mutable {
+            (void)smp::submit_to(1, [d = _dev, f = frame{f.p.copy(), f.oi}]() mutable {
                 if (auto* q = d->_queues[1].load()) {
                     q->take(std::move(f));
                 }

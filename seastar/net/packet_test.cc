@@ -92,6 +92,24 @@ TEST(packet, zero_copy_append_and_prepend) {
     EXPECT_EQ(releases, 5);
 }
 
+TEST(packet, copy_shares_nothing) {
+    int releases = 0;
+    packet c;
+    {
+        auto a = counted("one", releases);
+        packet p(std::move(a));
+        p = packet(std::move(p), counted("two", releases));
+        c = p.copy();
+        EXPECT_EQ(c.nr_frags(), 1u);
+        EXPECT_EQ(contents(c), "onetwo");
+        EXPECT_NE(c.frag(0).base, p.frag(0).base);
+        p.frag(0).base[0] = 'O'; // the copy does not see it
+    }
+    EXPECT_EQ(releases, 2); // the original's buffers went with it
+    EXPECT_EQ(contents(c), "onetwo");
+    EXPECT_EQ(packet().copy().len(), 0u);
+}
+
 TEST(packet, append_packet_moves_fragments) {
     int releases = 0;
     {

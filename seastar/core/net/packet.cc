@@ -173,6 +173,16 @@ void packet::reserve(std::size_t n_frags) {
 
 packet::packet(const char* data, std::size_t len) : packet(fragment{const_cast<char*>(data), len}) {}
 
+packet packet::copy() const {
+    temporary_buffer<char> b(len());
+    std::size_t off = 0;
+    for (auto& f : fragments()) {
+        std::memcpy(b.get_write() + off, f.base, f.size);
+        off += f.size;
+    }
+    return packet(std::move(b));
+}
+
 packet::packet(fragment frag) : _impl(impl::allocate(default_nr_frags)) {
     if (frag.size) {
         auto buf = allocate_bytes(frag.size);

@@ -157,6 +157,10 @@ public:
 
     // Merges all fragments into one (a copy, unless there is at most one).
     void linearize() { linearize(0, len()); }
+    // A packet of one fragment holding a copy of all the bytes, sharing
+    // nothing with this one (so it may be released on another shard: the
+    // reference counts of shared buffers are not atomic).
+    packet copy() const;
     // Drops all bytes and fragments (releases the deleter); stays usable.
     void reset() noexcept;
     // Makes room for `n_frags` fragments in total.
