@@ -299,8 +299,10 @@ bool reactor::poll_once(std::chrono::steady_clock::time_point now) noexcept {
     work |= _syscall_pool.complete_ready();
     work |= deliver_signals();
     work |= expire_timers(now);
-    for (auto p : _pollers) {
-        work |= p->poll();
+    // By index: a poller may unregister itself or another one (a queue
+    // destroyed by what it delivered) or register one while it polls.
+    for (std::size_t i = 0; i < _pollers.size(); ++i) {
+        work |= _pollers[i]->poll();
     }
     return work;
 }

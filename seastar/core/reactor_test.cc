@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <functional>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -62,6 +63,45 @@ SEASTAR_TEST_CASE(reactor, tasks_run_in_fifo_order) {
     for (int i = 0; i < 100; ++i) {
         EXPECT_EQ(order[i], i);
     }
+}
+
+// A poller may unregister (and destroy) a poller that comes after it, or register a new
+// one, from inside poll(): the loop never polls one that was unregistered.
+SEASTAR_TEST_CASE(reactor, pollers_may_come_and_go_while_the_loop_polls) {
+    struct counting final : internal::poller {
+        bool registered = true;
+        int polled_after_unregistering = 0;
+        int polls = 0;
+        std::function<void()> on_poll;
+        bool poll() noexcept override {
+            ++polls;
+            polled_after_unregistering += !registered;
+            if (on_poll) {
+                std::exchange(on_poll, {})();
+            }
+            return false;
+        }
+    };
+    counting first, last, added;
+    engine().register_poller(&first);
+    engine().register_poller(&last);
+    first.on_poll = [&] {
+        engine().unregister_poller(&last);
+        last.registered = false;
+    };
+    for (int i = 0; i < 3; ++i) {
+        co_await sleep(1ms); // the loop polls while it waits
+    }
+    EXPECT_GT(first.polls, 0);
+    EXPECT_EQ(last.polled_after_unregistering, 0);
+    // Registered from inside poll(): polled from then on.
+    first.on_poll = [&] { engine().register_poller(&added); };
+    for (int i = 0; i < 3; ++i) {
+        co_await sleep(1ms);
+    }
+    EXPECT_GT(added.polls, 0);
+    engine().unregister_poller(&first);
+    engine().unregister_poller(&added);
 }
 
 SEASTAR_TEST_CASE(reactor, urgent_tasks_run_first) {

@@ -265,6 +265,15 @@ uint32_t ipv4::software_rss_hash(packet& l4, const ipv4_rx_info& info) {
 
 bool ipv4::forwarded(uint32_t hash, packet& p, const ipv4_rx_info& info, const std::optional<ipv4_hdr>& frag) noexcept {
     unsigned owner = _steering.owner(hash);
+    if (!frag && info.proto == uint8_t(ip_protocol_num::udp) && _steering.udp_owner) {
+        try {
+            if (char* h = p.get_header(0, 4)) {
+                owner = _steering.udp_owner(owner, read_be<uint16_t>(h + 2));
+            }
+        } catch (const std::bad_alloc&) {
+            // placed by its hash alone
+        }
+    }
     if (owner == _steering.self) {
         return false;
     }

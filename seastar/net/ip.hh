@@ -139,6 +139,10 @@ struct ipv4_steering {
     unsigned self = 0;                                             // this ipv4's shard
     std::function<unsigned(uint32_t rss_hash)> owner;              // the shard of a flow
     std::function<void(unsigned owner, ipv4_forwarded f)> forward; // must not throw
+    // Optional, for UDP datagrams (whole or reassembled): the shard that
+    // takes a datagram to `dst_port` whose hash selects `owner` (e.g. the
+    // one shard that has a channel on that port).
+    std::function<unsigned(unsigned owner, uint16_t dst_port)> udp_owner;
 };
 
 // An L4 protocol's receive side.

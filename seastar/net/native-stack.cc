@@ -1,6 +1,7 @@
 #include "seastar/net/native-stack.hh"
 
 #include <atomic>
+#include <bit>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -92,9 +93,28 @@ struct native_network_stack::expire_timer {
 // only; other shards read it to learn whether shard s has a stack (the
 // pointer itself is used on shard s only).
 struct native_network_stack::shard_group {
-    explicit shard_group(unsigned n) : stacks(n) {}
+    // Shards whose UDP has a channel on a port: a bit per shard (up to 64
+    // shards; more go without, and a datagram goes where its hash says).
+    static constexpr unsigned max_port_shards = 64;
+
+    explicit shard_group(unsigned n) : stacks(n) {
+        if (n <= max_port_shards) {
+            udp_ports = std::make_unique<std::atomic<uint64_t>[]>(65536);
+        }
+    }
     std::vector<std::atomic<native_network_stack*>> stacks;
+    std::unique_ptr<std::atomic<uint64_t>[]> udp_ports;
     bool serves(unsigned s) const noexcept { return stacks[s].load(std::memory_order_relaxed) != nullptr; }
+    // The shard that takes a UDP datagram to `port` whose hash selects
+    // `owner`: the owner if it has a channel there, else the first shard
+    // that has one, else the owner (which answers "port unreachable").
+    unsigned udp_owner(unsigned owner, uint16_t port) const noexcept {
+        uint64_t bound = udp_ports ? udp_ports[port].load(std::memory_order_relaxed) : 0;
+        if (!bound || (bound >> owner) & 1) {
+            return owner;
+        }
+        return unsigned(std::countr_zero(bound));
+    }
 };
 
 namespace {
@@ -222,7 +242,7 @@ protected:
 
 // Moves datagrams to the shard that owns them and shows ARP traffic to every
 // shard, in batches: one smp message per destination shard per task.
-class native_network_stack::steering {
+class native_network_stack::steering final : public udp_port_registry {
 public:
     steering(std::shared_ptr<shard_group> g, unsigned self)
         : _group(std::move(g)), _self(self), _out(_group->stacks.size()),
@@ -270,6 +290,22 @@ public:
 
     // Items whose destination shard had no stack when they arrived.
     uint64_t lost() const noexcept { return _crossings->lost; }
+
+    // udp_port_registry: this shard's UDP channels, in the group's table.
+    void bound(uint16_t port) noexcept override {
+        if (_group->udp_ports) {
+            _group->udp_ports[port].fetch_or(uint64_t(1) << _self, std::memory_order_relaxed);
+        }
+    }
+    void unbound(uint16_t port) noexcept override {
+        if (_group->udp_ports) {
+            _group->udp_ports[port].fetch_and(~(uint64_t(1) << _self), std::memory_order_relaxed);
+        }
+    }
+    bool bound_elsewhere(uint16_t port) const noexcept override {
+        return _group->udp_ports &&
+               (_group->udp_ports[port].load(std::memory_order_relaxed) & ~(uint64_t(1) << _self)) != 0;
+    }
 
     native_stack_stats stats;
 
@@ -389,7 +425,13 @@ native_network_stack::native_network_stack(std::shared_ptr<device> dev, native_s
                     return g->serves(o) ? o : self;
                 },
             .forward = [this](unsigned to, ipv4_forwarded f) { _steering->forward_ip(to, std::move(f)); },
+            .udp_owner =
+                [g = _group.get(), self](unsigned owner, uint16_t port) {
+                    auto o = g->udp_owner(owner, port);
+                    return g->serves(o) ? o : self;
+                },
         });
+        _udp.set_port_registry(_steering.get());
         _iface.register_l3(eth_protocol_num::arp, [this](packet p, ethernet_address from, const offload_info&) {
             _steering->share_arp(p);
             _arp.received(std::move(p), from);

@@ -30,9 +30,11 @@
 // another shard is forwarded there (unless that shard runs no stack over the
 // device: then it stays where it arrived), ARP traffic is shown to every shard,
 // and connect() picks a local port whose hash brings the answers back to the
-// calling shard. A UDP channel receives what its shard owns: a client
-// channel with an ephemeral port on a multi-shard stack may miss answers that
-// hash to another shard (servers bound on every shard get everything).
+// calling shard. A UDP datagram goes to the shard its hash selects when that
+// shard has a channel on its port, else to a shard that has one: a server
+// bound on every shard is spread, one bound on a single shard gets all, and
+// a client channel gets its answers (ephemeral ports are unique across the
+// shards).
 // DHCP runs on a one-shard stack only. Every shard should construct its
 // stack before traffic flows (app_template does so before the program runs):
 // a flow that arrives while its shard has none is served where it arrived,

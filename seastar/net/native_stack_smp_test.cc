@@ -19,6 +19,7 @@
 #include "seastar/core/sleep.hh"
 #include "seastar/core/smp.hh"
 #include "seastar/core/when_all.hh"
+#include "seastar/core/with_timeout.hh"
 #include "seastar/net/byteorder.hh"
 #include "seastar/net/fault-device.hh"
 #include "seastar/net/native-stack.hh"
@@ -29,6 +30,7 @@
 namespace seastar::net {
 namespace {
 
+using namespace std::chrono_literals;
 using testing::digest;
 using testing::read_stream;
 using testing::write_bytes;
@@ -473,6 +475,74 @@ TEST(native_stack_smp, datagrams_and_reassembled_fragments_reach_their_owner) {
             co_await std::move(rx->loop);
             rx.reset();
         });
+        co_await stop_stacks();
+    });
+}
+
+// A datagram goes to a shard that has a channel on its port when the shard
+// its hash selects has none: a server bound on shard 0 alone gets datagrams
+// from every source port, and client channels on shard 1 (ephemeral ports,
+// unique across shards) get every answer, although the answers arrive on
+// shard 0's queue.
+TEST(native_stack_smp, datagrams_find_the_shard_that_has_their_port) {
+    run(2, []() -> future<> {
+        co_await start_stacks(2);
+        const socket_address service(ipv4_addr(ip_a.ip, 7100));
+        auto server = stack_a->make_udp_channel(socket_address(ipv4_addr(7100)));
+        constexpr unsigned n = 16;
+        auto echo = [](udp_channel& ch) -> future<std::vector<uint16_t>> {
+            std::vector<uint16_t> from;
+            while (from.size() < n) {
+                auto d = co_await with_timeout(steady_clock_type::now() + 10s, ch.receive());
+                from.push_back(d.get_src().port());
+                co_await ch.send(d.get_src(), std::move(d.get_data()));
+            }
+            co_return from;
+        };
+        auto served = echo(server);
+        auto [answered, ports] =
+            co_await smp::submit_to(1, [service]() -> future<std::pair<unsigned, std::vector<uint16_t>>> {
+                unsigned answered = 0;
+                std::vector<uint16_t> ports;
+                for (unsigned i = 0; i < n; ++i) {
+                    auto ch = stack_b->make_udp_channel(socket_address(ipv4_addr(uint16_t(0))));
+                    ports.push_back(ch.local_address().port());
+                    auto text = "ping " + std::to_string(i);
+                    co_await ch.send(service, packet(text.data(), text.size()));
+                    auto d = co_await with_timeout(steady_clock_type::now() + 10s, ch.receive());
+                    std::string back;
+                    for (auto& f : d.get_data().fragments()) {
+                        back.append(f.base, f.size);
+                    }
+                    answered += back == text;
+                    ch.close();
+                }
+                co_return std::pair{answered, ports};
+            });
+        EXPECT_EQ(answered, n);
+        auto from = co_await std::move(served);
+        EXPECT_EQ(from, ports);
+        // Some answers hashed to B's shard 0 and crossed to shard 1; some
+        // requests hashed to A's shard 1 and crossed to shard 0.
+        unsigned b_crossed = 0, a_crossed = 0;
+        for (auto port : ports) {
+            b_crossed += stack_b->owner_of(hash_of(service, socket_address(ipv4_addr(ip_b.ip, port)))) == 0;
+            a_crossed += stack_a->owner_of(hash_of(socket_address(ipv4_addr(ip_b.ip, port)), service)) == 1;
+        }
+        EXPECT_GT(b_crossed, 0u);
+        EXPECT_GT(a_crossed, 0u);
+        // An ephemeral port on shard 0 is not one shard 1 holds (shard 0 has
+        // picked none yet, so its first choice would be the first ephemeral port).
+        thread_local std::optional<udp_channel> held;
+        co_await smp::submit_to(1, [] { held = stack_b->make_udp_channel(ipv4_addr(udp::first_ephemeral_port)); });
+        auto mine = stack_b->make_udp_channel(socket_address(ipv4_addr(uint16_t(0))));
+        EXPECT_NE(mine.local_address().port(), udp::first_ephemeral_port);
+        mine.close();
+        co_await smp::submit_to(1, [] {
+            held->close();
+            held.reset();
+        });
+        server.close();
         co_await stop_stacks();
     });
 }

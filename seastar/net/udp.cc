@@ -66,6 +66,9 @@ public:
     native_udp_channel(std::shared_ptr<udp*> u, uint16_t port) : _udp(std::move(u)) {
         _s.port = port;
         (*_udp)->_ports[port] = &_s;
+        if (auto* r = (*_udp)->_registry) {
+            r->bound(port);
+        }
     }
     ~native_udp_channel() override { close(); }
 
@@ -120,6 +123,9 @@ public:
         _s.output_closed = true;
         if (*_udp) {
             (*_udp)->_ports.erase(_s.port);
+            if (auto* r = (*_udp)->_registry) {
+                r->unbound(_s.port);
+            }
         }
     }
 };
@@ -134,6 +140,9 @@ udp::~udp() {
     for (auto& [port, s] : _ports) {
         s->close_input();
         s->output_closed = true;
+        if (_registry) {
+            _registry->unbound(port);
+        }
     }
 }
 
@@ -146,7 +155,7 @@ std::unique_ptr<udp_channel_impl> udp::make_channel(const socket_address& local)
         for (unsigned i = 0; i < 65536u - first_ephemeral_port; ++i) {
             uint16_t candidate = _next_ephemeral;
             _next_ephemeral = _next_ephemeral == 65535 ? first_ephemeral_port : uint16_t(_next_ephemeral + 1);
-            if (!_ports.contains(candidate)) {
+            if (!_ports.contains(candidate) && !(_registry && _registry->bound_elsewhere(candidate))) {
                 port = candidate;
                 break;
             }

@@ -36,6 +36,19 @@ struct udp_stats {
     uint64_t tx_packets = 0;
 };
 
+// Which ports have a channel on which shard, for the udp of several shards
+// of one stack: set_port_registry() makes a udp report its bindings and
+// skip, when it picks an ephemeral port, those bound on another shard.
+class udp_port_registry {
+public:
+    virtual void bound(uint16_t port) noexcept = 0;
+    virtual void unbound(uint16_t port) noexcept = 0;
+    virtual bool bound_elsewhere(uint16_t port) const noexcept = 0;
+
+protected:
+    ~udp_port_registry() = default;
+};
+
 class udp final : public ip_protocol {
 public:
     static constexpr std::size_t header_size = 8;
@@ -54,6 +67,9 @@ public:
 
     const udp_stats& stats() const noexcept { return _stats; }
     ipv4& ip() noexcept { return _ip; }
+    // Reports the ports bound from now on to `r` (which must outlive this
+    // udp, or be replaced by nullptr first).
+    void set_port_registry(udp_port_registry* r) noexcept { _registry = r; }
 
     struct channel_state;
 
@@ -63,6 +79,7 @@ private:
     udp_stats _stats;
     std::unordered_map<uint16_t, channel_state*> _ports;
     uint16_t _next_ephemeral = first_ephemeral_port;
+    udp_port_registry* _registry = nullptr;
     // Channels reach their udp through this; cleared when the udp dies.
     std::shared_ptr<udp*> _self;
 };
