@@ -41,7 +41,7 @@ import json, sys
 r = json.load(sys.stdin)
 for b in r["benchmarks"]:
     if b.get("aggregate_name") == "median":
-        print(b["run_name"].split(":")[-1], b["bytes_per_second"] * 8 / 1e9)
+        print(b["run_name"].split("stack:")[1].split("/")[0], b["bytes_per_second"] * 8 / 1e9)
 ')
 native_clean=$(awk '$1 == 1 {print $2}' <<<"$native")
 native_loss=$(awk '$1 == 2 {print $2}' <<<"$native")
