@@ -103,6 +103,8 @@ struct native_network_stack::shard_group {
         }
     }
     std::vector<std::atomic<native_network_stack*>> stacks;
+    // The shard a flow of an RSS hash belongs to (owner_function(), set once).
+    std::function<unsigned(uint32_t)> owner;
     std::unique_ptr<std::atomic<uint64_t>[]> udp_ports;
     bool serves(unsigned s) const noexcept { return stacks[s].load(std::memory_order_relaxed) != nullptr; }
     // The shard that takes a UDP datagram to `port` whose hash selects
@@ -123,9 +125,6 @@ namespace {
 // has a queue per shard and hashes in hardware, else the same Toeplitz hash
 // through a 128-entry table over the shards.
 std::function<unsigned(uint32_t)> owner_function(const device& dev, unsigned shards) {
-    if (shards <= 1) {
-        return [](uint32_t) { return 0u; };
-    }
     if (dev.hw_queues_count() == shards && dev.hw_features().rx_rss_hash) {
         return [&dev](uint32_t h) { return dev.hash2qid(h); };
     }
@@ -156,6 +155,7 @@ std::shared_ptr<native_network_stack::shard_group> native_network_stack::join_gr
     auto g = slot.lock();
     if (!g) {
         g = std::make_shared<shard_group>(shards);
+        g->owner = owner_function(*dev, shards);
         slot = g;
     } else if (g->stacks.size() != shards) {
         throw std::invalid_argument(fmt::format("native stack: the stacks over this device run on {} shards, not {}",
@@ -382,19 +382,19 @@ std::unique_ptr<qp> native_network_stack::take_queue(device& dev, const std::sha
 
 namespace {
 
-native_stack_config with_port_steering(native_stack_config cfg, const device& dev) {
-    if (cfg.shards <= 1) {
+// `owner`: the shard group's (which outlives the stack's TCP); null on one shard.
+native_stack_config with_port_steering(native_stack_config cfg, const std::function<unsigned(uint32_t)>* owner) {
+    if (!owner) {
         return cfg;
     }
     // connect() takes only local ports whose answers hash back to this shard.
-    auto owner = owner_function(dev, cfg.shards);
     auto self = this_shard_id();
     auto user = std::move(cfg.tcp.local_port_filter);
     cfg.tcp.local_port_filter = [owner, self, user](uint32_t lip, uint16_t lport, uint32_t rip, uint16_t rport) {
         char ports[4];
         write_be<uint16_t>(ports, rport);
         write_be<uint16_t>(ports + 2, lport);
-        if (owner(ipv4::flow_hash(ipv4_address(rip), ipv4_address(lip), ports)) != self) {
+        if ((*owner)(ipv4::flow_hash(ipv4_address(rip), ipv4_address(lip), ports)) != self) {
             return false;
         }
         return !user || user(lip, lport, rip, rport);
@@ -410,8 +410,8 @@ native_network_stack::native_network_stack(std::shared_ptr<device> dev, native_s
       _arp(_iface, arp_config{.now = cfg_in.now}),
       _ip(_iface, _arp,
           ipv4_config{.host = cfg_in.host, .netmask = cfg_in.netmask, .gateway = cfg_in.gateway, .now = cfg_in.now}),
-      _icmp(_ip), _udp(_ip), _tcp(_ip, with_port_steering(cfg_in, *_dev).tcp), _use_dhcp(cfg_in.dhcp),
-      _dhcp_config(cfg_in.dhcp_config) {
+      _icmp(_ip), _udp(_ip), _tcp(_ip, with_port_steering(cfg_in, _group ? &_group->owner : nullptr).tcp),
+      _use_dhcp(cfg_in.dhcp), _dhcp_config(cfg_in.dhcp_config) {
     auto& cfg = cfg_in;
     if (_group) {
         unsigned self = _shard;
@@ -420,8 +420,8 @@ native_network_stack::native_network_stack(std::shared_ptr<device> dev, native_s
             .self = self,
             // A flow whose shard has no stack (yet, or any more) stays here.
             .owner =
-                [g = _group.get(), self, owner = owner_function(*_dev, cfg.shards)](uint32_t h) {
-                    auto o = owner(h);
+                [g = _group.get(), self](uint32_t h) {
+                    auto o = g->owner(h);
                     return g->serves(o) ? o : self;
                 },
             .forward = [this](unsigned to, ipv4_forwarded f) { _steering->forward_ip(to, std::move(f)); },
@@ -467,7 +467,7 @@ native_stack_stats native_network_stack::stats() const noexcept {
 }
 
 unsigned native_network_stack::owner_of(uint32_t rss_hash) const noexcept {
-    return _group ? owner_function(*_dev, unsigned(_group->stacks.size()))(rss_hash) : 0;
+    return _group ? _group->owner(rss_hash) : 0;
 }
 
 future<> native_network_stack::initialize() {
