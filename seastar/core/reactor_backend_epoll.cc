@@ -104,20 +104,30 @@ class epoll_backend final : public reactor_backend {
                 any |= reap_disk(true);
                 continue;
             }
+            // A direction stays registered after it woke its waiter: the
+            // next wait (a connection's next request, typically) then costs
+            // no epoll_ctl. A direction that fires with nobody waiting is
+            // dropped, so a level-triggered event does not fire every turn.
             auto& s = *static_cast<pollable_fd_state*>(evs[i].data.ptr);
             uint32_t e = evs[i].events;
             bool err = e & (EPOLLERR | EPOLLHUP);
-            uint32_t done = 0;
+            uint32_t idle = 0;
             if ((e & EPOLLIN) || (err && (s.backend_events & EPOLLIN))) {
-                done |= EPOLLIN;
-                s.complete(true);
+                if (s.pollin_waiting) {
+                    s.complete(true);
+                } else {
+                    idle |= EPOLLIN;
+                }
             }
             if ((e & EPOLLOUT) || (err && (s.backend_events & EPOLLOUT))) {
-                done |= EPOLLOUT;
-                s.complete(false);
+                if (s.pollout_waiting) {
+                    s.complete(false);
+                } else {
+                    idle |= EPOLLOUT;
+                }
             }
             try {
-                update(s, s.backend_events & ~done);
+                update(s, s.backend_events & ~idle);
             } catch (...) {
                 // The fd is gone from under us; its next wait reports the error.
             }

@@ -54,7 +54,7 @@ std::string joined(const std::vector<std::string>& names) {
 
 std::vector<std::string> default_backend_order() {
     // The backends' registrations set the order (reactor_backend_*.cc):
-    // linux-aio, io_uring, epoll, as far as they are linked in.
+    // io_uring, linux-aio, epoll, as far as they are linked in.
     return registered_reactor_backends();
 }
 

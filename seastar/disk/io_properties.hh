@@ -17,8 +17,9 @@
 //     the first file I/O (app_template does, from --io-properties-file or
 //     --io-properties, in programs that link :io_properties_options, which
 //     :disk includes); I/O queues made before keep their model. Any thread.
-//   * A device with no entry uses default_disk_model(), logged once per
-//     device by the I/O queue.
+//   * A device with no entry is not throttled (as in Seastar): its I/O
+//     queue orders requests by shares with default_disk_model()'s costs and
+//     logs once per device that no model was given.
 //
 //     seastar::configure_io_properties(seastar::load_io_properties_file("/etc/io.yaml"));
 #pragma once
@@ -48,8 +49,9 @@ struct io_properties {
     std::vector<disk_model> disks;
 };
 
-// What a device without a configured model gets: a conservative SSD
-// (100k IOPS, 1 GB/s each way).
+// The costs a device without a configured model is ordered by (100k IOPS,
+// 1 GB/s each way); they weigh requests against each other, they do not
+// limit the device.
 disk_model default_disk_model();
 
 io_properties parse_io_properties(std::string_view yaml);

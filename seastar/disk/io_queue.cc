@@ -101,19 +101,23 @@ io_queue& get_io_queue(dev_t dev) {
     }
     bool found = false;
     auto model = io_properties_for_device(dev, found);
-    if (!found) {
+    std::shared_ptr<shared_token_bucket> bucket;
+    if (found) {
+        bucket = device_token_bucket(dev, std::chrono::nanoseconds(model.latency_goal).count());
+    } else {
+        // As in Seastar, a device nobody measured is not throttled: a guessed
+        // rate would hold a fast device below what it does. Requests are still
+        // ordered by I/O shares, up to max_in_flight in the kernel.
         static std::mutex m;
         static std::map<dev_t, bool> logged;
         std::lock_guard lock(m);
         if (!logged[dev]) {
             logged[dev] = true;
-            io_log.info("no io_properties for device {}:{}; using the default model ({} read IOPS, {} B/s read, "
-                        "{} write IOPS, {} B/s write)",
-                        major(dev), minor(dev), model.read_iops, model.read_bandwidth, model.write_iops,
-                        model.write_bandwidth);
+            io_log.info("no io_properties for device {}:{}: its requests are ordered by I/O shares, not throttled "
+                        "(tools/iotune writes a model; pass it with --io-properties-file)",
+                        major(dev), minor(dev));
         }
     }
-    auto bucket = device_token_bucket(dev, std::chrono::nanoseconds(model.latency_goal).count());
     auto q = std::make_unique<io_queue>(dev, std::move(model), std::move(bucket));
     auto& ref = *q;
     s.queues.emplace(dev, std::move(q));
@@ -170,7 +174,8 @@ struct io_queue::request final : fair_queue_entry, internal::cancellable_queue_e
 
 io_queue::io_queue(dev_t dev, disk_model model, std::shared_ptr<internal::shared_token_bucket> bucket,
                    unsigned max_in_flight)
-    : _dev(dev), _model(std::move(model)), _bucket(std::move(bucket)), _max_in_flight(std::max(max_in_flight, 1u)) {}
+    : _dev(dev), _model(std::move(model)), _bucket(std::move(bucket)), _max_in_flight(std::max(max_in_flight, 1u)),
+      _flow(std::chrono::nanoseconds(_model.latency_goal).count()) {}
 
 io_queue::~io_queue() = default;
 
@@ -218,7 +223,10 @@ future<size_t> io_queue::submit(const internal::io_request& req, io_direction di
 bool io_queue::dispatch() noexcept {
     auto now = now_ns();
     auto n = _fq.dispatch_requests(
-        [&](fair_queue_entry& e) { return _in_flight < _max_in_flight && _bucket->try_grab(int64_t(e.cost()), now); },
+        [&](fair_queue_entry& e) {
+            return _in_flight < _max_in_flight &&
+                   (!_bucket || _bucket->try_grab(int64_t(e.cost() * _flow.scale()), now));
+        },
         [&](fair_queue_entry& e) { start(static_cast<request&>(e)); });
     return n != 0;
 }
@@ -261,6 +269,9 @@ void io_queue::complete(request& r, future<size_t> f) noexcept {
         std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - r.dispatched_at);
     st.execution_time += took;
     st.max_execution_time = std::max(st.max_execution_time, took);
+    if (_bucket) {
+        _flow.on_completion(took.count() - int64_t(r.cost()), now_ns());
+    }
     if (f.failed()) {
         r.pr.set_exception(f.get_exception());
     } else {

@@ -1,7 +1,8 @@
 // The I/O queue: cancellation through io_intent, stopping with requests
 // queued and in flight, dispatch order between scheduling groups by their
-// I/O shares (counted, not timed), per-group statistics, and the
-// io_properties model reaching the queue of a device.
+// I/O shares (counted, not timed), per-group statistics, the io_properties
+// model reaching the queue of a device, a device without a model left
+// unthrottled, and flow control charging a device slower than its model.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -140,6 +141,52 @@ SEASTAR_TEST_CASE(io_queue, stop_cancels_queued_and_waits_for_in_flight) {
     EXPECT_TRUE(co_await is_cancelled(q.submit(tf.read(0), io_direction::read, 4096, nullptr)));
 }
 
+SEASTAR_TEST_CASE(io_queue, a_device_without_a_model_is_not_throttled) {
+    test_file tf("unthrottled");
+    // With a bucket, the 1-IOPS model lets one request through at a time;
+    // without one, only the in-flight limit holds requests back.
+    io_queue q(tf.dev, slow_model(), nullptr, 8);
+    EXPECT_FALSE(q.throttled());
+    std::vector<future<size_t>> fs;
+    for (unsigned i = 0; i < 20; ++i) {
+        fs.push_back(q.submit(tf.read(i), io_direction::read, 4096, nullptr));
+    }
+    EXPECT_EQ(q.in_flight(), 8u);
+    EXPECT_EQ(q.queued(), 12u);
+    for (auto& f : fs) {
+        EXPECT_EQ(co_await std::move(f), 4096u);
+    }
+    co_await q.stop();
+    // The queue a file gets for a device nobody configured is unthrottled;
+    // a configured device's is throttled.
+    configure_io_properties({});
+    EXPECT_FALSE(internal::get_io_queue(tf.dev).throttled());
+}
+
+// A model that promises far more than the device does (1 ns a request,
+// 1 us latency goal): completions come later than predicted, so the queue
+// charges the bucket more per request. Without a bucket there is nothing to
+// scale.
+SEASTAR_TEST_CASE(io_queue, a_device_slower_than_its_model_is_charged_more) {
+    test_file tf("flow");
+    disk_model m = default_disk_model();
+    m.read_iops = 1'000'000'000;
+    m.read_bandwidth = uint64_t(1) << 50;
+    m.latency_goal = std::chrono::microseconds(1);
+    io_queue q(tf.dev, m, std::make_shared<internal::shared_token_bucket>(int64_t(1) << 40));
+    io_queue unthrottled(tf.dev, m, nullptr);
+    EXPECT_EQ(q.flow_scale(), 1.0);
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    for (unsigned i = 0; i < 200000 && q.flow_scale() == 1.0 && std::chrono::steady_clock::now() < until; ++i) {
+        EXPECT_EQ(co_await q.submit(tf.read(i % 64), io_direction::read, 4096, nullptr), 4096u);
+        EXPECT_EQ(co_await unthrottled.submit(tf.read(i % 64), io_direction::read, 4096, nullptr), 4096u);
+    }
+    EXPECT_GT(q.flow_scale(), 1.0);
+    EXPECT_EQ(unthrottled.flow_scale(), 1.0);
+    co_await q.stop();
+    co_await unthrottled.stop();
+}
+
 SEASTAR_TEST_CASE(io_queue, groups_are_served_in_proportion_to_io_shares) {
     test_file tf("shares");
     auto a = co_await create_scheduling_group("io_a", 200);
@@ -198,6 +245,7 @@ SEASTAR_TEST_CASE(io_queue, files_use_the_configured_model_and_report_per_group_
                                         "\n    read_iops: 1234\n    read_bandwidth: 5000000\n"
                                         "    write_iops: 567\n    write_bandwidth: 4000000\n");
     auto& q = internal::get_io_queue(st.st_dev);
+    EXPECT_TRUE(q.throttled());
     EXPECT_EQ(q.model().read_iops, 1234u);
     EXPECT_EQ(q.model().write_bandwidth, 4000000u);
     // cost = 1/IOPS + size/bandwidth, in nanoseconds of device time.

@@ -21,7 +21,7 @@ that backend (io_uring disabled in a container, say) the binary skips all of
 its tests with one message saying why, and passes.
 """
 
-load("//tools/build_defs:copts.bzl", "SEASTAR_TEST_COPTS", "seastar_cc_test")
+load("//tools/build_defs:copts.bzl", "SEASTAR_TEST_COPTS", "seastar_cc_test", "test_pch_copts_and_deps")
 
 # Backend name (as --reactor-backend spells it) -> target suffix.
 SEASTAR_BACKENDS = {
@@ -48,12 +48,13 @@ def seastar_backend_tests(name, srcs, deps = [], copts = [], backends = None, si
     """
     lib = name + "_lib"
     harness = [] if (_HARNESS in deps or native.package_name() == "seastar/testing" and ":seastar_test" in deps) else [_HARNESS]
+    pch_copts, pch_deps = test_pch_copts_and_deps(deps + harness, copts, srcs)
     native.cc_library(
         name = lib,
         testonly = True,
         srcs = srcs,
-        copts = SEASTAR_TEST_COPTS + copts,
-        deps = deps + harness + ["@googletest//:gtest"],
+        copts = SEASTAR_TEST_COPTS + copts + pch_copts,
+        deps = deps + harness + pch_deps + ["@googletest//:gtest"],
         alwayslink = True,
     )
     tests = []

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Echo request/response benchmark: the framework's echo_server with 1 shard
 # on core 0, under each reactor backend, and the plain epoll loop
-# (epoll_echo_floor) as the floor; the load (echo_load, 1 shard, epoll) on
+# (epoll_echo_floor) as the floor; the load (echo_load, 1 shard, io_uring) on
 # core 1. Each run is short and bounded; the table shows requests/s and
 # latency percentiles per server, median over ROUNDS rounds (rounds
 # interleave the servers, so machine noise hits them alike).
@@ -11,6 +11,9 @@
 # BENCH_BIN=DIR runs the three binaries found in DIR instead of building them
 # (e.g. a copy kept from an earlier commit, for a before/after comparison).
 set -euo pipefail
+# The load generators run on io_uring: on this kernel it is the backend with
+# which one client core out-runs the servers (docs/benchmarks.md).
+load_backend=${LOAD_BACKEND:-io_uring}
 cd "$(dirname "$0")/../.."
 secs=${1:-3}
 conns=${2:-32}
@@ -30,7 +33,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 wait_up() {
     for _ in $(seq 100); do
-        if taskset -c 1 "$bin/echo_load" --smp 1 --reactor-backend epoll --port "$port" --conns 1 --requests 1 --duration 1 >/dev/null 2>&1; then
+        if taskset -c 1 "$bin/echo_load" --smp 1 --reactor-backend "$load_backend" --port "$port" --conns 1 --requests 1 --duration 1 >/dev/null 2>&1; then
             return 0
         fi
         sleep 0.05
@@ -61,7 +64,7 @@ run_one() { # name, server command...
         kill -INT "$pid" 2>/dev/null || true
         exit 1
     fi
-    taskset -c 1 "$bin/echo_load" --smp 1 --reactor-backend epoll --port "$port" --conns "$conns" --size "$size" --duration "$secs" \
+    taskset -c 1 "$bin/echo_load" --smp 1 --reactor-backend "$load_backend" --port "$port" --conns "$conns" --size "$size" --duration "$secs" \
         --cpuset 1 >>"$tmp/$name"
     kill -INT "$pid"
     wait "$pid" || true
@@ -83,7 +86,7 @@ field() { grep -o "$2=[0-9.]*" "$tmp/$1" | cut -d= -f2 | median; }
 
 echo
 echo "echo, $conns connections, $size-byte requests, ${secs}s per run, median of $rounds rounds"
-echo "server on core 0 (1 shard), load on core 1 (echo_load, epoll)"
+echo "server on core 0 (1 shard), load on core 1 (echo_load, $load_backend)"
 printf '%-40s %12s %10s %10s %8s\n' server requests/s p50_us p99_us vs_floor
 floor_rps=$(field floor rps)
 for s in "${servers[@]}"; do

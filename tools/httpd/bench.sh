@@ -8,6 +8,9 @@
 #
 #   tools/httpd/bench.sh [SECONDS_PER_RUN=5] [CONNS=32] [PIPELINE=8] [ROUNDS=3]
 set -euo pipefail
+# The load generators run on io_uring: on this kernel it is the backend with
+# which one client core out-runs the servers (docs/benchmarks.md).
+load_backend=${LOAD_BACKEND:-io_uring}
 cd "$(dirname "$0")/../.."
 secs=${1:-5}
 conns=${2:-32}
@@ -88,9 +91,9 @@ wrk_p99_us() {
 for r in $(seq "$rounds"); do
     for s in ours nginx; do
         start_server "$s"
-        taskset -c 1 "$seawreck" --smp 1 --cpuset 1 --reactor-backend epoll --port "$port" --conns "$conns" \
+        taskset -c 1 "$seawreck" --smp 1 --cpuset 1 --reactor-backend "$load_backend" --port "$port" --conns "$conns" \
             --pipeline 1 --duration "$secs" 2>/dev/null >>"$tmp/$s.wreck1"
-        taskset -c 1 "$seawreck" --smp 1 --cpuset 1 --reactor-backend epoll --port "$port" --conns "$conns" \
+        taskset -c 1 "$seawreck" --smp 1 --cpuset 1 --reactor-backend "$load_backend" --port "$port" --conns "$conns" \
             --pipeline "$pipeline" --duration "$secs" 2>/dev/null >>"$tmp/$s.wreckp"
         out=$(taskset -c 1 wrk -t1 -c"$conns" -d"${secs}s" --latency "http://127.0.0.1:$port/")
         echo "rps=$(echo "$out" | awk '/^Requests\/sec:/ {print $2}') p99_us=$(echo "$out" | wrk_p99_us)" \

@@ -8,7 +8,15 @@
 // 1/IOPS + size/bandwidth, by direction. Requests leave the queue for the
 // kernel while the device's shared token bucket (shared by every shard on
 // the device) grants their cost and fewer than max_in_flight are in flight,
-// so the queue forms here, where shares apply, not in the kernel.
+// so the queue forms here, where shares apply, not in the kernel. When the
+// device completes requests later than the model predicts (by more than the
+// model's latency goal, on average), the queue charges the bucket more per
+// request until it does not (internal::io_flow_controller): a model measured
+// on an idle device then still keeps the kernel's queue short under a mix.
+//
+// A device without a configured model (no --io-properties entry) has no
+// bucket, as in Seastar: its requests are ordered by shares with the default
+// model's costs and limited only by max_in_flight.
 //
 // Contract:
 //   * Shard-local: a queue belongs to the reactor that made it; it is made on
@@ -36,13 +44,10 @@
 #include "seastar/core/internal/reactor_backend.hh"
 #include "seastar/core/io_intent.hh"
 #include "seastar/core/scheduling.hh"
+#include "seastar/disk/internal/shared_token_bucket.hh"
 #include "seastar/disk/io_properties.hh"
 
 namespace seastar {
-
-namespace internal {
-class shared_token_bucket;
-} // namespace internal
 
 enum class io_direction { read, write };
 
@@ -68,6 +73,7 @@ class io_queue {
 public:
     static constexpr unsigned default_max_in_flight = 128;
 
+    // A null `bucket` leaves the device unthrottled.
     io_queue(dev_t dev, disk_model model, std::shared_ptr<internal::shared_token_bucket> bucket,
              unsigned max_in_flight = default_max_in_flight);
     ~io_queue();
@@ -82,6 +88,11 @@ public:
     double request_cost(io_direction dir, size_t len) const noexcept;
     dev_t device() const noexcept { return _dev; }
     const disk_model& model() const noexcept { return _model; }
+    // Whether a token bucket (a configured model) limits the device.
+    bool throttled() const noexcept { return _bucket != nullptr; }
+    // What the model's costs are multiplied by now: above 1 while the device
+    // completes requests later than the model predicts (flow control).
+    double flow_scale() const noexcept { return _flow.scale(); }
     size_t queued() const noexcept { return _fq.waiters(); }
     unsigned in_flight() const noexcept { return _in_flight; }
     io_group_stats get_stats(scheduling_group sg) const noexcept;
@@ -98,6 +109,7 @@ private:
     std::shared_ptr<internal::shared_token_bucket> _bucket;
     unsigned _max_in_flight;
     unsigned _in_flight = 0;
+    internal::io_flow_controller _flow;
     fair_queue _fq;
     std::array<io_group_stats, max_scheduling_groups()> _stats{};
     bool _stopping = false;

@@ -50,6 +50,59 @@ public:
     int64_t burst() const noexcept { return _burst; }
 };
 
+// Keeps the device's queue short when the disk model promises more than the
+// device does under the running mix (a model measured with one kind of
+// request alone, say, or a device whose write cache fills): it watches how
+// much longer requests take in the kernel than the model predicts, and
+// scales the cost the queue charges to the bucket.
+//
+// Every `window` of completions (time, at least `min_samples` of them): a
+// mean excess (kernel time minus modelled cost) above `goal` multiplies the
+// scale by `raise`, up to `max_scale`; one below `goal / 2` divides it by
+// `lower`, down to 1 (the model as written). Between the two it holds.
+// Shard-local (one per I/O queue); no allocation.
+//
+//     internal::io_flow_controller fc(1'500'000);
+//     fc.on_completion(exec_ns - cost_ns, now_ns);
+//     bucket.try_grab(int64_t(cost * fc.scale()), now_ns);
+class io_flow_controller {
+    int64_t _goal;
+    double _scale = 1.0;
+    int64_t _window_start = 0;
+    int64_t _excess_sum = 0;
+    uint64_t _samples = 0;
+
+public:
+    static constexpr int64_t window = 10'000'000; // ns
+    static constexpr uint64_t min_samples = 8;
+    static constexpr double raise = 1.25;
+    static constexpr double lower = 1.05;
+    static constexpr double max_scale = 64.0;
+
+    explicit io_flow_controller(int64_t goal_ns) noexcept : _goal(goal_ns) {}
+
+    void on_completion(int64_t excess_ns, int64_t now) noexcept {
+        if (_samples == 0) {
+            _window_start = now;
+        }
+        _excess_sum += std::max<int64_t>(excess_ns, 0);
+        ++_samples;
+        if (now - _window_start < window || _samples < min_samples) {
+            return;
+        }
+        auto mean = _excess_sum / int64_t(_samples);
+        if (mean > _goal) {
+            _scale = std::min(_scale * raise, max_scale);
+        } else if (mean < _goal / 2) {
+            _scale = std::max(_scale / lower, 1.0);
+        }
+        _excess_sum = 0;
+        _samples = 0;
+    }
+    // What the model's costs are multiplied by before they are charged.
+    double scale() const noexcept { return _scale; }
+};
+
 // The process-wide bucket of device `dev` (made on first use with `burst_ns`).
 std::shared_ptr<shared_token_bucket> device_token_bucket(dev_t dev, int64_t burst_ns);
 

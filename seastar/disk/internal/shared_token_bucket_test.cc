@@ -10,7 +10,66 @@
 
 namespace {
 
+using seastar::internal::io_flow_controller;
 using seastar::internal::shared_token_bucket;
+
+// Feeds `n` completions with `excess` ns each, evenly from `t` to `t + span`
+// (one full window by default: the last one closes it); returns the time
+// after them.
+int64_t feed(io_flow_controller& fc, int64_t t, int n, int64_t excess, int64_t span = io_flow_controller::window) {
+    for (int i = 0; i < n; ++i) {
+        fc.on_completion(excess, t + span * i / (n - 1));
+    }
+    return t + span + 1;
+}
+
+TEST(io_flow_controller, a_device_slower_than_its_model_is_charged_more) {
+    io_flow_controller fc(1'000'000);
+    EXPECT_EQ(fc.scale(), 1.0);
+    // Requests take 3 ms longer than modelled: every window raises the scale.
+    int64_t t = 0;
+    double last = fc.scale();
+    for (int w = 0; w < 5; ++w) {
+        t = feed(fc, t, 100, 3'000'000);
+        EXPECT_GT(fc.scale(), last) << w;
+        last = fc.scale();
+    }
+    // ...up to the bound, however long it lasts.
+    for (int w = 0; w < 100; ++w) {
+        t = feed(fc, t, 100, 3'000'000);
+    }
+    EXPECT_EQ(fc.scale(), io_flow_controller::max_scale);
+    // Once the queue is short again, the scale comes back to the model's 1.
+    for (int w = 0; w < 1000 && fc.scale() > 1.0; ++w) {
+        t = feed(fc, t, 100, 10'000);
+    }
+    EXPECT_EQ(fc.scale(), 1.0);
+}
+
+TEST(io_flow_controller, holds_between_half_the_goal_and_the_goal) {
+    io_flow_controller fc(1'000'000);
+    int64_t t = feed(fc, 0, 100, 2'000'000);
+    auto raised = fc.scale();
+    EXPECT_GT(raised, 1.0);
+    for (int w = 0; w < 20; ++w) {
+        t = feed(fc, t, 100, 700'000);
+    }
+    EXPECT_EQ(fc.scale(), raised);
+    // Requests faster than the model (negative excess) count as on time.
+    t = feed(fc, t, 100, -5'000'000);
+    EXPECT_LT(fc.scale(), raised);
+}
+
+TEST(io_flow_controller, decides_only_on_a_full_window) {
+    io_flow_controller fc(1'000'000);
+    // Many slow completions within one window: no decision yet.
+    feed(fc, 0, 1000, 50'000'000, io_flow_controller::window / 2);
+    EXPECT_EQ(fc.scale(), 1.0);
+    // A long window with too few samples: no decision either.
+    io_flow_controller sparse(1'000'000);
+    feed(sparse, 0, int(io_flow_controller::min_samples) - 1, 50'000'000, 10 * io_flow_controller::window);
+    EXPECT_EQ(sparse.scale(), 1.0);
+}
 
 TEST(shared_token_bucket, grants_up_to_the_burst) {
     shared_token_bucket b(1000);
