@@ -21,8 +21,6 @@ made in, so a remote cache can share it between machines.
 
 load("@bazel_tools//tools/build_defs/cc:action_names.bzl", "ACTION_NAMES")
 load("@bazel_tools//tools/cpp:toolchain_utils.bzl", "find_cpp_toolchain")
-load("@rules_cc//cc/common:cc_common.bzl", "cc_common")
-load("@rules_cc//cc/common:cc_info.bzl", "CcInfo")
 
 def _cc_pch_impl(ctx):
     cc_toolchain = find_cpp_toolchain(ctx)

@@ -13,6 +13,7 @@ load=tools/memcached/memcached_load
 py=/usr/bin/python3
 
 source tools/testing/tap_namespace.sh
+source tools/memcached/client_checks.sh
 tap_namespace_enter "$0" memcstat memccp memccat cmp "$py"
 ip link set lo up
 tmp=${TEST_TMPDIR:-$(mktemp -d)}
@@ -42,7 +43,7 @@ dpdk_stack=(--network-stack native --dpdk-pmd --host-ipv4-addr 192.0.2.2 --gw-ip
 # what the other shard owns, and keys move between the shards as usual).
 run_server() { # shards
     log=$tmp/server$1.out
-    local stats out
+    local out
     timeout --foreground -k 30 250 "$server" "${dpdk_stack[@]}" --smp "$1" \
         --dpdk-eal-args="$eal --vdev=net_tap0,iface=dtap0 --file-prefix=${prefix}_$1" \
         -l 192.0.2.2 -p 11211 -U 11211 -m 32 >"$log" 2>&1 &
@@ -63,40 +64,7 @@ run_server() { # shards
         sleep 0.1
     done
     wait_until 40 timeout 10 memcstat --servers=192.0.2.2:11211 || fail "our server never answered"
-    stats=$(timeout 10 memcstat --servers=192.0.2.2:11211)
-    [[ "$stats" == *"version: 1.6.21"* ]] || fail "memcstat: $stats"
-    echo "ok: memcstat ($1 shard(s))"
-
-    head -c 200000 /dev/urandom >"$tmp/blob.bin"
-    for proto in "" "--binary"; do
-        (cd "$tmp" && timeout 30 memccp $proto --servers=192.0.2.2:11211 blob.bin) || fail "memccp $proto"
-        rm -f "$tmp/blob.out"
-        timeout 30 memccat $proto --servers=192.0.2.2:11211 --file="$tmp/blob.out" blob.bin || fail "memccat $proto"
-        cmp "$tmp/blob.bin" "$tmp/blob.out" || fail "memccat $proto: the value came back different"
-        echo "ok: memccp/memccat $proto, 200000 bytes ($1 shard(s))"
-    done
-
-    timeout 60 $py - <<'PY' || fail "pymemcache and UDP ($1 shard(s))"
-import socket, struct
-from pymemcache.client.base import Client
-c = Client(("192.0.2.2", 11211), connect_timeout=10, timeout=10)
-assert c.set("n:a", b"alpha", noreply=False)
-assert c.get("n:a") == b"alpha"
-value, cas = c.gets("n:a")
-assert c.cas("n:a", b"alpha2", cas, noreply=False)
-assert c.cas("n:a", b"alpha3", cas, noreply=False) is False
-assert c.set("n:n", b"10", noreply=False) and c.incr("n:n", 5) == 15
-many = {"n:k%d" % i: ("v%d" % i).encode() for i in range(100)}
-assert c.set_many(many, noreply=False) == []
-assert c.get_many(list(many)) == many
-assert c.delete("n:a", noreply=False) and c.get("n:a") is None
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.settimeout(10)
-s.sendto(struct.pack("!HHHH", 7, 0, 1, 0) + b"get n:k5\r\n", ("192.0.2.2", 11211))
-data, _ = s.recvfrom(2048)
-assert data == struct.pack("!HHHH", 7, 0, 1, 0) + b"VALUE n:k5 0 2\r\nv5\r\nEND\r\n", data
-print("ok: pymemcache and UDP")
-PY
+    memcached_client_checks "$1 shard(s)"
 
     # A bounded run: it stops after 2000 answers (a few more may be in flight).
     out=$(timeout 120 "$load" --smp 1 --overprovisioned --address 192.0.2.2 --port 11211 --conns 8 --pipeline 4 \
