@@ -693,8 +693,6 @@ class posix_datagram_channel final : public datagram_channel_impl {
     };
     std::shared_ptr<rx_state> _s;
     bool _out_shut = false;
-    ::msghdr _smh;
-    std::vector<::iovec> _iovs;
 
     static constexpr size_t max_datagram = 65536;
 
@@ -742,23 +740,33 @@ public:
         if (_s->closed || _out_shut) {
             return make_exception_future<>(errno_error(EBADF, fmt::format("send to {}: closed", dst)));
         }
-        auto frags = p.fragments();
-        _iovs.resize(frags.size());
+        // The message header, the address it names and the iovecs live
+        // with the send until it completes: on io_uring the kernel reads
+        // them when the ring is submitted, after this call returned (and
+        // after a caller's temporary address is gone).
+        struct pending_send {
+            socket_address dst;
+            packet p;
+            std::vector<::iovec> iovs;
+            ::msghdr mh{};
+        };
+        auto ps = std::make_unique<pending_send>(pending_send{dst, std::move(p), {}, {}});
+        auto frags = ps->p.fragments();
+        ps->iovs.resize(frags.size());
         for (size_t i = 0; i < frags.size(); ++i) {
-            _iovs[i] = ::iovec{frags[i].base, frags[i].size};
+            ps->iovs[i] = ::iovec{frags[i].base, frags[i].size};
         }
-        _smh = ::msghdr{};
-        _smh.msg_name = const_cast<::sockaddr*>(&dst.as_posix_sockaddr());
-        _smh.msg_namelen = dst.length();
-        _smh.msg_iov = _iovs.data();
-        _smh.msg_iovlen = _iovs.size();
-        auto len = p.len();
-        return _s->fd.sendmsg(&_smh).then_wrapped([dst, len, p = std::move(p)](future<size_t> f) {
+        ps->mh.msg_name = const_cast<::sockaddr*>(&ps->dst.as_posix_sockaddr());
+        ps->mh.msg_namelen = ps->dst.length();
+        ps->mh.msg_iov = ps->iovs.data();
+        ps->mh.msg_iovlen = ps->iovs.size();
+        auto f = _s->fd.sendmsg(&ps->mh);
+        return f.then_wrapped([ps = std::move(ps)](future<size_t> f) {
             if (f.failed()) {
-                return make_exception_future<>(with_address(f.get_exception(), "send to", dst));
+                return make_exception_future<>(with_address(f.get_exception(), "send to", ps->dst));
             }
-            if (f.get() != len) {
-                return make_exception_future<>(errno_error(EMSGSIZE, fmt::format("send to {}: truncated", dst)));
+            if (f.get() != ps->p.len()) {
+                return make_exception_future<>(errno_error(EMSGSIZE, fmt::format("send to {}: truncated", ps->dst)));
             }
             return make_ready_future<>();
         });
@@ -854,11 +862,17 @@ uint16_t bind_to_shard_port(int fd, const socket_address& local, unsigned count,
     }
     unsigned candidates = (hi - first) / count + 1;
     static thread_local std::minstd_rand rng(std::random_device{}());
+    // Random probes over the whole range first: ports the kernel handed out
+    // in a row (and that sit in TIME_WAIT after a burst of connections) fill
+    // stretches of it, which a walk from one random start can run into for
+    // all its tries. Then a walk, which a small range needs.
+    constexpr unsigned random_tries = 64;
+    constexpr unsigned max_tries = 128;
     unsigned start = unsigned(rng() % candidates);
-    constexpr unsigned max_tries = 64;
     socket_address a = local;
     for (unsigned i = 0; i < std::min(candidates, max_tries); ++i) {
-        auto port = uint16_t(first + ((start + i) % candidates) * count);
+        unsigned k = i < random_tries ? unsigned(rng() % candidates) : (start + i) % candidates;
+        auto port = uint16_t(first + k * count);
         a.set_port(port);
         if (::bind(fd, &a.as_posix_sockaddr(), a.length()) == 0) {
             return port;

@@ -37,8 +37,8 @@ done
 [ "$up" = 1 ] || { echo "FAIL: server did not come up"; cat "$tmp/server.out"; exit 1; }
 
 stats=$(memcstat --servers="127.0.0.1:$port")
-echo "$stats" | grep -q "version: 1.6.21" || { echo "FAIL: memcstat: $stats"; exit 1; }
-echo "$stats" | grep -q "threads: 2" || { echo "FAIL: memcstat threads: $stats"; exit 1; }
+grep -q "version: 1.6.21" <<<"$stats" || { echo "FAIL: memcstat: $stats"; exit 1; }
+grep -q "threads: 2" <<<"$stats" || { echo "FAIL: memcstat threads: $stats"; exit 1; }
 
 # memccp / memccat, text and binary protocols.
 head -c 200000 /dev/urandom >"$tmp/blob.bin"
