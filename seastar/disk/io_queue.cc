@@ -22,9 +22,12 @@ namespace {
 
 logger io_log("io");
 
+int64_t ns_since_epoch(std::chrono::steady_clock::time_point t) noexcept {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
 int64_t now_ns() noexcept {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
-        .count();
+    return ns_since_epoch(std::chrono::steady_clock::now());
 }
 
 bool is_eagain(const std::exception_ptr& ex) noexcept {
@@ -265,12 +268,12 @@ void io_queue::complete(request& r, future<size_t> f) noexcept {
     auto& st = _stats[r.group];
     st.in_flight--;
     st.completed++;
-    auto took =
-        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - r.dispatched_at);
+    auto now = std::chrono::steady_clock::now();
+    auto took = std::chrono::duration_cast<std::chrono::nanoseconds>(now - r.dispatched_at);
     st.execution_time += took;
     st.max_execution_time = std::max(st.max_execution_time, took);
     if (_bucket) {
-        _flow.on_completion(took.count() - int64_t(r.cost()), now_ns());
+        _flow.on_completion(took.count() - int64_t(r.cost()), ns_since_epoch(now));
     }
     if (f.failed()) {
         r.pr.set_exception(f.get_exception());

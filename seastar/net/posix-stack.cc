@@ -862,16 +862,18 @@ uint16_t bind_to_shard_port(int fd, const socket_address& local, unsigned count,
     }
     unsigned candidates = (hi - first) / count + 1;
     static thread_local std::minstd_rand rng(std::random_device{}());
-    // Random probes over the whole range first: ports the kernel handed out
-    // in a row (and that sit in TIME_WAIT after a burst of connections) fill
-    // stretches of it, which a walk from one random start can run into for
-    // all its tries. Then a walk, which a small range needs.
+    // A range of at most max_tries candidates is walked whole, from a random
+    // start. A larger one gets random probes over all of it first: ports the
+    // kernel handed out in a row (and that sit in TIME_WAIT after a burst of
+    // connections) fill stretches of it, which a walk from one start can run
+    // into for all its tries; then a walk.
     constexpr unsigned random_tries = 64;
     constexpr unsigned max_tries = 128;
+    bool probe = candidates > max_tries;
     unsigned start = unsigned(rng() % candidates);
     socket_address a = local;
     for (unsigned i = 0; i < std::min(candidates, max_tries); ++i) {
-        unsigned k = i < random_tries ? unsigned(rng() % candidates) : (start + i) % candidates;
+        unsigned k = probe && i < random_tries ? unsigned(rng() % candidates) : (start + i) % candidates;
         auto port = uint16_t(first + k * count);
         a.set_port(port);
         if (::bind(fd, &a.as_posix_sockaddr(), a.length()) == 0) {

@@ -21,7 +21,7 @@ that backend (io_uring disabled in a container, say) the binary skips all of
 its tests with one message saying why, and passes.
 """
 
-load("//tools/build_defs:copts.bzl", "SEASTAR_TEST_COPTS", "seastar_cc_test", "test_pch_copts_and_deps")
+load("//tools/build_defs:copts.bzl", "SEASTAR_TEST_COPTS", "SEASTAR_TEST_HARNESS", "has_test_harness", "seastar_cc_test", "test_pch_copts_and_deps")
 
 # Backend name (as --reactor-backend spells it) -> target suffix.
 SEASTAR_BACKENDS = {
@@ -29,8 +29,6 @@ SEASTAR_BACKENDS = {
     "linux-aio": "linux_aio",
     "io_uring": "io_uring",
 }
-
-_HARNESS = "//seastar/testing:seastar_test"
 
 def seastar_backend_tests(name, srcs, deps = [], copts = [], backends = None, size = "small", tags = [], env = {}, **kwargs):
     """Declares `name` as a test_suite with one test per reactor backend.
@@ -47,7 +45,7 @@ def seastar_backend_tests(name, srcs, deps = [], copts = [], backends = None, si
       **kwargs: passed to each per-backend test (e.g. timeout, shard_count).
     """
     lib = name + "_lib"
-    harness = [] if (_HARNESS in deps or native.package_name() == "seastar/testing" and ":seastar_test" in deps) else [_HARNESS]
+    harness = [] if has_test_harness(deps) else [SEASTAR_TEST_HARNESS]
     pch_copts, pch_deps = test_pch_copts_and_deps(deps + harness, copts, srcs)
     native.cc_library(
         name = lib,

@@ -34,7 +34,11 @@ def seastar_cc_binary(name, copts = [], **kwargs):
         **kwargs
     )
 
-_HARNESS = "//seastar/testing:seastar_test"
+SEASTAR_TEST_HARNESS = "//seastar/testing:seastar_test"
+
+def has_test_harness(deps):
+    """Whether `deps` (of a target in the current package) has the test harness."""
+    return SEASTAR_TEST_HARNESS in deps or (native.package_name() == "seastar/testing" and ":seastar_test" in deps)
 
 # Flags that change code generation only: a source compiled with them can
 # still use a PCH made without them (others, like -fsanitize=fuzzer or -m...,
@@ -58,8 +62,7 @@ def test_pch_copts_and_deps(deps, copts, srcs):
     """
     if not srcs or [c for c in copts if c not in _PCH_NEUTRAL_COPTS]:
         return [], []
-    in_testing = native.package_name() == "seastar/testing"
-    if _HARNESS in deps or (in_testing and ":seastar_test" in deps):
+    if has_test_harness(deps):
         pch = "//seastar/testing:harness_pch"
     else:
         pch = "//seastar/testing:gtest_pch"

@@ -16,7 +16,7 @@ of header modification times and `-relocatable-pch` of the directory it was
 made in, so a remote cache can share it between machines.
 
     cc_pch(name = "gtest_pch", hdr = "gtest_pch.hh", deps = ["@googletest//:gtest"])
-    cc_test(..., deps = [":gtest_pch", ...], copts = pch_copts("//tools/build_defs:gtest_pch"))
+    cc_test(..., deps = [":gtest_pch", ...], copts = pch_copts("//seastar/testing:gtest_pch"))
 """
 
 load("@bazel_tools//tools/build_defs/cc:action_names.bzl", "ACTION_NAMES")

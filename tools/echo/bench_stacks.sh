@@ -112,8 +112,8 @@ run_one() { # workload stack
         exit 1
     fi
     if [[ $w == echo ]]; then
-        taskset -c 1 "$bin/echo_load" --smp 1 --cpuset 1 --address "$(addr_of "$s")" --port "$port" --conns "$conns" \
-            --size "$size" --duration "$secs" >>"$tmp/$w.$s"
+        taskset -c 1 "$bin/echo_load" --smp 1 --cpuset 1 --reactor-backend "$load_backend" --address "$(addr_of "$s")" \
+            --port "$port" --conns "$conns" --size "$size" --duration "$secs" >>"$tmp/$w.$s"
     else
         # As tools/memcached/bench.sh runs it (its output line: ops= p50_us= p99_us= ...).
         taskset -c 1 "$mcbin/memcached_load" --smp 1 --cpuset 1 --reactor-backend "$load_backend" --address "$(addr_of "$s")" \
