@@ -31,7 +31,12 @@ class connection {
     input_stream<char> _read_buf;
     output_stream<char> _write_buf;
     http_request_parser _parser;
+    // The idle or header timeout. The timer is moved only when the deadline
+    // comes earlier than it is set for; firing before the deadline re-arms
+    // it for the rest. So a request costs no timer insert and remove.
     timer<lowres_clock> _timer;
+    lowres_clock::time_point _deadline = lowres_clock::time_point::max();
+    lowres_clock::time_point _timer_at = lowres_clock::time_point::max();
     std::list<connection*>::iterator _pos;
     socket_address _client;
     bool _tls;
@@ -44,6 +49,13 @@ public:
         : _server(server), _fd(std::move(fd)), _read_buf(_fd.input()), _write_buf(_fd.output()),
           _parser(server._parser_limits), _client(client), _tls(tls) {
         _timer.set_callback([this] {
+            if (_deadline == lowres_clock::time_point::max()) {
+                return;
+            }
+            if (lowres_clock::now() < _deadline) {
+                arm_timer(_deadline);
+                return;
+            }
             _timed_out = true;
             _fd.shutdown_input();
         });
@@ -55,6 +67,20 @@ public:
         _server._connections.erase(_pos);
         --_server._current_connections;
     }
+
+    void arm_timer(lowres_clock::time_point at) {
+        _timer_at = at;
+        _timer.rearm(at);
+    }
+
+    void set_deadline(std::chrono::milliseconds timeout) {
+        _deadline = lowres_clock::now() + timeout;
+        if (!_timer.armed() || _deadline < _timer_at) {
+            arm_timer(_deadline);
+        }
+    }
+
+    void clear_deadline() noexcept { _deadline = lowres_clock::time_point::max(); }
 
     // Closes the connection if it waits between requests (server stopping).
     void shutdown_if_idle() {
@@ -90,14 +116,14 @@ private:
             _parser.init();
             _idle = true;
             _timed_out = false;
-            _timer.arm(_server._idle_timeout);
+            set_deadline(_server._idle_timeout);
             std::exception_ptr read_error;
             try {
                 co_await _read_buf.consume([this](temporary_buffer<char> buf) { return feed(std::move(buf)); });
             } catch (...) {
                 read_error = std::current_exception();
             }
-            _timer.cancel();
+            clear_deadline();
             if (read_error || _parser.eof() || (_timed_out && !_parser.done())) {
                 if (_timed_out && _parser.started()) {
                     co_await write_error(status::request_timeout, "request head not received in time");
@@ -123,7 +149,7 @@ private:
     future<consumption_result<char>> feed(temporary_buffer<char> buf) {
         if (!_parser.started() && !buf.empty()) {
             _idle = false;
-            _timer.rearm(_server._header_timeout);
+            set_deadline(_server._header_timeout);
         }
         auto r = _parser(std::move(buf));
         if (_pending_flush && !_parser.done() && !_parser.failed() && !_parser.eof()) {

@@ -4,7 +4,10 @@
 # same clients: memcached_load (1 shard on io_uring, pipelining depth PIPELINE) and
 # memcaslap (1 thread). Same key space (10000 keys), 32-byte values, 90% gets.
 # Rounds interleave the servers so machine noise hits them alike; the table
-# shows medians and our/Debian ratios.
+# shows medians and our/Debian ratios, and each server's CPU time per request
+# under memcached_load (utime + stime from /proc, so a server that is not the
+# bottleneck still shows what a request costs it; ours polls 200 us before
+# sleeping, which this counts against it).
 #
 #   tools/memcached/bench.sh [SECONDS_PER_RUN=5] [CONNS=32] [PIPELINE=1] [ROUNDS=3]
 set -euo pipefail
@@ -62,12 +65,20 @@ stop_server() {
     wait "$server_pid" 2>/dev/null || true
 }
 
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
 for r in $(seq "$rounds"); do
     for s in ours debian; do
         start_server "$s"
-        taskset -c 1 "$bin/memcached_load" --smp 1 --cpuset 1 --reactor-backend "$load_backend" --port "$port" --conns "$conns" \
-            --pipeline "$pipeline" --keys "$keys" --value-size "$value" --get-ratio 0.9 --duration "$secs" \
-            2>/dev/null >>"$tmp/$s.load"
+        t0=$(cpu_ticks "$server_pid")
+        out=$(taskset -c 1 "$bin/memcached_load" --smp 1 --cpuset 1 --reactor-backend "$load_backend" --port "$port" \
+            --conns "$conns" --pipeline "$pipeline" --keys "$keys" --value-size "$value" --get-ratio 0.9 \
+            --duration "$secs" 2>/dev/null | tail -1)
+        t1=$(cpu_ticks "$server_pid")
+        reqs=$(grep -o 'requests=[0-9]*' <<<"$out" | cut -d= -f2)
+        cpu_us=$(awk -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" -v n="${reqs:-0}" \
+            'BEGIN { printf "%.2f", (n > 0 ? t * 1e6 / hz / n : 0) }')
+        echo "$out cpu_us=$cpu_us" >>"$tmp/$s.load"
         stop_server
         start_server "$s"
         # memcaslap: one thread, the same connections, value size and get share (its default set share is 0.1).
@@ -92,3 +103,8 @@ printf '%-34s %14s %10s %10s %12s %10s\n' "memcached_load (pipeline $pipeline)" 
 os=$(field ours.slap tps)
 ds=$(field debian.slap tps)
 printf '%-34s %14s %10s %10s %12s %10s\n' "memcaslap (1 thread)" "$os" "-" "$ds" "-" "$(ratio "$os" "$ds")"
+oc=$(field ours.load cpu_us)
+dc=$(field debian.load cpu_us)
+echo
+echo "server CPU time per request under memcached_load: ours ${oc} us, Debian ${dc} us;" \
+    "requests per CPU-second, ours/Debian: $(ratio "$dc" "$oc")"

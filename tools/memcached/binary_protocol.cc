@@ -416,6 +416,8 @@ future<bool> handle_request(cache& c, const server_settings& settings, request& 
             write_error(out, r, st_key_enoent);
         } else if (res.result == delta_result::non_numeric) {
             write_error(out, r, st_delta_badval);
+        } else if (res.result == delta_result::no_memory) {
+            write_error(out, r, st_enomem);
         } else if (!quiet) {
             std::string v;
             put64(v, res.value);

@@ -25,17 +25,48 @@ unsigned cache::owner_of(std::string_view key) noexcept {
         return 0;
     }
     // FNV-1a: stable, cheap, and independent of the standard library's hash.
+    // Its last step leaves the middle bits nearly alike for keys that differ
+    // only in their last byte, so a finalizer (MurmurHash3's) mixes them
+    // before the shard is picked from the high bits.
     uint64_t h = 1469598103934665603ull;
     for (unsigned char c : key) {
         h = (h ^ c) * 1099511628211ull;
     }
-    return unsigned((h >> 16) % smp::count);
+    h ^= h >> 33;
+    h *= 0xff51afd7ed558ccdull;
+    h ^= h >> 33;
+    h *= 0xc4ceb9fe1a85ec53ull;
+    h ^= h >> 33;
+    return unsigned((h >> 32) * smp::count >> 32);
+}
+
+namespace {
+
+const item* lookup(store& st, std::string_view key, std::optional<int64_t> touch_exptime) {
+    return touch_exptime ? st.touch(key, *touch_exptime, true) : st.find(key);
+}
+
+store_outcome store_into(store& st, store_mode mode, std::string_view key, std::string_view value, uint32_t flags,
+                         int64_t exptime, uint64_t cas) {
+    store_outcome o;
+    o.result = st.store_item(mode, key, value, flags, exptime, cas, &o.cas);
+    return o;
+}
+
+} // namespace
+
+const item* cache::get_local(std::string_view key, std::optional<int64_t> touch_exptime) {
+    return lookup(local().local_store(), key, touch_exptime);
+}
+
+store_outcome cache::store_local(store_mode mode, std::string_view key, std::string_view value, uint32_t flags,
+                                 int64_t exptime, uint64_t cas) {
+    return store_into(local().local_store(), mode, key, value, flags, exptime, cas);
 }
 
 future<lookup_result> cache::get(std::string key, std::optional<int64_t> touch_exptime) {
-    return on_owner(key, [key = std::move(key), touch_exptime](cache_shard& s) {
-        auto& st = s.local_store();
-        const item* it = touch_exptime ? st.touch(key, *touch_exptime, true) : st.find(key);
+    return on_owner(std::move(key), [touch_exptime](cache_shard& s, std::string_view key) {
+        const item* it = lookup(s.local_store(), key, touch_exptime);
         lookup_result r;
         if (it) {
             r.found = true;
@@ -49,23 +80,22 @@ future<lookup_result> cache::get(std::string key, std::optional<int64_t> touch_e
 
 future<store_outcome> cache::store(store_mode mode, std::string key, std::string value, uint32_t flags, int64_t exptime,
                                    uint64_t cas) {
-    return on_owner(key, [=, key = std::move(key), value = std::move(value)](cache_shard& s) {
-        store_outcome o;
-        o.result = s.local_store().store_item(mode, key, value, flags, exptime, cas, &o.cas);
-        return o;
+    return on_owner(std::move(key), [=, value = std::move(value)](cache_shard& s, std::string_view key) {
+        return store_into(s.local_store(), mode, key, value, flags, exptime, cas);
     });
 }
 
 future<bool> cache::erase(std::string key) {
-    return on_owner(key, [key = std::move(key)](cache_shard& s) { return s.local_store().erase(key); });
+    return on_owner(std::move(key), [](cache_shard& s, std::string_view key) { return s.local_store().erase(key); });
 }
 
 future<erase_result> cache::erase(std::string key, uint64_t cas) {
-    return on_owner(key, [key = std::move(key), cas](cache_shard& s) { return s.local_store().erase(key, cas); });
+    return on_owner(std::move(key),
+                    [cas](cache_shard& s, std::string_view key) { return s.local_store().erase(key, cas); });
 }
 
 future<delta_outcome> cache::delta(std::string key, bool incr, uint64_t amount) {
-    return on_owner(key, [=, key = std::move(key)](cache_shard& s) {
+    return on_owner(std::move(key), [=](cache_shard& s, std::string_view key) {
         delta_outcome o;
         o.result = s.local_store().apply_delta(key, incr, amount, o.value);
         if (o.result == delta_result::ok) {
@@ -77,7 +107,7 @@ future<delta_outcome> cache::delta(std::string key, bool incr, uint64_t amount) 
 
 future<delta_outcome> cache::delta_or_create(std::string key, bool incr, uint64_t amount, uint64_t initial,
                                              uint32_t exptime) {
-    return on_owner(key, [=, key = std::move(key)](cache_shard& s) {
+    return on_owner(std::move(key), [=](cache_shard& s, std::string_view key) {
         auto& st = s.local_store();
         delta_outcome o;
         o.result = st.apply_delta(key, incr, amount, o.value);
@@ -97,13 +127,13 @@ future<delta_outcome> cache::delta_or_create(std::string key, bool incr, uint64_
 }
 
 future<bool> cache::touch(std::string key, int64_t exptime) {
-    return on_owner(key, [=, key = std::move(key)](cache_shard& s) {
+    return on_owner(std::move(key), [=](cache_shard& s, std::string_view key) {
         return s.local_store().touch(key, exptime, false) != nullptr;
     });
 }
 
 future<> cache::drop(std::string key) {
-    return on_owner(key, [key = std::move(key)](cache_shard& s) {
+    return on_owner(std::move(key), [](cache_shard& s, std::string_view key) {
         ++s.local_store().stats().cmd_set;
         s.local_store().remove(key);
     });

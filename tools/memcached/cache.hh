@@ -82,7 +82,16 @@ public:
 
     // The shard that owns `key`.
     static unsigned owner_of(std::string_view key) noexcept;
+    // True when this shard owns `key`, so the *_local calls may serve it.
+    static bool owns(std::string_view key) noexcept { return owner_of(key) == this_shard_id(); }
     cache_shard& local() noexcept { return _shards.local(); }
+
+    // get() on this shard's store, for a key it owns: the item, valid until
+    // the store changes, or nullptr.
+    const item* get_local(std::string_view key, std::optional<int64_t> touch_exptime = std::nullopt);
+    // store() on this shard's store, for a key it owns.
+    store_outcome store_local(store_mode mode, std::string_view key, std::string_view value, uint32_t flags,
+                              int64_t exptime, uint64_t cas);
 
     // get/gets (count the get); with `touch_exptime`, gat/gats.
     future<lookup_result> get(std::string key, std::optional<int64_t> touch_exptime = std::nullopt);
@@ -103,14 +112,18 @@ public:
     future<> reset_stats();
 
 private:
+    // Runs func(shard, key) on the shard that owns `key`. The owner is
+    // decided before the key moves into a cross-shard call.
     template <typename Func>
-    auto on_owner(std::string_view key, Func func) {
+    auto on_owner(std::string key, Func func) {
         auto owner = owner_of(key);
-        using R = std::invoke_result_t<Func&, cache_shard&>;
+        using R = std::invoke_result_t<Func&, cache_shard&, std::string_view>;
         if (owner == this_shard_id()) {
-            return futurize<R>::invoke(func, _shards.local());
+            return futurize<R>::invoke(func, _shards.local(), std::string_view(key));
         }
-        return _shards.invoke_on(owner, std::move(func));
+        return _shards.invoke_on(owner, [key = std::move(key), func = std::move(func)](cache_shard& s) mutable {
+            return func(s, std::string_view(key));
+        });
     }
 };
 

@@ -141,7 +141,9 @@ private:
                 if (!r) {
                     break;
                 }
-                keep = co_await handle_text_request(_cache, _settings, *r, reply);
+                if (!try_handle_text_request_locally(_cache, *r, reply)) {
+                    keep = co_await handle_text_request(_cache, _settings, *r, reply);
+                }
                 if (reply.size() >= reply_flush_threshold) {
                     co_await write_reply(out, reply);
                 }

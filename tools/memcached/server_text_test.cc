@@ -449,3 +449,40 @@ TEST(memcached_text, connection_limit) {
         co_await ts.stop();
     });
 }
+
+// Every key is stored on the shard owner_of() names, whichever shard its
+// connection runs on and whatever the key's length, and the keys spread.
+TEST(memcached_text, each_key_lives_on_its_owner_shard) {
+    run_on_shards(shards, []() -> future<> {
+        test_server ts;
+        co_await ts.start();
+        auto addr = ts.tcp_address();
+        constexpr int n = 400;
+        auto key = [](int i) {
+            // Short keys (stored inline in std::string) and long ones.
+            return i % 2 ? "k" + std::to_string(i) : "a-longer-key-of-more-than-16-bytes:" + std::to_string(i);
+        };
+        std::vector<size_t> expected(shards);
+        for (int i = 0; i < n; ++i) {
+            ++expected[cache::owner_of(key(i))];
+        }
+        co_await smp::invoke_on_all([&]() -> future<> {
+            auto c = co_await text_client::connect(addr);
+            for (int i = int(this_shard_id()); i < n; i += int(smp::count)) {
+                EXPECT_EQ(co_await c->call("set " + key(i) + " 0 0 1\r\nv\r\n"), "STORED\r\n");
+            }
+            for (int i = 0; i < n; ++i) {
+                EXPECT_EQ(co_await c->call("get " + key(i) + "\r\n", "END\r\n"),
+                          "VALUE " + key(i) + " 0 1\r\nv\r\nEND\r\n");
+            }
+            co_await c->close();
+        });
+        for (unsigned s = 0; s < shards; ++s) {
+            auto count =
+                co_await ts.srv->shards().invoke_on(s, [](cache_shard& cs) { return cs.local_store().item_count(); });
+            EXPECT_EQ(count, expected[s]) << "shard " << s;
+            EXPECT_GT(count, size_t(n / shards / 2)) << "keys should spread over the shards";
+        }
+        co_await ts.stop();
+    });
+}

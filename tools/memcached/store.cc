@@ -1,6 +1,7 @@
 #include "tools/memcached/store.hh"
 
 #include <charconv>
+#include <cstring>
 #include <ctime>
 #include <limits>
 #include <new>
@@ -51,10 +52,28 @@ store_stats& store_stats::operator+=(const store_stats& o) noexcept {
     return *this;
 }
 
+item* item::create(std::string_view key, size_t value_size) {
+    void* mem = ::operator new(sizeof(item) + key.size() + value_size);
+    auto* it = new (mem) item();
+    it->_key_size = uint8_t(key.size());
+    it->_value_size = uint32_t(value_size);
+    if (!key.empty()) {
+        std::memcpy(it->data(), key.data(), key.size());
+    }
+    return it;
+}
+
+void item::destroy(item* it) noexcept {
+    it->~item();
+    ::operator delete(it);
+}
+
 store::store(store_config cfg, const clock_source& clock, uint64_t cas_base)
     : _cfg(cfg), _clock(clock), _next_cas(cas_base + 1) {}
 
-store::~store() = default;
+store::~store() {
+    _lru.clear_and_dispose(&item::destroy);
+}
 
 int64_t store::absolute_exptime(int64_t exptime) const {
     if (exptime == 0) {
@@ -84,12 +103,16 @@ bool store::is_live(const item& it) const {
 void store::unlink(item* it) {
     _stats.bytes -= it->footprint();
     _stats.curr_items -= 1;
-    _lru.erase(it->_lru);
-    _items.erase(std::string_view(it->_key)); // destroys it
+    _lru.erase(_lru.iterator_to(*it));
+    _items.erase(it->key());
+    item::destroy(it);
 }
 
 void store::touch_lru(item* it) {
-    _lru.splice(_lru.begin(), _lru, it->_lru);
+    if (&_lru.front() != it) {
+        _lru.erase(_lru.iterator_to(*it));
+        _lru.push_front(*it);
+    }
 }
 
 item* store::live(std::string_view key) {
@@ -97,7 +120,7 @@ item* store::live(std::string_view key) {
     if (i == _items.end()) {
         return nullptr;
     }
-    item* it = i->second.get();
+    item* it = *i;
     if (!is_live(*it)) {
         ++_stats.reclaimed;
         unlink(it);
@@ -111,7 +134,7 @@ const item* store::find(std::string_view key, bool count_get) {
         ++_stats.cmd_get;
     }
     auto i = _items.find(key);
-    item* it = i == _items.end() ? nullptr : i->second.get();
+    item* it = i == _items.end() ? nullptr : *i;
     if (it && !is_live(*it)) {
         if (count_get) {
             bool expired = it->_exptime != 0 && it->_exptime <= now();
@@ -163,50 +186,52 @@ bool store::make_room(size_t need, const item* keep) {
     auto i = _lru.end();
     while (_stats.bytes + need > _cfg.max_bytes && i != _lru.begin()) {
         --i;
-        item* victim = *i;
+        item* victim = &*i;
         if (victim == keep) {
             continue;
         }
         bool expired = !is_live(*victim);
-        auto next = i;
-        ++next;
+        ++i;
         unlink(victim);
-        i = next;
         ++(expired ? _stats.reclaimed : _stats.evictions);
     }
     return _stats.bytes + need <= _cfg.max_bytes;
 }
 
-store_result store::insert(std::string_view key, std::string value, uint32_t flags, int64_t exptime,
-                           uint64_t* cas_out) {
-    auto it = std::make_unique<item>();
-    it->_key = std::string(key);
-    it->_value = std::move(value);
+store_result store::insert(std::string_view key, std::string_view head, std::string_view tail, uint32_t flags,
+                           int64_t exptime, int64_t stored, uint64_t* cas_out) {
+    item* it = item::create(key, head.size() + tail.size());
+    // An empty view may have no data pointer, which memcpy must not see.
+    if (!head.empty()) {
+        std::memcpy(it->value_data(), head.data(), head.size());
+    }
+    if (!tail.empty()) {
+        std::memcpy(it->value_data() + head.size(), tail.data(), tail.size());
+    }
     it->_flags = flags;
     it->_exptime = exptime;
-    it->_stored = now();
+    it->_stored = stored;
     it->_cas = _next_cas++;
     size_t need = it->footprint();
     if (auto old = _items.find(key); old != _items.end()) {
-        unlink(old->second.get());
+        unlink(*old);
     }
     if (!make_room(need, nullptr)) {
+        item::destroy(it);
         return store_result::no_memory;
     }
-    item* raw = it.get();
-    _lru.push_front(raw);
-    raw->_lru = _lru.begin();
     try {
-        _items.emplace(std::string_view(raw->_key), std::move(it));
+        _items.insert(it);
     } catch (...) {
-        _lru.pop_front();
+        item::destroy(it);
         throw;
     }
+    _lru.push_front(*it);
     _stats.bytes += need;
     ++_stats.curr_items;
     ++_stats.total_items;
     if (cas_out) {
-        *cas_out = raw->_cas;
+        *cas_out = it->_cas;
     }
     return store_result::stored;
 }
@@ -244,19 +269,14 @@ store_result store::store_item(store_mode mode, std::string_view key, std::strin
         if (!old) {
             return store_result::not_stored;
         }
-        size_t total = old->_key.size() + old->_value.size() + value.size() + item_overhead;
-        if (total > _cfg.max_item_size) {
+        if (old->footprint() + value.size() > _cfg.max_item_size) {
             return store_result::too_large;
         }
-        std::string v;
-        v.reserve(old->_value.size() + value.size());
-        if (mode == store_mode::append) {
-            v.append(old->_value).append(value);
-        } else {
-            v.append(value).append(old->_value);
-        }
-        // Flags and expiration stay those of the existing item.
-        return insert(key, std::move(v), old->_flags, old->_exptime, cas_out);
+        // Flags and expiration stay those of the existing item. The new item
+        // is built before the old one (whose value it copies) goes.
+        auto existing = old->value();
+        return mode == store_mode::append ? insert(key, existing, value, old->_flags, old->_exptime, now(), cas_out)
+                                          : insert(key, value, existing, old->_flags, old->_exptime, now(), cas_out);
     }
     case store_mode::cas:
         if (!old) {
@@ -280,7 +300,7 @@ store_result store::store_item(store_mode mode, std::string_view key, std::strin
         }
         return store_result::stored;
     }
-    return insert(key, std::string(value), flags, abs_exp, cas_out);
+    return insert(key, value, {}, flags, abs_exp, now(), cas_out);
 }
 
 erase_result store::erase(std::string_view key, uint64_t cas) {
@@ -305,7 +325,7 @@ bool store::erase(std::string_view key) {
 void store::remove(std::string_view key) {
     auto i = _items.find(key);
     if (i != _items.end()) {
-        unlink(i->second.get());
+        unlink(*i);
     }
 }
 
@@ -343,7 +363,7 @@ delta_result store::apply_delta(std::string_view key, bool incr, uint64_t delta,
         ++misses;
         return delta_result::not_found;
     }
-    auto v = parse_counter(it->_value);
+    auto v = parse_counter(it->value());
     if (!v) {
         return delta_result::non_numeric;
     }
@@ -355,20 +375,26 @@ delta_result store::apply_delta(std::string_view key, bool incr, uint64_t delta,
         n = delta > n ? 0 : n - delta;
     }
     result = n;
-    auto text = std::to_string(n);
-    size_t old_size = it->_value.size();
-    it->_value = std::move(text);
-    _stats.bytes = _stats.bytes - old_size + it->_value.size();
-    it->_cas = _next_cas++;
-    touch_lru(it);
-    return delta_result::ok;
+    char text[20];
+    auto len = size_t(std::to_chars(text, text + sizeof(text), n).ptr - text);
+    if (len == it->_value_size) {
+        std::memcpy(it->value_data(), text, len);
+        it->_cas = _next_cas++;
+        touch_lru(it);
+        return delta_result::ok;
+    }
+    // Another length: a new item with the same key, flags and times. It may
+    // be larger, so room is made for it as for any store.
+    uint64_t unused;
+    auto r = insert(it->key(), std::string_view(text, len), {}, it->_flags, it->_exptime, it->_stored, &unused);
+    return r == store_result::stored ? delta_result::ok : delta_result::no_memory;
 }
 
 void store::flush_all(int64_t delay) {
     ++_stats.cmd_flush;
     if (delay <= 0) {
         while (!_lru.empty()) {
-            unlink(_lru.back());
+            unlink(&_lru.back());
         }
         _flush_at = 0;
         return;

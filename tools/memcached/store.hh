@@ -1,5 +1,5 @@
-// store: one shard's slice of the cache. A hash table of items with an LRU
-// list, a byte budget (least recently used items are evicted to make room),
+// store: one shard's slice of the cache. An open-addressing hash table of
+// items with an intrusive LRU list, a byte budget (least recently used items are evicted to make room),
 // expiration, 64-bit cas uniques and memcached's per-shard counters.
 //
 // Contract:
@@ -23,15 +23,17 @@
 //     auto* it = s.find("k");   // it->value() == "v"
 #pragma once
 
+#include <absl/container/flat_hash_set.h>
+#include <absl/hash/hash.h>
+
+#include <boost/intrusive/list.hpp>
+
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <list>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
 namespace seastar::memcache {
 
@@ -72,30 +74,47 @@ struct store_config {
     size_t max_item_size = size_t(1) << 20;
 };
 
+// One cached item: a header followed in the same allocation by its key and
+// then its value, so a lookup that hits reads one or two cache lines.
 class item {
     friend class store;
-    std::string _key;
-    std::string _value;
-    uint32_t _flags = 0;
+    boost::intrusive::list_member_hook<boost::intrusive::link_mode<boost::intrusive::normal_link>> _lru_link;
+    uint64_t _cas = 0;
     int64_t _exptime = 0; // absolute unix seconds; 0: never
     int64_t _stored = 0;  // when it was stored (for delayed flush_all)
-    uint64_t _cas = 0;
-    std::list<item*>::iterator _lru;
+    uint32_t _flags = 0;
+    uint32_t _value_size = 0;
+    uint8_t _key_size = 0; // keys are at most 250 bytes
+
+    item() = default;
+    char* data() noexcept { return reinterpret_cast<char*>(this + 1); }
+    const char* data() const noexcept { return reinterpret_cast<const char*>(this + 1); }
+    char* value_data() noexcept { return data() + _key_size; }
 
 public:
-    const std::string& key() const noexcept { return _key; }
-    const std::string& value() const noexcept { return _value; }
+    item(const item&) = delete;
+    item& operator=(const item&) = delete;
+
+    std::string_view key() const noexcept { return {data(), _key_size}; }
+    std::string_view value() const noexcept { return {data() + _key_size, _value_size}; }
     uint32_t flags() const noexcept { return _flags; }
     uint64_t cas() const noexcept { return _cas; }
     int64_t exptime() const noexcept { return _exptime; }
-    size_t footprint() const noexcept { return _key.size() + _value.size() + item_overhead; }
+    size_t footprint() const noexcept { return size_t(_key_size) + _value_size + item_overhead; }
+
+private:
+    // A new item for `key` with room for `value_size` bytes of value (unset).
+    static item* create(std::string_view key, size_t value_size);
+    static void destroy(item* it) noexcept;
 };
 
 enum class store_mode { set, add, replace, append, prepend, cas };
 
 enum class store_result { stored, not_stored, exists, not_found, too_large, no_memory };
 
-enum class delta_result { ok, not_found, non_numeric };
+// no_memory: the new value did not fit even after evicting everything else
+// (the item is gone then).
+enum class delta_result { ok, not_found, non_numeric, no_memory };
 
 enum class erase_result { deleted, not_found, exists };
 
@@ -131,8 +150,24 @@ struct store_stats {
 class store {
     store_config _cfg;
     const clock_source& _clock;
-    std::unordered_map<std::string_view, std::unique_ptr<item>> _items;
-    std::list<item*> _lru; // front: most recently used
+    // The table holds pointers and hashes the items' keys; lookups take a key.
+    struct key_hash {
+        using is_transparent = void;
+        size_t operator()(std::string_view k) const noexcept { return absl::Hash<std::string_view>{}(k); }
+        size_t operator()(const item* it) const noexcept { return (*this)(it->key()); }
+    };
+    struct key_eq {
+        using is_transparent = void;
+        static std::string_view key_of(std::string_view k) noexcept { return k; }
+        static std::string_view key_of(const item* it) noexcept { return it->key(); }
+        bool operator()(const auto& a, const auto& b) const noexcept { return key_of(a) == key_of(b); }
+    };
+    using lru_list =
+        boost::intrusive::list<item, boost::intrusive::member_hook<item, decltype(item::_lru_link), &item::_lru_link>,
+                               boost::intrusive::constant_time_size<false>>;
+
+    absl::flat_hash_set<item*, key_hash, key_eq> _items; // owns the items
+    lru_list _lru;                                       // front: most recently used
     uint64_t _next_cas;
     int64_t _flush_at = 0; // items stored at or before this time are gone once it passed
     store_stats _stats;
@@ -181,7 +216,9 @@ private:
     // Evicts until `need` more bytes fit; false if they cannot.
     bool make_room(size_t need, const item* keep);
     item* live(std::string_view key);
-    store_result insert(std::string_view key, std::string value, uint32_t flags, int64_t exptime, uint64_t* cas_out);
+    // Stores `key` with the value `head` + `tail`, replacing any item of that key.
+    store_result insert(std::string_view key, std::string_view head, std::string_view tail, uint32_t flags,
+                        int64_t exptime, int64_t stored, uint64_t* cas_out);
 };
 
 } // namespace seastar::memcache

@@ -12,7 +12,7 @@ namespace {
 
 std::string value_of(store& s, std::string_view key) {
     auto* it = s.find(key);
-    return it ? it->value() : std::string("<miss>");
+    return it ? std::string(it->value()) : std::string("<miss>");
 }
 
 } // namespace
@@ -149,6 +149,52 @@ TEST(store, lru_eviction_within_limit) {
     // An item bigger than the whole cache is refused, not stored by evicting everything.
     store tiny({.max_bytes = 100, .max_item_size = 1 << 20}, clk);
     EXPECT_EQ(tiny.store_item(store_mode::set, "big", std::string(200, 'x'), 0, 0, 0), store_result::no_memory);
+}
+
+TEST(store, a_value_that_changes_length_keeps_its_item_and_accounting) {
+    manual_clock_source clk;
+    store s({}, clk);
+    uint64_t r = 0;
+    ASSERT_EQ(s.store_item(store_mode::set, "n", "9", 7, 100, 0), store_result::stored);
+    const size_t base = s.bytes();
+    EXPECT_EQ(s.apply_delta("n", true, 1, r), delta_result::ok); // 9 -> 10: one byte longer
+    EXPECT_EQ(value_of(s, "n"), "10");
+    EXPECT_EQ(s.bytes(), base + 1);
+    EXPECT_EQ(s.find("n")->flags(), 7u);
+    EXPECT_EQ(s.find("n")->exptime(), clk.now() + 100);
+    EXPECT_EQ(s.apply_delta("n", false, 5, r), delta_result::ok); // back to one byte
+    EXPECT_EQ(value_of(s, "n"), "5");
+    EXPECT_EQ(s.bytes(), base);
+    EXPECT_EQ(s.item_count(), 1u);
+    ASSERT_EQ(s.store_item(store_mode::append, "n", "67", 0, 0, 0), store_result::stored);
+    ASSERT_EQ(s.store_item(store_mode::prepend, "n", "34", 0, 0, 0), store_result::stored);
+    EXPECT_EQ(value_of(s, "n"), "34567");
+    EXPECT_EQ(s.bytes(), base + 4);
+    EXPECT_EQ(s.find("n")->flags(), 7u);
+    // Expiry is the item's, not reset by the rewrite.
+    clk.advance(101);
+    EXPECT_EQ(value_of(s, "n"), "<miss>");
+    EXPECT_EQ(s.bytes(), 0u);
+}
+
+TEST(store, many_keys_each_find_their_own_value) {
+    manual_clock_source clk;
+    store s({.max_bytes = 64 << 20, .max_item_size = 1 << 20}, clk);
+    constexpr int n = 20000;
+    for (int i = 0; i < n; ++i) {
+        ASSERT_EQ(s.store_item(store_mode::set, "key:" + std::to_string(i), "value-" + std::to_string(i), 0, 0, 0),
+                  store_result::stored);
+    }
+    EXPECT_EQ(s.item_count(), size_t(n));
+    for (int i = 0; i < n; i += 7) {
+        ASSERT_EQ(value_of(s, "key:" + std::to_string(i)), "value-" + std::to_string(i));
+        ASSERT_TRUE(s.erase("key:" + std::to_string(i)));
+    }
+    for (int i = 0; i < n; ++i) {
+        auto expect = i % 7 == 0 ? std::string("<miss>") : "value-" + std::to_string(i);
+        ASSERT_EQ(value_of(s, "key:" + std::to_string(i)), expect);
+    }
+    EXPECT_EQ(s.item_count(), size_t(n - (n + 6) / 7));
 }
 
 TEST(store, item_size_limit) {

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
+
 #include "seastar/core/coroutine.hh"
 
 namespace seastar::memcache {
@@ -139,17 +141,64 @@ future<> handle_stats(cache& c, const server_settings& settings, const text_requ
     out += "END\r\n";
 }
 
-void append_value(std::string& out, std::string_view key, const lookup_result& v, bool with_cas) {
+void append_number(std::string& out, uint64_t n) {
+    char digits[20];
+    out.append(digits, std::to_chars(digits, digits + sizeof(digits), n).ptr);
+}
+
+// "VALUE <key> <flags> <bytes> [<cas>]\r\n<data>\r\n"
+void append_value(std::string& out, std::string_view key, uint32_t flags, std::string_view value, uint64_t cas,
+                  bool with_cas) {
+    out.reserve(out.size() + key.size() + value.size() + 64);
+    out += "VALUE ";
+    out += key;
+    out += ' ';
+    append_number(out, flags);
+    out += ' ';
+    append_number(out, value.size());
     if (with_cas) {
-        fmt::format_to(std::back_inserter(out), "VALUE {} {} {} {}\r\n", key, v.flags, v.value.size(), v.cas);
-    } else {
-        fmt::format_to(std::back_inserter(out), "VALUE {} {} {}\r\n", key, v.flags, v.value.size());
+        out += ' ';
+        append_number(out, cas);
     }
-    out += v.value;
+    out += "\r\n";
+    out += value;
     out += "\r\n";
 }
 
+bool is_get(cmd c) {
+    return c == cmd::get || c == cmd::gets || c == cmd::gat || c == cmd::gats;
+}
+
+bool is_store(cmd c) {
+    return c == cmd::set || c == cmd::add || c == cmd::replace || c == cmd::append || c == cmd::prepend ||
+           c == cmd::cas;
+}
+
 } // namespace
+
+bool try_handle_text_request_locally(cache& c, text_request& r, std::string& out) {
+    if (is_get(r.kind)) {
+        for (auto& key : r.keys) {
+            if (!cache::owns(key)) {
+                return false;
+            }
+        }
+        bool with_cas = r.kind == cmd::gets || r.kind == cmd::gats;
+        bool touch = r.kind == cmd::gat || r.kind == cmd::gats;
+        for (auto& key : r.keys) {
+            if (auto* it = c.get_local(key, touch ? std::optional<int64_t>(r.exptime) : std::nullopt)) {
+                append_value(out, key, it->flags(), it->value(), it->cas(), with_cas);
+            }
+        }
+        out += "END\r\n";
+        return true;
+    }
+    if (is_store(r.kind) && !r.noreply && cache::owns(r.keys.front())) {
+        out += store_reply(c.store_local(mode_of(r.kind), r.keys.front(), r.data, r.flags, r.exptime, r.cas).result);
+        return true;
+    }
+    return false;
+}
 
 future<bool> handle_text_request(cache& c, const server_settings& settings, text_request& r, std::string& out) {
     std::string reply_text;
@@ -164,7 +213,7 @@ future<bool> handle_text_request(cache& c, const server_settings& settings, text
         for (auto& key : r.keys) {
             auto v = co_await c.get(key, touch ? std::optional<int64_t>(r.exptime) : std::nullopt);
             if (v.found) {
-                append_value(o, key, v, with_cas);
+                append_value(o, key, v.flags, v.value, v.cas, with_cas);
             }
         }
         o += "END\r\n";
@@ -196,6 +245,9 @@ future<bool> handle_text_request(cache& c, const server_settings& settings, text
             break;
         case delta_result::non_numeric:
             o += "CLIENT_ERROR cannot increment or decrement non-numeric value\r\n";
+            break;
+        case delta_result::no_memory:
+            o += reply::no_memory;
             break;
         }
         break;

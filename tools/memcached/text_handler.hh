@@ -31,6 +31,12 @@ struct server_settings {
 
 future<bool> handle_text_request(cache& c, const server_settings& settings, text_request& r, std::string& out);
 
+// Serves `r` at once, without a future, when it needs no other shard: a get
+// family request whose keys this shard owns, or a store (with a reply) of a
+// key it owns. Returns false, having done nothing, for anything else; the
+// caller then uses handle_text_request(). Same replies either way.
+bool try_handle_text_request_locally(cache& c, text_request& r, std::string& out);
+
 // memcached's `stats` lines (each "STAT name value\r\n"), without "END".
 std::string format_general_stats(const cache_stats& st, const server_settings& settings);
 
