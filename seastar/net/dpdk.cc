@@ -3,18 +3,23 @@
 #include <pthread.h>
 #include <sched.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstring>
 #include <mutex>
 #include <stdexcept>
 #include <string>
+#include <thread>
+#include <utility>
 
 #include <fmt/format.h>
 
+#include <rte_bus.h>
 #include <rte_eal.h>
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <rte_memory.h>
 #include <rte_mempool.h>
 
 #include "seastar/core/deleter.hh"
@@ -233,10 +238,107 @@ private:
     dpdk_qp& _q;
 };
 
+// How a queue sends: what the port was configured to do with an mbuf.
+struct tx_caps {
+    // Frames may leave as chains of mbufs (RTE_ETH_TX_OFFLOAD_MULTI_SEGS).
+    bool multi_seg = false;
+    // Large fragments go out attached to mbufs rather than copied.
+    bool zero_copy = false;
+    // The port is a virtual device (no DMA: any memory will do).
+    bool virtual_device = false;
+    // TSO: the largest frame (Ethernet header included) a cut segment may
+    // make; the segment size is lowered to fit.
+    uint32_t tso_frame_limit = 0;
+};
+
+// Fragments at least this long are attached to mbufs instead of copied.
+constexpr size_t zero_copy_min = 512;
+// The frame's first bytes (its headers) are always copied, so the head
+// mbuf holds them whole and writable, as drivers and tx_prepare expect.
+constexpr size_t copied_prefix = 128;
+// An mbuf describes at most 64 KiB - 1 of an external buffer.
+constexpr size_t max_attach = 32768;
+
+struct tx_completions;
+
+// The bytes of one transmitted frame that its mbufs point into: the
+// frame's packet, held until DPDK drops the last mbuf attached to it.
+struct tx_hold {
+    rte_mbuf_ext_shared_info shinfo{};
+    packet p;
+    std::shared_ptr<tx_completions> done;
+    tx_hold* next = nullptr; // in tx_completions::foreign
+
+    // DPDK's free callback (any thread).
+    static void release(void*, void* opaque) noexcept;
+};
+
+// Where transmitted packets whose bytes are attached to mbufs (zero copy)
+// come back to die once the driver freed the last of those mbufs. The
+// driver usually frees them inside rte_eth_tx_burst() on the queue's own
+// shard, where the packet is destroyed at once; when another thread frees
+// them (a net_ring peer receiving on another shard), the packet is queued
+// here and destroyed by the queue's poller, so its deleter runs on the
+// shard that owns it.
+struct tx_completions {
+    std::thread::id owner = std::this_thread::get_id();
+    std::mutex m;
+    tx_hold* foreign = nullptr; // a list, through tx_hold::next
+    std::atomic<bool> pending{false};
+    bool open = true;
+
+    // Called by a thread other than the owner.
+    void push(tx_hold* h) noexcept {
+        std::unique_lock lock(m);
+        if (open) {
+            h->next = foreign;
+            foreign = h;
+            pending.store(true, std::memory_order_release);
+            return;
+        }
+        // The queue is gone: nobody is left to run it on its shard; the
+        // allocator still returns the memory to its owner.
+        lock.unlock();
+        delete h;
+    }
+    void drain() noexcept {
+        if (!pending.load(std::memory_order_acquire)) {
+            return;
+        }
+        tx_hold* got;
+        {
+            std::lock_guard lock(m);
+            got = std::exchange(foreign, nullptr);
+            pending.store(false, std::memory_order_relaxed);
+        }
+        while (got) {
+            delete std::exchange(got, got->next);
+        }
+    }
+    void close() noexcept {
+        {
+            std::lock_guard lock(m);
+            open = false;
+        }
+        pending.store(true, std::memory_order_relaxed);
+        drain();
+    }
+};
+
+void tx_hold::release(void*, void* opaque) noexcept {
+    auto* h = static_cast<tx_hold*>(opaque);
+    auto done = h->done; // outlives the hold, whichever way it goes
+    if (std::this_thread::get_id() == done->owner) {
+        delete h;
+    } else {
+        done->push(h);
+    }
+}
+
 class dpdk_qp final : public qp {
 public:
-    dpdk_qp(uint16_t port, uint16_t qid, std::shared_ptr<pool_ref> pool, const hw_features& hw)
-        : _port(port), _qid(qid), _pool(std::move(pool)), _hw(hw), _poller(*this) {
+    dpdk_qp(uint16_t port, uint16_t qid, std::shared_ptr<pool_ref> pool, const hw_features& hw, tx_caps tx)
+        : _port(port), _qid(qid), _pool(std::move(pool)), _hw(hw), _tx(tx), _poller(*this) {
         engine().register_poller(&_poller);
     }
     ~dpdk_qp() override {
@@ -250,9 +352,11 @@ public:
             }
             rte_pktmbuf_free_bulk(bufs, n);
         }
+        _done->close();
     }
 
     bool poll_rx() noexcept {
+        _done->drain();
         rte_mbuf* bufs[rx_burst];
         uint16_t n = rte_eth_rx_burst(_port, _qid, bufs, rx_burst);
         for (uint16_t i = 0; i < n; ++i) {
@@ -272,6 +376,17 @@ protected:
                 _stats.tx_dropped++;
             }
         }
+        // The driver's last touches (pseudo-header sums as its hardware
+        // wants them); a frame it refuses is dropped.
+        size_t ok = 0;
+        while (ok < out.size()) {
+            ok += rte_eth_tx_prepare(_port, _qid, out.data() + ok, uint16_t(out.size() - ok));
+            if (ok < out.size()) {
+                rte_pktmbuf_free(out[ok]);
+                out.erase(out.begin() + ptrdiff_t(ok));
+                _stats.tx_dropped++;
+            }
+        }
         size_t sent = 0;
         // The ring may be full for a moment: retry a bounded number of times.
         for (int tries = 0; sent < out.size() && tries < 100; ++tries) {
@@ -281,6 +396,7 @@ protected:
             _stats.tx_dropped += out.size() - sent;
             rte_pktmbuf_free_bulk(out.data() + sent, unsigned(out.size() - sent));
         }
+        _done->drain();
     }
 
 private:
@@ -288,12 +404,16 @@ private:
     uint16_t _qid;
     std::shared_ptr<pool_ref> _pool;
     hw_features _hw;
+    tx_caps _tx;
+    std::shared_ptr<tx_completions> _done = std::make_shared<tx_completions>();
     rx_poller _poller;
 
     frame to_frame(rte_mbuf* head) noexcept {
         frame f;
         std::vector<fragment> frags;
         frags.reserve(head->nb_segs);
+        // A chain (scattered or merged by LRO) is one packet of several
+        // fragments.
         for (rte_mbuf* m = head; m; m = m->next) {
             if (m->data_len) {
                 frags.push_back({rte_pktmbuf_mtod(m, char*), m->data_len});
@@ -312,49 +432,167 @@ private:
         return f;
     }
 
-    // Copies the frame into one mbuf, or a chain when it is larger than a
-    // segment; null when the pool is empty.
-    rte_mbuf* to_mbuf(const frame& f) noexcept {
+    // The IO address of [p, p + n) for the port, or nothing when the
+    // device could not reach it there (then the bytes are copied).
+    std::optional<rte_iova_t> iova_of(const char* p, size_t n) const noexcept {
+        bool va = rte_eal_iova_mode() == RTE_IOVA_VA;
+        if (_tx.virtual_device) {
+            // No DMA: the address only has to be well-formed.
+            return va ? rte_iova_t(reinterpret_cast<uintptr_t>(p)) : rte_mem_virt2iova(p);
+        }
+        // A NIC reaches only memory that DPDK mapped for it, and in
+        // physical-address mode only within one contiguous segment.
+        const rte_memseg* ms = rte_mem_virt2memseg(p, nullptr);
+        if (!ms || p + n > static_cast<const char*>(ms->addr) + ms->len) {
+            return std::nullopt;
+        }
+        if (va) {
+            return rte_iova_t(reinterpret_cast<uintptr_t>(p));
+        }
+        rte_iova_t io = rte_mem_virt2iova(p);
+        if (io == RTE_BAD_IOVA) {
+            return std::nullopt;
+        }
+        return io;
+    }
+
+    // Appends a fresh mbuf to the chain; false when the pool is empty.
+    bool grow(rte_mbuf* head, rte_mbuf*& tail) noexcept {
+        rte_mbuf* m = rte_pktmbuf_alloc(_pool->mp);
+        if (!m) {
+            return false;
+        }
+        if (rte_pktmbuf_chain(head, m) != 0) {
+            rte_pktmbuf_free(m);
+            return false;
+        }
+        tail = m;
+        return true;
+    }
+
+    // Copies [src, src + n) at the end of the chain.
+    bool append_copy(rte_mbuf* head, rte_mbuf*& tail, const char* src, size_t n) noexcept {
+        while (n) {
+            // Bytes go after an attached buffer into a fresh mbuf.
+            size_t room = RTE_MBUF_HAS_EXTBUF(tail) ? 0 : rte_pktmbuf_tailroom(tail);
+            if (room == 0) {
+                if (!grow(head, tail)) {
+                    return false;
+                }
+                continue;
+            }
+            size_t k = std::min(room, n);
+            std::memcpy(rte_pktmbuf_mtod_offset(tail, char*, tail->data_len), src, k);
+            tail->data_len += uint16_t(k);
+            head->pkt_len += uint32_t(k);
+            src += k;
+            n -= k;
+        }
+        return true;
+    }
+
+    // Attaches [src, src + n) (which `hold` keeps alive) to new mbufs at the
+    // end of the chain.
+    bool append_attached(rte_mbuf* head, rte_mbuf*& tail, const char* src, size_t n, rte_iova_t io,
+                         tx_hold& hold) noexcept {
+        while (n) {
+            if (!grow(head, tail)) {
+                return false;
+            }
+            size_t k = std::min(n, max_attach);
+            rte_mbuf_ext_refcnt_update(&hold.shinfo, 1);
+            rte_pktmbuf_attach_extbuf(tail, const_cast<char*>(src), io, uint16_t(k), &hold.shinfo);
+            tail->data_len = uint16_t(k);
+            head->pkt_len += uint32_t(k);
+            src += k;
+            io += k;
+            n -= k;
+        }
+        return true;
+    }
+
+    // Builds the frame's mbuf chain: small pieces copied, large ones
+    // attached (zero copy, when the port allows it), and the offload
+    // metadata; null when the pool is empty.
+    rte_mbuf* to_mbuf(frame& f) noexcept {
         rte_mbuf* head = rte_pktmbuf_alloc(_pool->mp);
         if (!head) {
             return nullptr;
         }
         rte_mbuf* tail = head;
+        tx_hold* hold = nullptr;
+        if (_tx.zero_copy && f.p.len() >= copied_prefix + zero_copy_min) {
+            hold = new (std::nothrow) tx_hold;
+            if (hold) {
+                hold->shinfo.free_cb = &tx_hold::release;
+                hold->shinfo.fcb_opaque = hold;
+                // The builder's own reference, dropped at the end.
+                rte_mbuf_ext_refcnt_set(&hold->shinfo, 1);
+            }
+        }
+        bool ok = true;
+        size_t off = 0;
         for (auto& fr : f.p.fragments()) {
             const char* src = fr.base;
             size_t left = fr.size;
-            while (left) {
-                size_t room = rte_pktmbuf_tailroom(tail);
-                if (room == 0) {
-                    rte_mbuf* m = rte_pktmbuf_alloc(_pool->mp);
-                    if (!m || rte_pktmbuf_chain(head, m) != 0) {
-                        rte_pktmbuf_free(m);
-                        rte_pktmbuf_free(head);
-                        return nullptr;
-                    }
-                    tail = m;
-                    continue;
-                }
-                size_t n = std::min(room, left);
-                std::memcpy(rte_pktmbuf_mtod_offset(tail, char*, tail->data_len), src, n);
-                tail->data_len += uint16_t(n);
-                head->pkt_len += uint32_t(n);
-                src += n;
-                left -= n;
+            if (off < copied_prefix) {
+                size_t k = std::min(left, copied_prefix - off);
+                ok = ok && append_copy(head, tail, src, k);
+                src += k;
+                left -= k;
+                off += k;
             }
+            if (!left) {
+                continue;
+            }
+            std::optional<rte_iova_t> io;
+            if (hold && left >= zero_copy_min) {
+                io = iova_of(src, left);
+            }
+            ok = ok && (io ? append_attached(head, tail, src, left, *io, *hold) : append_copy(head, tail, src, left));
+            off += left;
         }
-        if (f.oi.needs_ip_csum || f.oi.needs_csum) {
-            head->l2_len = 14;
-            head->l3_len = f.oi.ip_hdr_len;
-            head->ol_flags |= RTE_MBUF_F_TX_IPV4;
-            if (f.oi.needs_ip_csum) {
-                head->ol_flags |= RTE_MBUF_F_TX_IP_CKSUM;
-            }
-            if (f.oi.needs_csum) {
-                head->ol_flags |= f.oi.protocol == 6 ? RTE_MBUF_F_TX_TCP_CKSUM : RTE_MBUF_F_TX_UDP_CKSUM;
-            }
+        if (hold) {
+            // Attached mbufs now keep the packet; the frame's own handle goes.
+            hold->done = _done;
+            hold->p = std::move(f.p);
         }
+        if (!ok) {
+            rte_pktmbuf_free(head);
+        }
+        if (hold && rte_mbuf_ext_refcnt_update(&hold->shinfo, -1) == 0) {
+            // Nothing was attached (or everything was freed again).
+            delete hold;
+        }
+        if (!ok) {
+            return nullptr;
+        }
+        set_offloads(head, f.oi);
         return head;
+    }
+
+    void set_offloads(rte_mbuf* head, const offload_info& oi) noexcept {
+        if (!oi.needs_ip_csum && !oi.needs_csum && !oi.tso_seg_size) {
+            return;
+        }
+        head->l2_len = 14;
+        head->l3_len = oi.ip_hdr_len;
+        head->ol_flags |= RTE_MBUF_F_TX_IPV4;
+        if (oi.needs_ip_csum) {
+            head->ol_flags |= RTE_MBUF_F_TX_IP_CKSUM;
+        }
+        if (oi.needs_csum) {
+            head->ol_flags |= oi.protocol == 6 ? RTE_MBUF_F_TX_TCP_CKSUM : RTE_MBUF_F_TX_UDP_CKSUM;
+        }
+        uint32_t hdrs = 14u + oi.ip_hdr_len + oi.l4_hdr_len;
+        if (oi.tso_seg_size && oi.protocol == 6 && _tx.tso_frame_limit > hdrs &&
+            head->pkt_len > hdrs + oi.tso_seg_size) {
+            // The device cuts it into segments of tso_segsz payload bytes,
+            // each with a copy of the headers (and its own checksums).
+            head->l4_len = oi.l4_hdr_len;
+            head->tso_segsz = uint16_t(std::min<uint32_t>(oi.tso_seg_size, _tx.tso_frame_limit - hdrs));
+            head->ol_flags |= RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_IP_CKSUM | RTE_MBUF_F_TX_TCP_CKSUM;
+        }
     }
 };
 
@@ -364,7 +602,7 @@ bool rx_poller::poll() noexcept {
 
 class dpdk_device final : public device {
 public:
-    dpdk_device(uint16_t port, uint16_t queues) : _port(port) {
+    dpdk_device(uint16_t port, uint16_t queues, bool use_lro) : _port(port) {
         dpdk::port_link_status(port); // checks that EAL runs and the port exists
         rte_eth_dev_info info{};
         if (int r = rte_eth_dev_info_get(port, &info); r != 0) {
@@ -398,6 +636,28 @@ public:
         if ((info.rx_offload_capa & l4_rx) == l4_rx) {
             conf.rxmode.offloads |= l4_rx;
             _hw.rx_csum_offload = true;
+        }
+        const rte_bus* bus = info.device ? rte_dev_bus(info.device) : nullptr;
+        _tx.virtual_device = bus && std::string_view(rte_bus_name(bus)) == "vdev";
+        if (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_MULTI_SEGS) {
+            conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+            _tx.multi_seg = true;
+            _tx.zero_copy = true;
+        }
+        // TSO: the device rewrites lengths, sequence numbers and both
+        // checksums of every piece, so it must do checksums as well.
+        if (_tx.multi_seg && _hw.tx_csum_ip_offload && _hw.tx_csum_l4_offload &&
+            (info.tx_offload_capa & RTE_ETH_TX_OFFLOAD_TCP_TSO)) {
+            conf.txmode.offloads |= RTE_ETH_TX_OFFLOAD_TCP_TSO;
+            _hw.tx_tso = true;
+        }
+        // LRO: merged segments arrive as chains of mbufs (scatter).
+        constexpr uint64_t lro_rx = RTE_ETH_RX_OFFLOAD_TCP_LRO | RTE_ETH_RX_OFFLOAD_SCATTER;
+        if (use_lro && (info.rx_offload_capa & lro_rx) == lro_rx) {
+            conf.rxmode.offloads |= lro_rx;
+            conf.rxmode.max_lro_pkt_size =
+                info.max_lro_pkt_size ? std::min<uint32_t>(info.max_lro_pkt_size, 65535 + 14) : 65535 + 14;
+            _hw.rx_lro = true;
         }
         if (int r = rte_eth_dev_configure(port, n, n, &conf); r != 0) {
             fail(fmt::format("cannot configure {} queue(s)", n), r);
@@ -438,6 +698,20 @@ public:
         rte_eth_dev_get_mtu(port, &mtu);
         _hw.mtu = std::min<uint16_t>(mtu, 1500);
         _hw.max_packet_len = _hw.mtu + 14u;
+        if (_hw.tx_tso) {
+            // A whole IPv4 datagram, within the segments the port takes
+            // for one frame (copies fill 2 KiB mbufs, attachments 32 KiB).
+            uint32_t segs = std::max<uint32_t>(1, info.tx_desc_lim.nb_seg_max);
+            _hw.max_packet_len = std::min<uint32_t>(65535 + 14, segs * 2048u);
+            // net_tap compares each piece, Ethernet header included, with
+            // the MTU; hardware counts from the IP header.
+            bool whole_frame = std::string_view(info.driver_name) == "net_tap";
+            _tx.tso_frame_limit = _hw.mtu + (whole_frame ? 0u : 14u);
+            if (_hw.max_packet_len <= _hw.mtu + 14u) {
+                _hw.tx_tso = false;
+                _hw.max_packet_len = _hw.mtu + 14u;
+            }
+        }
         if (int r = rte_eth_dev_start(port); r != 0) {
             fail("cannot start the port", r);
         }
@@ -473,7 +747,7 @@ public:
             throw std::logic_error(fmt::format("DPDK port {}: queue {} exists already", _port, qid));
         }
         _taken[qid] = true;
-        return std::make_unique<dpdk_qp>(_port, uint16_t(qid), _pools[qid], _hw);
+        return std::make_unique<dpdk_qp>(_port, uint16_t(qid), _pools[qid], _hw, _tx);
     }
 
 private:
@@ -511,6 +785,7 @@ private:
     uint8_t _rss_key[40];
     ethernet_address _mac;
     net::hw_features _hw;
+    tx_caps _tx;
     std::vector<std::shared_ptr<pool_ref>> _pools;
     std::mutex _m;
     std::vector<bool> _taken;
@@ -523,8 +798,8 @@ private:
 
 } // namespace
 
-std::shared_ptr<net::device> create_dpdk_net_device(uint16_t port_idx, uint16_t num_queues, bool, bool) {
-    return std::make_shared<dpdk_device>(port_idx, num_queues);
+std::shared_ptr<net::device> create_dpdk_net_device(uint16_t port_idx, uint16_t num_queues, bool use_lro, bool) {
+    return std::make_shared<dpdk_device>(port_idx, num_queues, use_lro);
 }
 
 } // namespace seastar

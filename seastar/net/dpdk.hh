@@ -20,7 +20,19 @@
 //     software). Queue i is then taken by make_queue(i) on the shard that
 //     drives it: a reactor poller receives bursts there (zero copy: each
 //     packet's deleter returns its mbufs to their pool, from any shard) and
-//     transmits the batches the stack queues (copied into mbufs).
+//     transmits the batches the stack queues.
+//   * Transmit copies a frame's headers and its small fragments into mbufs;
+//     fragments of 512 bytes and more are attached to mbufs as external
+//     buffers (zero copy) when the port takes chains of mbufs and can reach
+//     the memory (any virtual device; a NIC only for memory DPDK mapped, else
+//     they are copied). The packet is held until the driver frees the last
+//     mbuf pointing into it, and destroyed on the queue's shard then.
+//   * TSO when the port offers it with checksum offloads and multi-segment
+//     frames: hw_features::tx_tso, and max_packet_len up to a 64 KiB IPv4
+//     datagram, so the native stack's TCP hands over segments of many MSS
+//     that the port cuts. Without it TCP segments in software (at the MSS).
+//   * LRO (use_lro) when the port offers it with scatter: merged segments
+//     arrive as chains of mbufs, received as one packet of several fragments.
 //
 // Errors: std::runtime_error with one line naming the cause (EAL could not
 // start, and why; a port that does not exist; a port that refuses its
@@ -35,8 +47,6 @@
 // queue i % queues) or, if the port refuses, read back; hash2qid() follows
 // it, so the stack's software hash names the queue the port picks (a port
 // that allows neither costs forwarding, not correctness).
-//
-// Not done: TSO/LRO offloads (never requested) and zero-copy transmit.
 //
 //     seastar::dpdk::eal_init({.extra_args = {"--no-huge", "-m", "256", "--no-pci",
 //                                             "--vdev=net_tap0,iface=dtap0", "--file-prefix=t"}});
@@ -86,7 +96,7 @@ std::vector<std::pair<std::string, uint64_t>> port_xstats(uint16_t port);
 
 } // namespace dpdk
 
-// Seastar's name and arguments (LRO and flow control are not used yet).
+// Seastar's name and arguments (flow control is not used yet).
 std::shared_ptr<net::device> create_dpdk_net_device(uint16_t port_idx = 0, uint16_t num_queues = 1, bool use_lro = true,
                                                     bool enable_fc = true);
 

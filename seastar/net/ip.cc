@@ -110,7 +110,21 @@ void ipv4::send(ipv4_l4_send s) {
     oi.protocol = s.proto;
     oi.l4_hdr_len = s.csum.l4_hdr_len;
     oi.l4_csum_offset = s.csum.csum_offset;
-    bool fragmented = len > max_l4_unfragmented();
+    // Cut by the device whenever the payload exceeds the segment size (the
+    // peer's MSS binds even when the datagram would fit the MTU).
+    uint32_t l4_payload = len > s.csum.l4_hdr_len ? len - s.csum.l4_hdr_len : 0;
+    bool tso = s.csum.tso_seg_size != 0 && l4_payload > s.csum.tso_seg_size;
+    if (tso) {
+        // Segmentation offload: the device cuts it, so it must be able to and
+        // the datagram must fit what it accepts.
+        if (!hw.tx_tso || !hw.tx_csum_ip_offload || !hw.tx_csum_l4_offload || !s.csum.needs_csum ||
+            len + ipv4_hdr::min_size + eth_hdr::size > hw.max_packet_len) {
+            _stats.tx_dropped_too_big++;
+            return;
+        }
+        oi.tso_seg_size = s.csum.tso_seg_size;
+    }
+    bool fragmented = !tso && len > max_l4_unfragmented();
     if (s.csum.needs_csum) {
         if (s.csum.csum_offset + 2u > len) {
             _stats.tx_dropped_too_big++;

@@ -117,6 +117,12 @@ struct l4_checksum_info {
     bool needs_csum = false;
     uint16_t csum_offset = 0; // of the 16-bit field, from the start of the L4 header
     uint8_t l4_hdr_len = 0;   // for the device (TSO), 0 when unknown
+    // Non-zero: the device cuts the segment (when its payload, after
+    // l4_hdr_len bytes of header, is longer) into pieces of this many payload
+    // bytes (hw_features::tx_tso). The datagram may then exceed the MTU (up
+    // to max_packet_len) and is never fragmented; the device completes the
+    // checksums, so needs_csum must be set.
+    uint16_t tso_seg_size = 0;
 };
 
 // One L4 segment to send.

@@ -2,6 +2,7 @@
 
 #include <netinet/in.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <system_error>
 
@@ -13,6 +14,7 @@ namespace {
 
 constexpr uint16_t tcp_csum_offset = 16;
 constexpr uint8_t tcp_min_header = 20;
+constexpr uint32_t ethernet_hdr_len = eth_hdr::size;
 
 std::system_error listen_error(int err, const char* what) {
     return std::system_error(err, std::system_category(), what);
@@ -71,11 +73,24 @@ void native_tcp::drain() noexcept {
 }
 
 void native_tcp::send(uint32_t local, uint32_t remote, packet segment) {
-    bool offload = tx_checksum_offload();
+    send_segment(local, remote, std::move(segment), 0);
+}
+
+void native_tcp::send_large(uint32_t local, uint32_t remote, packet segment, uint16_t mss) {
+    send_segment(local, remote, std::move(segment), mss);
+}
+
+void native_tcp::send_segment(uint32_t local, uint32_t remote, packet segment, uint16_t tso_mss) {
+    l4_checksum_info csum{tx_checksum_offload() || tso_mss != 0, tcp_csum_offset, tcp_min_header};
+    // The device needs the real header length (options included) to cut it.
+    if (const char* h = segment.get_header(0, tcp_min_header)) {
+        csum.l4_hdr_len = uint8_t((uint8_t(h[12]) >> 4) * 4);
+    }
+    csum.tso_seg_size = tso_mss;
     _in_send = true;
     try {
         _ip.send(ipv4_l4_send{ipv4_address(local), ipv4_address(remote), uint8_t(ip_protocol_num::tcp),
-                              std::move(segment), l4_checksum_info{offload, tcp_csum_offset, tcp_min_header}});
+                              std::move(segment), csum});
     } catch (...) {
         _in_send = false;
         throw;
@@ -85,6 +100,15 @@ void native_tcp::send(uint32_t local, uint32_t remote, packet segment) {
 
 uint16_t native_tcp::mtu(uint32_t) const noexcept {
     return _ip.hw_features().mtu;
+}
+
+uint32_t native_tcp::tso_max_segment() const noexcept {
+    auto& hw = _ip.hw_features();
+    if (!hw.tx_tso || hw.max_packet_len <= ethernet_hdr_len + ipv4_hdr::min_size) {
+        return 0;
+    }
+    // An IPv4 datagram's total length is 16 bits.
+    return std::min<uint32_t>(hw.max_packet_len - ethernet_hdr_len, 65535) - ipv4_hdr::min_size;
 }
 
 bool native_tcp::tx_checksum_offload() const noexcept {

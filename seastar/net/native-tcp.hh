@@ -7,7 +7,9 @@
 //     checksums (hw_features::tx_csum_l4_offload) TCP leaves the
 //     pseudo-header sum and the device finishes it, otherwise TCP fills the
 //     checksum in software;
-//   * mtu() is the interface's MTU;
+//   * mtu() is the interface's MTU; with hw_features::tx_tso, segments
+//     above the MSS go down whole, marked for the device to cut
+//     (offload_info::tso_seg_size);
 //   * rx_checksum_verified() is what the device said about the segment
 //     being delivered (ipv4_rx_info::l4_csum_verified);
 //   * segments that arrive while TCP is inside send() (a lower layer that
@@ -58,6 +60,9 @@ public:
     // tcp_l3
     void send(uint32_t local, uint32_t remote, packet segment) override;
     uint16_t mtu(uint32_t remote) const noexcept override;
+    // With hw_features::tx_tso: up to max_packet_len (and 64 KiB) per datagram.
+    uint32_t tso_max_segment() const noexcept override;
+    void send_large(uint32_t local, uint32_t remote, packet segment, uint16_t mss) override;
     bool tx_checksum_offload() const noexcept override;
     bool rx_checksum_verified() const noexcept override { return _rx_verified; }
 
@@ -68,6 +73,7 @@ private:
         bool verified;
     };
     void deliver(packet p, uint32_t src, uint32_t dst, bool verified) noexcept;
+    void send_segment(uint32_t local, uint32_t remote, packet segment, uint16_t tso_mss);
     void drain() noexcept;
 
     ipv4& _ip;

@@ -65,6 +65,19 @@ public:
     virtual void send(uint32_t local, uint32_t remote, packet segment) = 0;
     // The IPv4 MTU toward `remote` (TCP's MSS is this minus 40).
     virtual uint16_t mtu(uint32_t remote) const noexcept = 0;
+    // Segmentation offload (TSO): the largest TCP segment, header included,
+    // that send_large() takes for the device to cut into segments of at most
+    // the MSS; 0 when nothing below segments (then TCP never sends a segment
+    // above the MSS).
+    virtual uint32_t tso_max_segment() const noexcept { return 0; }
+    // Sends a segment larger than the MSS (only when tso_max_segment() allows
+    // it), for the device to cut into segments of `mss` payload bytes (the
+    // last one less; FIN and PSH only on the last). The checksum is left to
+    // the device, as with tx_checksum_offload().
+    virtual void send_large(uint32_t local, uint32_t remote, packet segment, uint16_t mss) {
+        (void)mss;
+        send(local, remote, std::move(segment));
+    }
     // The device completes the checksum of outgoing segments.
     virtual bool tx_checksum_offload() const noexcept { return false; }
     // The device has verified the checksum of incoming segments.

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "seastar/net/ip_checksum.hh"
+
 namespace seastar::net::testing {
 
 std::string bytes_of(const packet& p) {
@@ -14,6 +16,26 @@ std::string bytes_of(const packet& p) {
 }
 
 wire::wire(wire_faults f) : faults(f), _rng(f.seed) {}
+
+void wire::end::send_large(uint32_t local, uint32_t remote, packet segment, uint16_t mss) {
+    char* h = segment.get_header(0, 20);
+    if (!h) {
+        return;
+    }
+    uint32_t hlen = (uint8_t(h[12]) >> 4) * 4u;
+    _w.large_segments.push_back({_side, uint32_t(segment.len() - hlen), mss});
+    h[16] = h[17] = 0; // it holds the pseudo-header sum for the device
+    checksummer c;
+    c.sum(local);
+    c.sum(remote);
+    c.sum(uint16_t(6));
+    c.sum(uint16_t(segment.len()));
+    c.sum(segment);
+    uint16_t sum = c.get();
+    h[16] = char(sum >> 8);
+    h[17] = char(sum & 0xff);
+    send(local, remote, std::move(segment));
+}
 
 void wire::end::send(uint32_t local, uint32_t remote, packet segment) {
     auto bytes = bytes_of(segment);

@@ -54,11 +54,24 @@ public:
         end(wire& w, int side) : _w(w), _side(side) {}
         void send(uint32_t local, uint32_t remote, packet segment) override;
         uint16_t mtu(uint32_t) const noexcept override { return _w.mtu; }
+        uint32_t tso_max_segment() const noexcept override { return _w.tso_max; }
+        // As a device with TSO would take it; delivered whole (as LRO would
+        // merge it again), with the checksum filled here.
+        void send_large(uint32_t local, uint32_t remote, packet segment, uint16_t mss) override;
     };
 
     explicit wire(wire_faults f = {});
     wire_faults faults;
     uint16_t mtu = 1500;
+    // Segmentation offload below TCP: the largest segment send_large() takes.
+    uint32_t tso_max = 0;
+    // Segments that went through send_large(): (side, TCP payload bytes, mss).
+    struct large_segment {
+        int side;
+        uint32_t payload;
+        uint16_t mss;
+    };
+    std::vector<large_segment> large_segments;
     std::chrono::milliseconds latency{1};
     end a{*this, 0}, b{*this, 1};
     mtcp* tcp[2] = {nullptr, nullptr};

@@ -102,9 +102,10 @@ struct transfer_result {
     wire* w;
 };
 
-void transfer(wire_faults faults, tcp_congestion_algorithm cc, uint64_t bytes) {
+void transfer(wire_faults faults, tcp_congestion_algorithm cc, uint64_t bytes, uint32_t tso_max = 0) {
     local_scheduler sched;
     wire w(faults);
+    w.tso_max = tso_max;
     mtcp ta(w.a, test_config(cc));
     mtcp tb(w.b, test_config(cc));
     w.tcp[0] = &ta;
@@ -145,12 +146,30 @@ void transfer(wire_faults faults, tcp_congestion_algorithm cc, uint64_t bytes) {
         EXPECT_GT(w.frames_duplicated + w.frames_reordered, 0u);
     }
     EXPECT_EQ(ta.stats().drops_for(tcp_drop_reason::bad_checksum), 0u);
+    if (tso_max == 0) {
+        EXPECT_TRUE(w.large_segments.empty());
+        return;
+    }
+    // Segments of several MSS went down, never above what the device takes.
+    EXPECT_GT(w.large_segments.size(), 10u);
+    for (auto& s : w.large_segments) {
+        EXPECT_EQ(s.mss, 1460 - 12);
+        EXPECT_GT(s.payload, s.mss);
+        EXPECT_LE(s.payload + 32, tso_max);
+    }
 }
 
 constexpr uint64_t mb = 1 << 20;
 
 TEST(tcp_transfer, clean_wire_both_ways) {
     transfer({}, tcp_congestion_algorithm::newreno, 2 * mb);
+}
+
+// A device that cuts segments (TSO): TCP hands it up to 64 KiB at a time,
+// on a clean wire and on a lossy one (retransmissions are single segments).
+TEST(tcp_transfer, segmentation_offload_clean_and_lossy) {
+    transfer({}, tcp_congestion_algorithm::cubic, 4 * mb, 65515);
+    transfer({7, 0.02, 0.02, 0.02}, tcp_congestion_algorithm::newreno, 2 * mb, 65515);
 }
 
 class tcp_faulty : public ::testing::TestWithParam<std::tuple<uint64_t, tcp_congestion_algorithm>> {};

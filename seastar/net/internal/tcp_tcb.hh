@@ -248,9 +248,26 @@ public:
             ++st.resets_out;
         }
         auto& l3 = _tcp->l3();
-        l3.send(
-            _key.local_ip, _key.remote_ip,
-            serialize_tcp_segment(h, o, std::move(payload), _key.local_ip, _key.remote_ip, l3.tx_checksum_offload()));
+        bool large = payload && payload.len() > _snd_mss;
+        auto seg = serialize_tcp_segment(h, o, std::move(payload), _key.local_ip, _key.remote_ip,
+                                         large || l3.tx_checksum_offload());
+        if (large) {
+            l3.send_large(_key.local_ip, _key.remote_ip, std::move(seg), _snd_mss);
+        } else {
+            l3.send(_key.local_ip, _key.remote_ip, std::move(seg));
+        }
+    }
+
+    // The most payload one segment may carry: the MSS, or with segmentation
+    // offload as many whole MSS-sized pieces as the device takes at once.
+    uint32_t max_burst() const noexcept {
+        uint32_t mss = _snd_mss;
+        uint32_t tso = _tcp->l3().tso_max_segment();
+        constexpr uint32_t max_tcp_header = 60;
+        if (tso <= max_tcp_header + 2 * mss) {
+            return mss;
+        }
+        return (tso - max_tcp_header) / mss * mss;
     }
 
     // SND.MAX, not SND.NXT: after a timeout SND.NXT goes back, and an ACK
@@ -330,6 +347,7 @@ public:
             return;
         }
         uint32_t mss = _snd_mss;
+        uint32_t burst = max_burst();
         while (true) {
             uint32_t end = data_end();
             uint32_t unsent = seq_lt(_snd_nxt, end) ? end - _snd_nxt : 0;
@@ -340,9 +358,14 @@ public:
             uint32_t wnd = std::min(_snd_wnd, _cc->cwnd());
             uint32_t in_flight = flight();
             uint32_t usable = wnd > in_flight ? wnd - in_flight : 0;
-            uint32_t len = std::min({unsent, mss, usable});
+            uint32_t len = std::min({unsent, burst, usable});
             if (unsent > 0 && len == 0) {
                 break;
+            }
+            if (len > mss && len < unsent) {
+                // Whole segments only: the remainder waits for the rules
+                // below, as it would without segmentation offload.
+                len -= len % mss;
             }
             if (len < mss && len < unsent && in_flight > 0) {
                 break; // sender-side silly window avoidance
