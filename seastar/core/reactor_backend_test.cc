@@ -1,6 +1,7 @@
 // Conformance suite: the same behaviour from every reactor backend.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -656,6 +657,40 @@ TEST(backend_errors, unknown_backend_names_the_linked_in_ones) {
         ADD_FAILURE() << "a reactor started with an unknown backend";
     } catch (const std::invalid_argument& e) {
         EXPECT_STREQ(e.what(), "unknown reactor backend 'kqueue' (linked in: io_uring, linux-aio, epoll)");
+    }
+}
+
+// A file that a pending request holds is released by the time the backend
+// is gone: the peer of a socket that was being read sees the hang-up at once
+// (the ring would otherwise cancel the read in the background, later).
+TEST(backend_uring, destroying_the_backend_releases_the_files_its_requests_hold) {
+    internal::syscall_pool blocking([] {});
+    internal::backend_options opts;
+    opts.blocking = &blocking;
+    std::unique_ptr<internal::reactor_backend> backend;
+    try {
+        backend = internal::make_uring_backend(opts);
+    } catch (const internal::backend_unavailable& e) {
+        GTEST_SKIP() << e.what();
+    }
+    for (int round = 0; round < 20; ++round) {
+        int fds[2];
+        ASSERT_EQ(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds), 0);
+        file_desc b(fds[1]);
+        {
+            file_desc a(fds[0]);
+            internal::pollable_fd_state s(a.get());
+            auto f = backend->readable(s); // a poll in the kernel, holding a's file
+            backend->poll();
+            EXPECT_FALSE(f.available());
+            backend->forget(s);
+            f.ignore_ready_future();
+        } // a closed: only the ring still holds its file
+        backend.reset();
+        ::pollfd p{b.get(), POLLIN, 0};
+        ASSERT_EQ(::poll(&p, 1, 0), 1) << "round " << round;
+        EXPECT_TRUE(p.revents & POLLHUP) << "round " << round;
+        backend = internal::make_uring_backend(opts);
     }
 }
 

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <system_error>
 #include <vector>
@@ -87,6 +88,8 @@ class uring_backend final : public reactor_backend {
     completion_backend::fd_table<uring_slot> _fds;
     // The kernel takes IORING_RECVSEND_POLL_FIRST (5.19, like COOP_TASKRUN).
     bool _poll_first = false;
+    // Requests with a completion that the kernel has not completed yet.
+    size_t _in_kernel = 0;
 
     struct wakeup_completion final : completion {
         uring_backend* be;
@@ -117,6 +120,7 @@ class uring_backend final : public reactor_backend {
             auto sqe = get_sqe();
             ::io_uring_prep_poll_add(sqe, _wakeup_fd.get(), POLLIN);
             ::io_uring_sqe_set_data(sqe, static_cast<completion*>(&_wakeup));
+            ++_in_kernel;
             _wakeup.in_flight = true;
         } catch (...) {
             // Cannot happen after the submit inside get_sqe() freed the queue.
@@ -131,6 +135,7 @@ class uring_backend final : public reactor_backend {
             int res = cqe->res;
             ::io_uring_cqe_seen(&_ring, cqe);
             if (c) {
+                --_in_kernel;
                 c->complete(res);
                 any = true;
             }
@@ -150,6 +155,7 @@ class uring_backend final : public reactor_backend {
             auto sqe = get_sqe();
             ::io_uring_prep_poll_add(sqe, s.fd, in ? POLLIN : POLLOUT);
             ::io_uring_sqe_set_data(sqe, static_cast<completion*>(&c));
+            ++_in_kernel;
             c.in_flight = true;
         } catch (...) {
             s.fail(in, std::current_exception());
@@ -192,7 +198,55 @@ public:
     }
 
     ~uring_backend() override {
+        cancel_in_kernel();
         ::io_uring_queue_exit(&_ring); // _fds then frees the orphans
+    }
+
+    // Cancels every request still in the kernel and waits (at most a second)
+    // until all have completed. A request holds its file: were the ring left
+    // to cancel them itself (it does so in the background once closed), a
+    // file the program closed would stay open a while longer, and reopening
+    // it (a TAP device's single queue, say) would fail with EBUSY. The
+    // completions are only counted, not run: their owners are gone.
+    void cancel_in_kernel() noexcept {
+        auto* sqe = ::io_uring_get_sqe(&_ring);
+        if (!sqe) {
+            ::io_uring_submit(&_ring);
+            sqe = ::io_uring_get_sqe(&_ring);
+        }
+        if (!sqe) {
+            return;
+        }
+        // Its own completion is told apart by its user data; a kernel
+        // before 5.19 refuses ANY (-EINVAL), and then nothing is awaited.
+        void* const tag = &_in_kernel;
+        ::io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY | IORING_ASYNC_CANCEL_ALL);
+        ::io_uring_sqe_set_data(sqe, tag);
+        if (::io_uring_submit(&_ring) < 0) {
+            return;
+        }
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+        while (_in_kernel > 0 && std::chrono::steady_clock::now() < deadline) {
+            ::io_uring_cqe* cqe = nullptr;
+            ::__kernel_timespec ts{0, 10'000'000};
+            int r = ::io_uring_wait_cqe_timeout(&_ring, &cqe, &ts);
+            if (r == -ETIME || r == -EINTR) {
+                continue;
+            }
+            if (r < 0) {
+                return;
+            }
+            void* data = ::io_uring_cqe_get_data(cqe);
+            int res = cqe->res;
+            ::io_uring_cqe_seen(&_ring, cqe);
+            if (data == tag) {
+                if (res < 0 && res != -ENOENT) {
+                    return;
+                }
+            } else if (data) {
+                --_in_kernel;
+            }
+        }
     }
 
     std::string_view name() const noexcept override { return "io_uring"; }
@@ -255,6 +309,7 @@ public:
             }
             auto& op = d.op(in);
             ::io_uring_sqe_set_data(sqe, static_cast<completion*>(&op));
+            ++_in_kernel;
             return op.start(what, size, req.op == socket_io_request::operation::read);
         } catch (...) {
             return make_exception_future<size_t>(std::current_exception());
@@ -283,6 +338,7 @@ public:
             break;
         }
         ::io_uring_sqe_set_data(sqe, static_cast<completion*>(c));
+        ++_in_kernel;
         c->in_flight = true;
         return f;
     }
