@@ -54,16 +54,19 @@ public:
 // device does under the running mix (a model measured with one kind of
 // request alone, say, or a device whose write cache fills): it watches how
 // much longer requests take in the kernel than the model predicts, and
-// scales the cost the queue charges to the bucket.
+// scales the cost the queue charges to the bucket and to its in-flight
+// capacity. The I/O queue reports as excess a request's kernel time minus
+// the charged cost of everything that was in the kernel with it, itself
+// included (what it would have taken on a device as fast as charged).
 //
 // Every `window` of completions (time, at least `min_samples` of them): a
-// mean excess (kernel time minus modelled cost) above `goal` multiplies the
+// mean excess above `goal` multiplies the
 // scale by `raise`, up to `max_scale`; one below `goal / 2` divides it by
 // `lower`, down to 1 (the model as written). Between the two it holds.
 // Shard-local (one per I/O queue); no allocation.
 //
-//     internal::io_flow_controller fc(1'500'000);
-//     fc.on_completion(exec_ns - cost_ns, now_ns);
+//     internal::io_flow_controller fc(750'000);
+//     fc.on_completion(exec_ns - charged_ahead_ns, now_ns);
 //     bucket.try_grab(int64_t(cost * fc.scale()), now_ns);
 class io_flow_controller {
     int64_t _goal;
