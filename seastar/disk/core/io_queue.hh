@@ -17,9 +17,10 @@
 // nothing. Half the goal, because a request that finds the capacity full
 // waits here about as long as it then spends in the kernel. When the device
 // completes requests later than what was in the kernel with them was
-// charged for (by more than the capacity, on average), the queue charges
-// more per request, to the bucket and to the capacity, until it does not
-// (internal::io_flow_controller): a model measured on an idle device then
+// charged for (by more than the capacity on average, beyond the device's own
+// latency: see internal::io_flow_controller), the queue charges more per
+// request, to the bucket and to the capacity, until it does not: a model
+// measured on an idle device then
 // still keeps the kernel's queue short under a mix. The measure is the
 // device time charged for everything ahead, not the request's own cost, so
 // a device whose single request takes longer than its cost (one that needs
