@@ -168,6 +168,12 @@ struct io_queue::request final : fair_queue_entry, internal::cancellable_queue_e
     size_t len;
     std::chrono::steady_clock::time_point queued_at;
     std::chrono::steady_clock::time_point dispatched_at;
+    // The cost as charged at dispatch (scaled by flow control), returned to
+    // the in-flight capacity at completion, and the charged cost of what was
+    // in the kernel with it (itself included): how long it should take there
+    // if the device is as fast as charged.
+    double charged = 0;
+    double ahead = 0;
 
     request(io_queue* q, const internal::io_request& req, unsigned group, io_direction dir, size_t len, double cost)
         : fair_queue_entry(cost), q(q), req(req), group(group), dir(dir), len(len),
@@ -176,9 +182,10 @@ struct io_queue::request final : fair_queue_entry, internal::cancellable_queue_e
 };
 
 io_queue::io_queue(dev_t dev, disk_model model, std::shared_ptr<internal::shared_token_bucket> bucket,
-                   unsigned max_in_flight)
+                   unsigned max_in_flight, device_fn device)
     : _dev(dev), _model(std::move(model)), _bucket(std::move(bucket)), _max_in_flight(std::max(max_in_flight, 1u)),
-      _flow(std::chrono::nanoseconds(_model.latency_goal).count()) {}
+      _capacity(_bucket ? double(std::chrono::nanoseconds(_model.latency_goal).count()) / 2 : 0),
+      _device(std::move(device)), _flow(int64_t(_capacity)) {}
 
 io_queue::~io_queue() = default;
 
@@ -225,10 +232,25 @@ future<size_t> io_queue::submit(const internal::io_request& req, io_direction di
 
 bool io_queue::dispatch() noexcept {
     auto now = now_ns();
+    auto scale = _flow.scale();
     auto n = _fq.dispatch_requests(
         [&](fair_queue_entry& e) {
-            return _in_flight < _max_in_flight &&
-                   (!_bucket || _bucket->try_grab(int64_t(e.cost() * _flow.scale()), now));
+            if (_in_flight >= _max_in_flight) {
+                return false;
+            }
+            if (!_bucket) {
+                return true;
+            }
+            auto charged = e.cost() * scale;
+            // A request larger than the capacity still goes to an empty kernel.
+            if (_in_flight_cost > 0 && _in_flight_cost + charged > _capacity) {
+                return false;
+            }
+            if (!_bucket->try_grab(int64_t(charged), now)) {
+                return false;
+            }
+            static_cast<request&>(e).charged = charged;
+            return true;
         },
         [&](fair_queue_entry& e) { start(static_cast<request&>(e)); });
     return n != 0;
@@ -237,6 +259,8 @@ bool io_queue::dispatch() noexcept {
 void io_queue::start(request& r) noexcept {
     r.unlink();
     ++_in_flight;
+    _in_flight_cost += r.charged;
+    r.ahead = _in_flight_cost;
     auto& st = _stats[r.group];
     st.queued--;
     st.in_flight++;
@@ -248,7 +272,9 @@ void io_queue::start(request& r) noexcept {
 }
 
 void io_queue::submit_to_backend(request& r) noexcept {
-    (void)futurize_invoke([&r] { return engine().submit_io(r.req); }).then_wrapped([this, &r](future<size_t> f) {
+    (void)futurize_invoke([this, &r] {
+        return _device ? _device(r.req) : engine().submit_io(r.req);
+    }).then_wrapped([this, &r](future<size_t> f) {
         if (f.failed()) {
             auto ex = f.get_exception();
             if (is_eagain(ex)) {
@@ -265,6 +291,8 @@ void io_queue::submit_to_backend(request& r) noexcept {
 
 void io_queue::complete(request& r, future<size_t> f) noexcept {
     --_in_flight;
+    // Summing doubles leaves dust: an empty kernel holds nothing.
+    _in_flight_cost = _in_flight ? std::max(_in_flight_cost - r.charged, 0.0) : 0.0;
     auto& st = _stats[r.group];
     st.in_flight--;
     st.completed++;
@@ -273,7 +301,7 @@ void io_queue::complete(request& r, future<size_t> f) noexcept {
     st.execution_time += took;
     st.max_execution_time = std::max(st.max_execution_time, took);
     if (_bucket) {
-        _flow.on_completion(took.count() - int64_t(r.cost()), ns_since_epoch(now));
+        _flow.on_completion(took.count() - int64_t(r.ahead), ns_since_epoch(now));
     }
     if (f.failed()) {
         r.pr.set_exception(f.get_exception());

@@ -2,7 +2,11 @@
 // queued and in flight, dispatch order between scheduling groups by their
 // I/O shares (counted, not timed), per-group statistics, the io_properties
 // model reaching the queue of a device, a device without a model left
-// unthrottled, and flow control charging a device slower than its model.
+// unthrottled, flow control charging a device slower than its model, and the
+// in-flight capacity: classes that each keep requests outstanding against a
+// device completed by hand, in order (no timing), split what the device does
+// by their shares when the capacity holds them back, and by their demand when
+// it does not.
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
@@ -10,6 +14,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -25,6 +30,7 @@
 #include "seastar/disk/file_functions.hh"
 #include "seastar/disk/internal/shared_token_bucket.hh"
 #include "seastar/testing/seastar_test.hh"
+#include "seastar/util/later.hh"
 #include "seastar/util/tmp_file.hh"
 
 namespace {
@@ -164,9 +170,10 @@ SEASTAR_TEST_CASE(io_queue, a_device_without_a_model_is_not_throttled) {
 }
 
 // A model that promises far more than the device does (1 ns a request,
-// 1 us latency goal): completions come later than predicted, so the queue
-// charges the bucket more per request. Without a bucket there is nothing to
-// scale.
+// 1 us latency goal): requests one at a time show the device's own latency;
+// then bursts of 64 at once wait behind each other in the kernel, far longer
+// than the 64 ns charged for what is ahead of them, so the queue charges
+// more per request. Without a bucket there is nothing to scale.
 SEASTAR_TEST_CASE(io_queue, a_device_slower_than_its_model_is_charged_more) {
     test_file tf("flow");
     disk_model m = default_disk_model();
@@ -176,10 +183,22 @@ SEASTAR_TEST_CASE(io_queue, a_device_slower_than_its_model_is_charged_more) {
     io_queue q(tf.dev, m, std::make_shared<internal::shared_token_bucket>(int64_t(1) << 40));
     io_queue unthrottled(tf.dev, m, nullptr);
     EXPECT_EQ(q.flow_scale(), 1.0);
-    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    for (unsigned i = 0; i < 200000 && q.flow_scale() == 1.0 && std::chrono::steady_clock::now() < until; ++i) {
-        EXPECT_EQ(co_await q.submit(tf.read(i % 64), io_direction::read, 4096, nullptr), 4096u);
-        EXPECT_EQ(co_await unthrottled.submit(tf.read(i % 64), io_direction::read, 4096, nullptr), 4096u);
+    auto phase = [&](bool burst, std::chrono::milliseconds length) -> future<> {
+        auto until = std::chrono::steady_clock::now() + length;
+        while (std::chrono::steady_clock::now() < until) {
+            std::vector<future<size_t>> fs;
+            for (unsigned i = 0; i < (burst ? 64u : 1u); ++i) {
+                fs.push_back(q.submit(tf.read(i % 64), io_direction::read, 4096, nullptr));
+                fs.push_back(unthrottled.submit(tf.read(i % 64), io_direction::read, 4096, nullptr));
+            }
+            for (auto& f : fs) {
+                EXPECT_EQ(co_await std::move(f), 4096u);
+            }
+        }
+    };
+    for (unsigned round = 0; round < 20 && q.flow_scale() == 1.0; ++round) {
+        co_await phase(false, std::chrono::milliseconds(50));
+        co_await phase(true, std::chrono::milliseconds(50));
     }
     EXPECT_GT(q.flow_scale(), 1.0);
     EXPECT_EQ(unthrottled.flow_scale(), 1.0);
@@ -235,6 +254,138 @@ SEASTAR_TEST_CASE(io_queue, groups_are_served_in_proportion_to_io_shares) {
     }
     co_await destroy_scheduling_group(a);
     co_await destroy_scheduling_group(b);
+}
+
+// A device the test completes by hand: requests wait in arrival order until
+// complete_oldest() finishes the first of them.
+struct manual_device {
+    std::deque<promise<size_t>> pending;
+    size_t started = 0;
+
+    io_queue::device_fn fn() {
+        return [this](const internal::io_request&) {
+            ++started;
+            pending.emplace_back();
+            return pending.back().get_future();
+        };
+    }
+    void complete_oldest(size_t n) {
+        auto pr = std::move(pending.front());
+        pending.pop_front();
+        pr.set_value(n);
+    }
+};
+
+constexpr size_t split_len = 128 << 10;
+char split_buf[split_len];
+
+// Sends a 128 KiB write, waits for it, sends the next, until `stop`.
+future<> split_client(io_queue& q, const bool& stop) {
+    while (!stop) {
+        auto req = internal::io_request::make_write(-1, 0, split_buf, split_len);
+        EXPECT_EQ(co_await q.submit(req, io_direction::write, split_len, nullptr), split_len);
+    }
+}
+
+struct split_result {
+    uint64_t bytes_a = 0;
+    uint64_t bytes_b = 0;
+    unsigned max_in_flight = 0;
+    double max_in_flight_cost = 0;
+};
+
+// Two groups with I/O shares 100 and 400, each keeping `clients` 128 KiB
+// writes outstanding (each client sends its next request when its last one
+// completes), against a manual device that completes `completions`
+// requests, one at a time, oldest first.
+future<split_result> run_split(disk_model model, unsigned clients, unsigned completions) {
+    auto a = co_await create_scheduling_group("split_a", 100);
+    auto b = co_await create_scheduling_group("split_b", 100);
+    update_io_shares(a, 100);
+    update_io_shares(b, 400);
+    constexpr size_t len = split_len;
+    manual_device dev;
+    // The bucket never binds here: what holds requests back is the capacity.
+    io_queue q(0, model, std::make_shared<internal::shared_token_bucket>(int64_t(1) << 60),
+               io_queue::default_max_in_flight, dev.fn());
+    bool stop = false;
+    std::vector<future<>> all;
+    for (unsigned i = 0; i < clients; ++i) {
+        for (auto sg : {a, b}) {
+            all.push_back(with_scheduling_group(sg, [&q, &stop] { return split_client(q, stop); }));
+        }
+    }
+    split_result res;
+    auto settled = [&] { return q.in_flight() == dev.pending.size() && q.in_flight() + q.queued() == 2 * clients; };
+    auto settle = [&]() -> future<> {
+        // Let a completion reach the queue and its client, and the client
+        // send again (the clients' group runs when the scheduler switches
+        // to it).
+        for (unsigned i = 0; i < 1000000 && !settled(); ++i) {
+            co_await yield();
+        }
+        EXPECT_TRUE(settled());
+        res.max_in_flight = std::max(res.max_in_flight, q.in_flight());
+        res.max_in_flight_cost = std::max(res.max_in_flight_cost, q.in_flight_cost());
+    };
+    co_await settle();
+    // The first dispatches happen before both groups queued anything:
+    // count from a steady state on.
+    for (unsigned i = 0; i < 4 * clients; ++i) {
+        dev.complete_oldest(len);
+        co_await settle();
+    }
+    auto a0 = q.get_stats(a).bytes_written;
+    auto b0 = q.get_stats(b).bytes_written;
+    for (unsigned i = 0; i < completions; ++i) {
+        dev.complete_oldest(len);
+        co_await settle();
+    }
+    res.bytes_a = q.get_stats(a).bytes_written - a0;
+    res.bytes_b = q.get_stats(b).bytes_written - b0;
+    stop = true;
+    while (q.in_flight() + q.queued() > 0) {
+        if (!dev.pending.empty()) {
+            dev.complete_oldest(len);
+        }
+        co_await yield();
+    }
+    co_await when_all_succeed(all.begin(), all.end());
+    co_await q.stop();
+    co_await destroy_scheduling_group(a);
+    co_await destroy_scheduling_group(b);
+    co_return res;
+}
+
+// A 128 KiB write costs 1 ms + 100 ms of device time in this model: far
+// more than the manual device takes, so flow control never raises the cost
+// and the capacity alone decides what is in the kernel.
+disk_model split_model(std::chrono::milliseconds latency_goal) {
+    disk_model m = default_disk_model();
+    m.write_iops = 1'000;
+    m.write_bandwidth = uint64_t(128 << 10) * 10;
+    m.latency_goal = latency_goal;
+    return m;
+}
+
+SEASTAR_TEST_CASE(io_queue, backlogged_groups_split_the_device_by_io_shares) {
+    // Capacity 400 ms: 3 requests of 101 ms in the kernel, 13 waiting here,
+    // so both groups always have requests queued and shares decide.
+    auto r = co_await run_split(split_model(std::chrono::milliseconds(800)), 8, 1000);
+    EXPECT_EQ(r.max_in_flight, 3u);
+    EXPECT_LE(r.max_in_flight_cost, 400e6);
+    EXPECT_EQ(r.bytes_a + r.bytes_b, uint64_t(1000) * split_len);
+    auto ratio = double(r.bytes_b) / double(r.bytes_a);
+    EXPECT_NEAR(ratio, 4.0, 0.4) << r.bytes_a << " : " << r.bytes_b;
+}
+
+SEASTAR_TEST_CASE(io_queue, groups_get_what_they_ask_for_below_the_capacity) {
+    // Capacity 5 s: all 16 requests fit in the kernel; nothing waits here,
+    // so each group gets what it asks for, shares notwithstanding.
+    auto r = co_await run_split(split_model(std::chrono::milliseconds(10'000)), 8, 1000);
+    EXPECT_EQ(r.max_in_flight, 16u);
+    auto ratio = double(r.bytes_b) / double(r.bytes_a);
+    EXPECT_NEAR(ratio, 1.0, 0.05) << r.bytes_a << " : " << r.bytes_b;
 }
 
 SEASTAR_TEST_CASE(io_queue, files_use_the_configured_model_and_report_per_group_stats) {

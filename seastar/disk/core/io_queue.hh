@@ -7,16 +7,28 @@
 // cost is the device time the disk model (io_properties.hh) predicts for it:
 // 1/IOPS + size/bandwidth, by direction. Requests leave the queue for the
 // kernel while the device's shared token bucket (shared by every shard on
-// the device) grants their cost and fewer than max_in_flight are in flight,
-// so the queue forms here, where shares apply, not in the kernel. When the
-// device completes requests later than the model predicts (by more than the
-// model's latency goal, on average), the queue charges the bucket more per
-// request until it does not (internal::io_flow_controller): a model measured
-// on an idle device then still keeps the kernel's queue short under a mix.
+// the device) grants their cost, fewer than max_in_flight are in flight, and
+// the device time of what this queue has in the kernel (each request's cost
+// as charged) stays within the in-flight capacity (half the model's latency
+// goal). The bucket limits the rate; the capacity limits how deep the
+// kernel's queue gets whatever the rate: without it, classes that each keep
+// N requests outstanding park them all in the kernel whenever the device
+// keeps up with the model, the queue here stays empty, and shares decide
+// nothing. Half the goal, because a request that finds the capacity full
+// waits here about as long as it then spends in the kernel. When the device
+// completes requests later than what was in the kernel with them was
+// charged for (by more than the capacity on average, beyond the device's own
+// latency: see internal::io_flow_controller), the queue charges more per
+// request, to the bucket and to the capacity, until it does not: a model
+// measured on an idle device then
+// still keeps the kernel's queue short under a mix. The measure is the
+// device time charged for everything ahead, not the request's own cost, so
+// a device whose single request takes longer than its cost (one that needs
+// several in flight to reach its bandwidth) is not mistaken for a slow one.
 //
 // A device without a configured model (no --io-properties entry) has no
 // bucket, as in Seastar: its requests are ordered by shares with the default
-// model's costs and limited only by max_in_flight.
+// model's costs and limited only by max_in_flight (no in-flight capacity).
 //
 // Contract:
 //   * Shard-local: a queue belongs to the reactor that made it; it is made on
@@ -37,6 +49,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 
 #include "seastar/core/fair_queue.hh"
@@ -73,9 +86,13 @@ class io_queue {
 public:
     static constexpr unsigned default_max_in_flight = 128;
 
+    // Where dispatched requests go: by default the reactor's backend
+    // (engine().submit_io()); tests pass a device they complete by hand.
+    using device_fn = std::function<future<size_t>(const internal::io_request&)>;
+
     // A null `bucket` leaves the device unthrottled.
     io_queue(dev_t dev, disk_model model, std::shared_ptr<internal::shared_token_bucket> bucket,
-             unsigned max_in_flight = default_max_in_flight);
+             unsigned max_in_flight = default_max_in_flight, device_fn device = {});
     ~io_queue();
     io_queue(const io_queue&) = delete;
     io_queue& operator=(const io_queue&) = delete;
@@ -95,6 +112,10 @@ public:
     double flow_scale() const noexcept { return _flow.scale(); }
     size_t queued() const noexcept { return _fq.waiters(); }
     unsigned in_flight() const noexcept { return _in_flight; }
+    // Device nanoseconds (costs as charged) this queue lets into the kernel
+    // at once (0: no limit, unthrottled), and what it has there now.
+    double in_flight_capacity() const noexcept { return _capacity; }
+    double in_flight_cost() const noexcept { return _in_flight_cost; }
     io_group_stats get_stats(scheduling_group sg) const noexcept;
 
     // Dispatches what the bucket and the in-flight limit allow; true if any.
@@ -109,6 +130,9 @@ private:
     std::shared_ptr<internal::shared_token_bucket> _bucket;
     unsigned _max_in_flight;
     unsigned _in_flight = 0;
+    double _capacity;
+    double _in_flight_cost = 0;
+    device_fn _device;
     internal::io_flow_controller _flow;
     fair_queue _fq;
     std::array<io_group_stats, max_scheduling_groups()> _stats{};

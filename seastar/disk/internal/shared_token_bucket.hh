@@ -17,6 +17,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -54,16 +55,25 @@ public:
 // device does under the running mix (a model measured with one kind of
 // request alone, say, or a device whose write cache fills): it watches how
 // much longer requests take in the kernel than the model predicts, and
-// scales the cost the queue charges to the bucket.
+// scales the cost the queue charges to the bucket and to its in-flight
+// capacity. The I/O queue reports as excess a request's kernel time minus
+// the charged cost of everything that was in the kernel with it, itself
+// included (what it would have taken on a device as fast as charged).
 //
-// Every `window` of completions (time, at least `min_samples` of them): a
-// mean excess (kernel time minus modelled cost) above `goal` multiplies the
-// scale by `raise`, up to `max_scale`; one below `goal / 2` divides it by
-// `lower`, down to 1 (the model as written). Between the two it holds.
+// Every `window` of completions (time, at least `min_samples` of them) the
+// window's mean excess is compared with the lowest mean of the last
+// `history` windows (this one included): the device's own latency beyond
+// the model, which a request has however short the queue is. What the
+// queue adds on top of that, above `goal`, multiplies the scale by `raise`,
+// up to `max_scale`; below `goal / 2` it divides the scale by `lower`, down
+// to 1 (the model as written). Between the two it holds. Charging more
+// cannot make a lone request faster: a device whose every request takes
+// longer than the model says (a virtual disk behind a busy host, say) is
+// not throttled for it, only for latency that grows with the queue.
 // Shard-local (one per I/O queue); no allocation.
 //
-//     internal::io_flow_controller fc(1'500'000);
-//     fc.on_completion(exec_ns - cost_ns, now_ns);
+//     internal::io_flow_controller fc(750'000);
+//     fc.on_completion(exec_ns - charged_ahead_ns, now_ns);
 //     bucket.try_grab(int64_t(cost * fc.scale()), now_ns);
 class io_flow_controller {
     int64_t _goal;
@@ -75,6 +85,7 @@ class io_flow_controller {
 public:
     static constexpr int64_t window = 10'000'000; // ns
     static constexpr uint64_t min_samples = 8;
+    static constexpr unsigned history = 64;
     static constexpr double raise = 1.25;
     static constexpr double lower = 1.05;
     static constexpr double max_scale = 64.0;
@@ -91,9 +102,14 @@ public:
             return;
         }
         auto mean = _excess_sum / int64_t(_samples);
-        if (mean > _goal) {
+        _means[_next] = mean;
+        _next = (_next + 1) % history;
+        _filled = std::min(_filled + 1, history);
+        auto floor = *std::min_element(_means.begin(), _means.begin() + _filled);
+        auto queued = mean - floor;
+        if (queued > _goal) {
             _scale = std::min(_scale * raise, max_scale);
-        } else if (mean < _goal / 2) {
+        } else if (queued < _goal / 2) {
             _scale = std::max(_scale / lower, 1.0);
         }
         _excess_sum = 0;
@@ -101,6 +117,11 @@ public:
     }
     // What the model's costs are multiplied by before they are charged.
     double scale() const noexcept { return _scale; }
+
+private:
+    std::array<int64_t, history> _means{};
+    unsigned _filled = 0;
+    unsigned _next = 0;
 };
 
 // The process-wide bucket of device `dev` (made on first use with `burst_ns`).

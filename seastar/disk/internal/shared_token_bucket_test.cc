@@ -26,16 +26,18 @@ int64_t feed(io_flow_controller& fc, int64_t t, int n, int64_t excess, int64_t s
 TEST(io_flow_controller, a_device_slower_than_its_model_is_charged_more) {
     io_flow_controller fc(1'000'000);
     EXPECT_EQ(fc.scale(), 1.0);
-    // Requests take 3 ms longer than modelled: every window raises the scale.
-    int64_t t = 0;
+    // Requests on time, then 3 ms later than charged: every window raises
+    // the scale.
+    int64_t t = feed(fc, 0, 100, 10'000);
+    EXPECT_EQ(fc.scale(), 1.0);
     double last = fc.scale();
     for (int w = 0; w < 5; ++w) {
         t = feed(fc, t, 100, 3'000'000);
         EXPECT_GT(fc.scale(), last) << w;
         last = fc.scale();
     }
-    // ...up to the bound, however long it lasts.
-    for (int w = 0; w < 100; ++w) {
+    // ...up to the bound.
+    for (int w = 0; w < 30; ++w) {
         t = feed(fc, t, 100, 3'000'000);
     }
     EXPECT_EQ(fc.scale(), io_flow_controller::max_scale);
@@ -48,7 +50,8 @@ TEST(io_flow_controller, a_device_slower_than_its_model_is_charged_more) {
 
 TEST(io_flow_controller, holds_between_half_the_goal_and_the_goal) {
     io_flow_controller fc(1'000'000);
-    int64_t t = feed(fc, 0, 100, 2'000'000);
+    int64_t t = feed(fc, 0, 100, 0);
+    t = feed(fc, t, 100, 2'000'000);
     auto raised = fc.scale();
     EXPECT_GT(raised, 1.0);
     for (int w = 0; w < 20; ++w) {
@@ -58,6 +61,18 @@ TEST(io_flow_controller, holds_between_half_the_goal_and_the_goal) {
     // Requests faster than the model (negative excess) count as on time.
     t = feed(fc, t, 100, -5'000'000);
     EXPECT_LT(fc.scale(), raised);
+}
+
+TEST(io_flow_controller, a_device_slow_for_every_request_is_not_throttled) {
+    // Every request 3 ms later than charged, from the first on, however
+    // short the queue: the device's own latency, which charging more cannot
+    // shorten.
+    io_flow_controller fc(1'000'000);
+    int64_t t = 0;
+    for (int w = 0; w < 100; ++w) {
+        t = feed(fc, t, 100, 3'000'000 + (w % 3) * 100'000);
+    }
+    EXPECT_EQ(fc.scale(), 1.0);
 }
 
 TEST(io_flow_controller, decides_only_on_a_full_window) {
