@@ -18,6 +18,13 @@
 #include "seastar/core/posix.hh"
 #include "seastar/util/log.hh"
 
+#if defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#include <sanitizer/tsan_interface.h>
+#define SEASTAR_URING_UNDER_TSAN 1
+#endif
+#endif
+
 namespace seastar::internal {
 
 std::string uring_setup_error_message(int err) {
@@ -72,6 +79,24 @@ void note_fallback(const char* refused, const char* used, int err) {
 
 using completion_backend::completion;
 using completion_backend::errno_exception;
+
+// ThreadSanitizer does not see liburing map and unmap the rings (it makes
+// the syscalls itself), so a ring mapped where another thread's ring was
+// unmapped looks as if its first writes raced with that thread's last ones.
+// Ordering every ring's teardown before every later set-up tells it what
+// the kernel did.
+#ifdef SEASTAR_URING_UNDER_TSAN
+char ring_handover;
+void ring_unmapping() noexcept {
+    __tsan_release(&ring_handover);
+}
+void ring_mapped() noexcept {
+    __tsan_acquire(&ring_handover);
+}
+#else
+void ring_unmapping() noexcept {}
+void ring_mapped() noexcept {}
+#endif
 
 // io_uring keeps nothing per request beyond the completion's address (the
 // sqe's user data). A read's slot remembers whether its fd is a socket
@@ -193,12 +218,14 @@ public:
         if (r < 0) {
             throw backend_unavailable(uring_setup_error_message(-r));
         }
+        ring_mapped();
         arm_wakeup();
         ::io_uring_submit(&_ring);
     }
 
     ~uring_backend() override {
         cancel_in_kernel();
+        ring_unmapping();
         ::io_uring_queue_exit(&_ring); // _fds then frees the orphans
     }
 
