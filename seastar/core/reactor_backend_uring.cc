@@ -236,12 +236,10 @@ public:
     // it (a TAP device's single queue, say) would fail with EBUSY. The
     // completions are only counted, not run: their owners are gone.
     void cancel_in_kernel() noexcept {
-        auto* sqe = ::io_uring_get_sqe(&_ring);
-        if (!sqe) {
-            ::io_uring_submit(&_ring);
-            sqe = ::io_uring_get_sqe(&_ring);
-        }
-        if (!sqe) {
+        ::io_uring_sqe* sqe;
+        try {
+            sqe = get_sqe();
+        } catch (...) {
             return;
         }
         // Its own completion is told apart by its user data; a kernel

@@ -169,6 +169,15 @@ bool is_get(cmd c) {
     return c == cmd::get || c == cmd::gets || c == cmd::gat || c == cmd::gats;
 }
 
+// gets/gats reply with cas uniques; gat/gats set a new expiration.
+bool wants_cas(cmd c) {
+    return c == cmd::gets || c == cmd::gats;
+}
+
+bool touches(cmd c) {
+    return c == cmd::gat || c == cmd::gats;
+}
+
 bool is_store(cmd c) {
     return c == cmd::set || c == cmd::add || c == cmd::replace || c == cmd::append || c == cmd::prepend ||
            c == cmd::cas;
@@ -183,8 +192,8 @@ bool try_handle_text_request_locally(cache& c, text_request& r, std::string& out
                 return false;
             }
         }
-        bool with_cas = r.kind == cmd::gets || r.kind == cmd::gats;
-        bool touch = r.kind == cmd::gat || r.kind == cmd::gats;
+        bool with_cas = wants_cas(r.kind);
+        bool touch = touches(r.kind);
         for (auto& key : r.keys) {
             if (auto* it = c.get_local(key, touch ? std::optional<int64_t>(r.exptime) : std::nullopt)) {
                 append_value(out, key, it->flags(), it->value(), it->cas(), with_cas);
@@ -208,8 +217,8 @@ future<bool> handle_text_request(cache& c, const server_settings& settings, text
     case cmd::gets:
     case cmd::gat:
     case cmd::gats: {
-        bool with_cas = r.kind == cmd::gets || r.kind == cmd::gats;
-        bool touch = r.kind == cmd::gat || r.kind == cmd::gats;
+        bool with_cas = wants_cas(r.kind);
+        bool touch = touches(r.kind);
         for (auto& key : r.keys) {
             auto v = co_await c.get(key, touch ? std::optional<int64_t>(r.exptime) : std::nullopt);
             if (v.found) {
