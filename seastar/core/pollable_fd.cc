@@ -76,7 +76,7 @@ future<size_t> perform(const state_ptr& s, direction d, Op op, const internal::s
         return retry(s, d, std::move(op), what);
     }
     bool plain_read = req.op == internal::socket_io_request::operation::read;
-    bool speculate = req.is_input() && (!plain_read || s->speculate_in);
+    bool speculate = req.is_input() && !s->input_held && (!plain_read || s->speculate_in);
     if (speculate) {
         auto r = op(s->fd);
         if (r >= 0) {

@@ -150,6 +150,7 @@ reactor::~reactor() {
         owner.compare_exchange_strong(self, nullptr);
     }
     drain_tasks();
+    _quota_timer->disarm();
     internal::set_preemption_flag(_prev_preempt);
     // Tasks that blocking calls or backend completions schedule while they
     // are torn down still find this scheduler.
@@ -184,7 +185,7 @@ void reactor::run_tasks() noexcept {
     }
     auto start = clock_now();
     _preempt.store(false, std::memory_order_relaxed);
-    _quota_timer->arm(start + _cfg.task_quota);
+    _quota_timer->arm(start, _cfg.task_quota);
     if (_observer) {
         _observer->start_task_run(start);
     }

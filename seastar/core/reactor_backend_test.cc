@@ -1,5 +1,6 @@
 // Conformance suite: the same behaviour from every reactor backend.
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/epoll.h>
@@ -353,6 +354,139 @@ TEST_F(backend_conformance, a_large_write_completes_fully_and_in_order) {
         co_await client.write_all(out.data(), out.size());
         co_await std::move(r);
         EXPECT_TRUE(in == out);
+    });
+}
+
+// Reads one byte string of `size` bytes from `fd` in reads of at most `chunk`.
+future<std::string> read_exactly(pollable_fd& fd, size_t size, size_t chunk) {
+    std::string in(size, '\0');
+    size_t got = 0;
+    while (got < size) {
+        auto n = co_await fd.read_some(in.data() + got, std::min(chunk, size - got));
+        if (n == 0) {
+            break;
+        }
+        got += n;
+    }
+    in.resize(got);
+    co_return in;
+}
+
+// Data that arrives while no read is pending (on io_uring, received into the
+// backend's own buffers) reaches later reads whole and in order, also reads
+// smaller than what arrived at once.
+TEST_F(backend_conformance, what_arrives_between_reads_is_read_in_order_by_small_reads) {
+    run([]() -> future<> {
+        auto [client, server] = co_await tcp_pair();
+        char buf[8];
+        auto first = server.read_some(buf, sizeof(buf)); // the socket is empty: waits
+        std::string sent;
+        for (int i = 0; i < 40; ++i) {
+            auto msg = fmt::format("<message {} {}>", i, std::string(size_t(i * 37 % 300), char('a' + i % 26)));
+            co_await client.write_all(msg.data(), msg.size());
+            sent += msg;
+            if (i % 8 == 0) {
+                co_await sleep(1ms); // lets several messages arrive before the next read
+            }
+        }
+        auto n = co_await std::move(first);
+        EXPECT_GT(n, 0u);
+        if (n == 0) {
+            co_return;
+        }
+        auto rest = co_await read_exactly(server, sent.size() - n, 7);
+        EXPECT_EQ(std::string(buf, n) + rest, sent);
+    });
+}
+
+TEST_F(backend_conformance, data_that_arrived_before_the_end_of_stream_is_read_before_it) {
+    run([]() -> future<> {
+        auto [client, server] = co_await tcp_pair();
+        char buf[16];
+        auto f = server.read_some(buf, sizeof(buf));
+        co_await client.write_all("first", 5);
+        EXPECT_EQ(std::string(buf, co_await std::move(f)), "first");
+        co_await client.write_all("second-and-more", 15);
+        client.close();
+        co_await sleep(2ms); // both the data and the end arrive before the next read
+        EXPECT_EQ(co_await read_exactly(server, 15, 4), "second-and-more");
+        EXPECT_EQ(co_await server.read_some(buf, sizeof(buf)), 0u);
+        EXPECT_EQ(co_await server.read_some(buf, sizeof(buf)), 0u);
+    });
+}
+
+TEST_F(backend_conformance, readable_is_ready_while_received_data_waits_to_be_read) {
+    run([]() -> future<> {
+        auto [client, server] = co_await tcp_pair();
+        char buf[16];
+        auto f = server.read_some(buf, sizeof(buf));
+        co_await client.write_all("ab", 2);
+        EXPECT_EQ(co_await std::move(f), 2u);
+        co_await client.write_all("cd", 2);
+        co_await sleep(1ms);
+        auto r = server.readable();
+        co_await sleep(1ms);
+        EXPECT_TRUE(r.available());
+        co_await std::move(r);
+        EXPECT_EQ(std::string(buf, co_await server.read_some(buf, sizeof(buf))), "cd");
+    });
+}
+
+// More connections with unread data than the backend keeps receive buffers
+// for (io_uring: 256): every connection still reads all of its data.
+TEST_F(backend_conformance, more_connections_with_unread_data_than_receive_buffers) {
+    run([]() -> future<> {
+        constexpr int conns = 300;
+        std::vector<std::pair<pollable_fd, pollable_fd>> pairs;
+        for (int i = 0; i < conns; ++i) {
+            pairs.push_back(make_socketpair());
+        }
+        auto message = [](int i, int part) {
+            return fmt::format("{}:{}:{}", i, part, std::string(900, char('A' + i % 26)));
+        };
+        // A read on each that finds the socket empty, then data for it.
+        std::vector<future<size_t>> reads;
+        std::vector<std::string> bufs(conns, std::string(1000, '\0'));
+        for (int i = 0; i < conns; ++i) {
+            reads.push_back(pairs[i].first.read_some(bufs[i].data(), bufs[i].size()));
+        }
+        for (int i = 0; i < conns; ++i) {
+            auto m = message(i, 0);
+            co_await pairs[i].second.write_all(m.data(), m.size());
+        }
+        std::vector<std::string> firsts;
+        for (int i = 0; i < conns; ++i) {
+            firsts.push_back(bufs[i].substr(0, co_await std::move(reads[i])));
+        }
+        // Now data arrives while no read is pending, on every connection.
+        for (int i = 0; i < conns; ++i) {
+            auto m = message(i, 1);
+            co_await pairs[i].second.write_all(m.data(), m.size());
+        }
+        co_await sleep(5ms);
+        for (int i = 0; i < conns; ++i) {
+            auto want = message(i, 0) + message(i, 1);
+            auto rest = co_await read_exactly(pairs[i].first, want.size() - firsts[i].size(), 512);
+            EXPECT_EQ(firsts[i] + rest, want) << "connection " << i;
+        }
+    });
+}
+
+TEST_F(backend_conformance, closing_with_received_data_unread_loses_nothing_else) {
+    run([]() -> future<> {
+        auto [client, server] = co_await tcp_pair();
+        char buf[16];
+        auto f = server.read_some(buf, sizeof(buf));
+        co_await client.write_all("x", 1);
+        EXPECT_EQ(co_await std::move(f), 1u);
+        co_await client.write_all("unread", 6);
+        co_await sleep(1ms);
+        server.close(); // with "unread" held: its buffer goes back, nothing leaks
+        // The backend still serves new connections as before.
+        auto [c2, s2] = co_await tcp_pair();
+        auto g = s2.read_some(buf, sizeof(buf));
+        co_await c2.write_all("next", 4);
+        EXPECT_EQ(std::string(buf, co_await std::move(g)), "next");
     });
 }
 

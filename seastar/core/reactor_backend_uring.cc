@@ -3,6 +3,8 @@
 #include <liburing.h>
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,6 +13,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <optional>
 #include <system_error>
 #include <vector>
 
@@ -98,16 +101,168 @@ void ring_unmapping() noexcept {}
 void ring_mapped() noexcept {}
 #endif
 
+class multishot_read;
+
 // io_uring keeps nothing per request beyond the completion's address (the
-// sqe's user data). A read's slot remembers whether its fd is a socket
-// (-1: not yet known), which decides how the read is submitted.
+// sqe's user data). A read's slot remembers what its fd is (decides how the
+// read is submitted) and, for a stream socket, its multishot receive.
 struct uring_slot {
-    int8_t is_socket = -1;
+    enum class kind : int8_t { unknown, other, socket, stream_socket };
+    kind fd_kind = kind::unknown;
+    multishot_read* multishot = nullptr;
 };
 
 using io_completion = completion_backend::io_completion<uring_slot>;
+using uring_fd_data = completion_backend::fd_data<uring_slot>;
+
+// Buffers the kernel fills with what multishot receives take from sockets
+// (a provided-buffer ring, group 0). A buffer leaves the ring with the
+// completion that names it and comes back once a read has copied all of it.
+// Set up on first use; the kernel of 5.19 and later has it.
+class recv_buffer_ring {
+public:
+    static constexpr unsigned count = 256; // a power of two
+    static constexpr unsigned buffer_size = 16384;
+    static constexpr unsigned short group = 0;
+
+    recv_buffer_ring() = default;
+    recv_buffer_ring(const recv_buffer_ring&) = delete;
+    ~recv_buffer_ring() {
+        if (_memory) {
+            ::munmap(_memory, size_t(count) * buffer_size);
+        }
+        if (_ring) {
+            ::munmap(_ring, ring_bytes());
+        }
+    }
+
+    // Registers the ring with `ring`; false if the kernel refuses.
+    bool start(::io_uring& ring) noexcept {
+        void* r = ::mmap(nullptr, ring_bytes(), PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+        if (r == MAP_FAILED) {
+            return false;
+        }
+        void* m = ::mmap(nullptr, size_t(count) * buffer_size, PROT_READ | PROT_WRITE,
+                         MAP_ANONYMOUS | MAP_PRIVATE | MAP_NORESERVE, -1, 0);
+        if (m == MAP_FAILED) {
+            ::munmap(r, ring_bytes());
+            return false;
+        }
+        _ring = static_cast<::io_uring_buf_ring*>(r);
+        _memory = static_cast<char*>(m);
+        ::io_uring_buf_ring_init(_ring);
+        ::io_uring_buf_reg reg{};
+        reg.ring_addr = uint64_t(uintptr_t(_ring));
+        reg.ring_entries = count;
+        reg.bgid = group;
+        if (::io_uring_register_buf_ring(&ring, &reg, 0) < 0) {
+            return false; // the destructor unmaps
+        }
+        for (unsigned bid = 0; bid < count; ++bid) {
+            ::io_uring_buf_ring_add(_ring, at(bid), buffer_size, uint16_t(bid), ::io_uring_buf_ring_mask(count),
+                                    int(bid));
+        }
+        ::io_uring_buf_ring_advance(_ring, int(count));
+        _available = count;
+        return true;
+    }
+
+    char* at(unsigned bid) const noexcept { return _memory + size_t(bid) * buffer_size; }
+    unsigned available() const noexcept { return _available; }
+    // A completion named buffer `bid`: it is the program's until give_back().
+    void taken() noexcept { --_available; }
+    void give_back(unsigned bid) noexcept {
+        ::io_uring_buf_ring_add(_ring, at(bid), buffer_size, uint16_t(bid), ::io_uring_buf_ring_mask(count), 0);
+        ::io_uring_buf_ring_advance(_ring, 1);
+        ++_available;
+    }
+
+private:
+    static size_t ring_bytes() noexcept { return (count * sizeof(::io_uring_buf) + 4095) & ~size_t(4095); }
+    ::io_uring_buf_ring* _ring = nullptr;
+    char* _memory = nullptr;
+    unsigned _available = 0;
+};
+
+class uring_backend;
+
+// A stream socket's multishot receive. Once a plain read of the socket finds
+// it empty, one request stays armed in the kernel and receives whatever
+// arrives into the ring's buffers, one completion per arrival, until it ends
+// (end of stream, an error, or no buffer left). A read then copies from the
+// held buffers, or waits for the next completion. Compared with a request
+// per read, the kernel keeps its wait on the socket armed instead of
+// arming and tearing it down for every message, and the reactor submits
+// nothing per read.
+//
+// A flow whose arrivals fill whole buffers is a bulk transfer: each byte
+// would be copied twice, so the request is cancelled, and reads go straight
+// to the socket again (and to one-shot requests) for a while.
+//
+// Held input orders everything after it: while the socket has a request
+// armed or data held, pollable_fd_state::input_held is set, so that no
+// read tries the syscall directly.
+class multishot_read {
+public:
+    multishot_read(uring_backend& be, uring_fd_data& owner) noexcept : _be(be), _owner(&owner), _fd(owner.state->fd) {}
+    multishot_read(const multishot_read&) = delete;
+
+    // Serves a plain read from held data, or arms (if needed) and waits.
+    // nullopt: nothing is held and no request is armed, and this read should
+    // be a request of its own (buffers are short, or the flow is bulk).
+    std::optional<future<size_t>> read(char* addr, size_t size, const char* what);
+    void on_completion(int res, unsigned flags) noexcept;
+    // The fd is being forgotten: fails a waiting read, returns the buffers,
+    // cancels the request. True if it can be freed now (nothing in the kernel).
+    bool detach() noexcept;
+    bool has_input() const noexcept { return _head < _ready.size() || _end != 0; }
+    uint64_t user_data() const noexcept { return uint64_t(uintptr_t(this)) | 1; }
+    static multishot_read* from_user_data(uint64_t ud) noexcept {
+        return reinterpret_cast<multishot_read*>(uintptr_t(ud & ~uint64_t(1)));
+    }
+    static bool is_multishot(uint64_t ud) noexcept { return ud & 1; }
+
+    size_t live_index = 0; // in uring_backend::_multishots
+
+private:
+    struct chunk {
+        uint16_t bid;
+        uint32_t offset;
+        uint32_t length;
+    };
+    static constexpr int eof = 1;
+    // Reads that go to one-shot requests after a bulk flow was seen.
+    static constexpr unsigned bulk_pause = 64;
+    // Buffers left for other sockets: below this, a socket is not armed.
+    static constexpr unsigned reserve = 16;
+
+    uring_backend& _be;
+    uring_fd_data* _owner; // nullptr once detached
+    int _fd;
+    bool _armed = false;
+    bool _cancelling = false;
+    unsigned _pause = 0;
+    // 0, eof, or -errno: what reads get once the held data is gone.
+    int _end = 0;
+    std::vector<chunk> _ready;
+    size_t _head = 0;
+    // The read waiting for data (its promise is the fd's rd operation).
+    char* _want = nullptr;
+    size_t _want_size = 0;
+    bool _waiting = false;
+
+    void arm();
+    size_t take(char* to, size_t size) noexcept;
+    void finish_wait() noexcept;
+    void sync_held() noexcept {
+        if (_owner && _owner->state) {
+            _owner->state->input_held = _armed || has_input();
+        }
+    }
+};
 
 class uring_backend final : public reactor_backend {
+    friend class multishot_read;
     ::io_uring _ring;
     file_desc _wakeup_fd;
     completion_backend::fd_table<uring_slot> _fds;
@@ -115,6 +270,11 @@ class uring_backend final : public reactor_backend {
     bool _poll_first = false;
     // Requests with a completion that the kernel has not completed yet.
     size_t _in_kernel = 0;
+    // Multishot receives: the buffers, whether the kernel took them
+    // (unknown until a socket first needs them), and every live one.
+    recv_buffer_ring _bufs;
+    enum class buffers_state : uint8_t { unknown, usable, refused } _bufs_state = buffers_state::unknown;
+    std::vector<multishot_read*> _multishots;
 
     struct wakeup_completion final : completion {
         uring_backend* be;
@@ -156,9 +316,16 @@ class uring_backend final : public reactor_backend {
         bool any = false;
         ::io_uring_cqe* cqe;
         while (::io_uring_peek_cqe(&_ring, &cqe) == 0) {
-            auto c = static_cast<completion*>(::io_uring_cqe_get_data(cqe));
+            uint64_t ud = cqe->user_data;
             int res = cqe->res;
+            unsigned flags = cqe->flags;
             ::io_uring_cqe_seen(&_ring, cqe);
+            if (multishot_read::is_multishot(ud)) {
+                multishot_read::from_user_data(ud)->on_completion(res, flags);
+                any = true;
+                continue;
+            }
+            auto c = reinterpret_cast<completion*>(uintptr_t(ud));
             if (c) {
                 --_in_kernel;
                 c->complete(res);
@@ -176,6 +343,10 @@ class uring_backend final : public reactor_backend {
         }
         auto& c = d.direction(in);
         auto f = s.wait_for(in);
+        if (in && d.rd.slot.multishot && d.rd.slot.multishot->has_input()) {
+            s.complete(true);
+            return f;
+        }
         try {
             auto sqe = get_sqe();
             ::io_uring_prep_poll_add(sqe, s.fd, in ? POLLIN : POLLOUT);
@@ -188,12 +359,56 @@ class uring_backend final : public reactor_backend {
         return f;
     }
 
-    static bool is_socket(uring_slot& slot, int fd) noexcept {
-        if (slot.is_socket < 0) {
+    static uring_slot::kind fd_kind(uring_slot& slot, int fd) noexcept {
+        if (slot.fd_kind == uring_slot::kind::unknown) {
             struct ::stat st;
-            slot.is_socket = ::fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
+            int type = 0;
+            ::socklen_t len = sizeof(type);
+            if (::fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode)) {
+                slot.fd_kind = uring_slot::kind::other;
+            } else if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM) {
+                slot.fd_kind = uring_slot::kind::stream_socket;
+            } else {
+                slot.fd_kind = uring_slot::kind::socket;
+            }
         }
-        return slot.is_socket;
+        return slot.fd_kind;
+    }
+
+    // The stream socket's multishot receive, made on first use; nullptr
+    // where there is none (not a stream socket, no buffer ring).
+    multishot_read* multishot_for(uring_fd_data& d) {
+        auto& slot = d.rd.slot;
+        if (slot.multishot) {
+            return slot.multishot;
+        }
+        if (!_poll_first || fd_kind(slot, d.state->fd) != uring_slot::kind::stream_socket) {
+            return nullptr;
+        }
+        if (_bufs_state == buffers_state::unknown) {
+            _bufs_state = _bufs.start(_ring) ? buffers_state::usable : buffers_state::refused;
+        }
+        if (_bufs_state != buffers_state::usable) {
+            return nullptr;
+        }
+        auto m = new multishot_read(*this, d);
+        try {
+            _multishots.push_back(m);
+        } catch (...) {
+            delete m;
+            throw;
+        }
+        m->live_index = _multishots.size() - 1;
+        slot.multishot = m;
+        return m;
+    }
+
+    void retire(multishot_read* m) noexcept {
+        auto i = m->live_index;
+        _multishots[i] = _multishots.back();
+        _multishots[i]->live_index = i;
+        _multishots.pop_back();
+        delete m;
     }
 
 public:
@@ -227,6 +442,9 @@ public:
         cancel_in_kernel();
         ring_unmapping();
         ::io_uring_queue_exit(&_ring); // _fds then frees the orphans
+        for (auto m : _multishots) {
+            delete m;
+        }
     }
 
     // Cancels every request still in the kernel and waits (at most a second)
@@ -263,12 +481,13 @@ public:
             }
             void* data = ::io_uring_cqe_get_data(cqe);
             int res = cqe->res;
+            bool more = cqe->flags & IORING_CQE_F_MORE;
             ::io_uring_cqe_seen(&_ring, cqe);
             if (data == tag) {
                 if (res < 0 && res != -ENOENT) {
                     return;
                 }
-            } else if (data) {
+            } else if (data && !(multishot_read::is_multishot(uint64_t(uintptr_t(data))) && more)) {
                 --_in_kernel;
             }
         }
@@ -280,6 +499,13 @@ public:
     future<> writeable(pollable_fd_state& fd) override { return wait_for(fd, false); }
 
     void forget(pollable_fd_state& s) noexcept override {
+        if (auto d = static_cast<uring_fd_data*>(s.backend_data); d && d->rd.slot.multishot) {
+            auto m = std::exchange(d->rd.slot.multishot, nullptr);
+            if (m->detach()) {
+                retire(m);
+            }
+            s.input_held = false;
+        }
         _fds.forget(s, [this](completion& c, uring_slot&) {
             try {
                 // Cancels a poll or a socket operation alike (the kernel
@@ -308,12 +534,21 @@ public:
                 throw std::logic_error(in ? "pollable_fd: a read is already pending"
                                           : "pollable_fd: a write is already pending");
             }
-            auto sqe = get_sqe();
             constexpr size_t max_io = size_t(1) << 30;
             size_t size = std::min(req.size, max_io);
+            if (req.op == socket_io_request::operation::read) {
+                if (auto m = multishot_for(d)) {
+                    if (auto f = m->read(static_cast<char*>(req.addr), size, what)) {
+                        return std::move(*f);
+                    }
+                }
+            } else if (req.op == socket_io_request::operation::recvmsg && s.input_held) {
+                throw std::logic_error("pollable_fd: recvmsg on a stream socket whose input the backend holds");
+            }
+            auto sqe = get_sqe();
             switch (req.op) {
             case socket_io_request::operation::read:
-                if (_poll_first && is_socket(d.rd.slot, s.fd)) {
+                if (_poll_first && fd_kind(d.rd.slot, s.fd) != uring_slot::kind::other) {
                     // The socket was found empty (or not tried): wait for
                     // data before the first attempt instead of failing one.
                     ::io_uring_prep_recv(sqe, s.fd, req.addr, size, 0);
@@ -329,7 +564,14 @@ public:
                 ::io_uring_prep_recvmsg(sqe, s.fd, req.msg, unsigned(req.flags));
                 break;
             case socket_io_request::operation::sendmsg:
-                ::io_uring_prep_sendmsg(sqe, s.fd, req.msg, unsigned(req.flags));
+                if (req.msg->msg_iovlen == 1 && !req.msg->msg_name && !req.msg->msg_controllen) {
+                    // One buffer: a plain send skips copying and checking the
+                    // message header in the kernel.
+                    auto& iov = req.msg->msg_iov[0];
+                    ::io_uring_prep_send(sqe, s.fd, iov.iov_base, std::min(iov.iov_len, max_io), req.flags);
+                } else {
+                    ::io_uring_prep_sendmsg(sqe, s.fd, req.msg, unsigned(req.flags));
+                }
                 break;
             }
             auto& op = d.op(in);
@@ -370,7 +612,14 @@ public:
 
     bool poll() noexcept override {
         if (::io_uring_sq_ready(&_ring)) {
-            ::io_uring_submit(&_ring);
+            ::io_uring_submit(&_ring); // entering also runs the pending task work
+        } else if (IO_URING_READ_ONCE(*_ring.sq.kflags) & IORING_SQ_TASKRUN) {
+            // With COOP_TASKRUN the kernel finishes requests (a receive
+            // into a socket's new data, say) only when this thread enters
+            // it; TASKRUN_FLAG says some are waiting. Without this, a loop
+            // with nothing to submit would leave them until it sleeps, or
+            // until something else makes it enter the kernel.
+            ::io_uring_get_events(&_ring);
         }
         return drain();
     }
@@ -395,6 +644,175 @@ public:
         [[maybe_unused]] auto r = ::write(_wakeup_fd.get(), &one, sizeof(one));
     }
 };
+
+std::optional<future<size_t>> multishot_read::read(char* addr, size_t size, const char* what) {
+    if (_head < _ready.size()) {
+        auto n = take(addr, size);
+        sync_held();
+        return make_ready_future<size_t>(n);
+    }
+    if (_end != 0) {
+        if (_end == eof) {
+            return make_ready_future<size_t>(0);
+        }
+        int err = -std::exchange(_end, eof);
+        return make_exception_future<size_t>(errno_exception(err, what));
+    }
+    if (!_armed) {
+        if (_pause > 0 || _be._bufs.available() < reserve) {
+            _pause -= _pause > 0;
+            return std::nullopt;
+        }
+        arm();
+    }
+    _want = addr;
+    _want_size = size;
+    _waiting = true;
+    sync_held();
+    return _owner->rd.start(what, size, true);
+}
+
+void multishot_read::arm() {
+    auto sqe = _be.get_sqe();
+    ::io_uring_prep_recv_multishot(sqe, _fd, nullptr, 0, 0);
+    sqe->flags |= IOSQE_BUFFER_SELECT;
+    sqe->buf_group = recv_buffer_ring::group;
+    ::io_uring_sqe_set_data64(sqe, user_data());
+    ++_be._in_kernel;
+    _armed = true;
+    _cancelling = false;
+}
+
+size_t multishot_read::take(char* to, size_t size) noexcept {
+    size_t done = 0;
+    while (done < size && _head < _ready.size()) {
+        auto& c = _ready[_head];
+        size_t n = std::min<size_t>(size - done, c.length);
+        std::memcpy(to + done, _be._bufs.at(c.bid) + c.offset, n);
+        done += n;
+        c.offset += uint32_t(n);
+        c.length -= uint32_t(n);
+        if (c.length == 0) {
+            _be._bufs.give_back(c.bid);
+            ++_head;
+        }
+    }
+    if (_head == _ready.size()) {
+        _ready.clear();
+        _head = 0;
+    }
+    return done;
+}
+
+void multishot_read::on_completion(int res, unsigned flags) noexcept {
+    if (!(flags & IORING_CQE_F_MORE)) {
+        _armed = false;
+        --_be._in_kernel;
+    }
+    if (flags & IORING_CQE_F_BUFFER) {
+        unsigned bid = flags >> IORING_CQE_BUFFER_SHIFT;
+        _be._bufs.taken();
+        if (!_owner || res <= 0) {
+            _be._bufs.give_back(bid);
+        } else {
+            try {
+                _ready.push_back(chunk{uint16_t(bid), 0, uint32_t(res)});
+            } catch (...) {
+                // Cannot keep the data: the stream is broken for its reader.
+                _be._bufs.give_back(bid);
+                _end = -ENOMEM;
+            }
+            if (unsigned(res) == recv_buffer_ring::buffer_size && _armed && !_cancelling) {
+                // Bulk: stop receiving into buffers (see the class comment).
+                try {
+                    auto sqe = _be.get_sqe();
+                    ::io_uring_prep_cancel64(sqe, user_data(), 0);
+                    ::io_uring_sqe_set_data(sqe, nullptr);
+                    _cancelling = true;
+                    _pause = bulk_pause;
+                } catch (...) {
+                }
+            }
+        }
+    } else if (_owner && res == 0) {
+        _end = eof;
+    } else if (_owner && res < 0 && res != -ENOBUFS && res != -ECANCELED) {
+        _end = res;
+    }
+    if (!_owner) {
+        if (!_armed) {
+            _be.retire(this);
+        }
+        return;
+    }
+    finish_wait();
+    sync_held();
+}
+
+// Completes the waiting read if there is something to give it; if the
+// request ended without data (no buffers, or cancelled), the read goes on as
+// a request of its own (or on a new multishot request).
+void multishot_read::finish_wait() noexcept {
+    if (!_waiting) {
+        return;
+    }
+    auto& rd = _owner->rd;
+    if (has_input()) {
+        _waiting = false;
+        if (_head < _ready.size()) {
+            rd.complete(long(take(_want, _want_size)));
+        } else if (_end == eof) {
+            rd.complete(0);
+        } else {
+            rd.complete(std::exchange(_end, eof));
+        }
+        return;
+    }
+    if (_armed) {
+        return;
+    }
+    _waiting = false;
+    try {
+        if (_pause == 0 && _be._bufs.available() >= reserve) {
+            arm();
+            _waiting = true;
+            return;
+        }
+        // rd is still in flight with its promise: a one-shot receive
+        // completes it like any other.
+        auto sqe = _be.get_sqe();
+        ::io_uring_prep_recv(sqe, _fd, _want, _want_size, 0);
+        sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
+        ::io_uring_sqe_set_data(sqe, static_cast<completion*>(&rd));
+        ++_be._in_kernel;
+    } catch (...) {
+        rd.complete(-EBUSY);
+    }
+}
+
+bool multishot_read::detach() noexcept {
+    if (_waiting) {
+        _waiting = false;
+        _owner->rd.complete(-ECANCELED);
+    }
+    for (size_t i = _head; i < _ready.size(); ++i) {
+        _be._bufs.give_back(_ready[i].bid);
+    }
+    _ready.clear();
+    _head = 0;
+    _owner = nullptr;
+    if (!_armed) {
+        return true;
+    }
+    try {
+        auto sqe = _be.get_sqe();
+        ::io_uring_prep_cancel64(sqe, user_data(), 0);
+        ::io_uring_sqe_set_data(sqe, nullptr);
+    } catch (...) {
+        // Ends when the socket is closed and its file released.
+    }
+    return false;
+}
 
 } // namespace
 

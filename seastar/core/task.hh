@@ -16,7 +16,10 @@
 //     aborts with a message (a pure chain of ready futures never schedules).
 //   * a preemption flag: `need_preempt()` reads a `std::atomic<bool>` through a
 //     per-thread pointer (one relaxed load, no call, no syscall). By default it
-//     points at a flag that is never set.
+//     points at a flag that is never set. A reactor may also give a deadline
+//     on the CPU's cycle counter (`preempt_at`, x86-64's invariant TSC): past
+//     it, need_preempt() raises the flag itself, so no other thread has to
+//     wake up to end a quota (internal/task_quota_timer.hh).
 //   * a stackful context (`internal::stackful_context`), installed by a
 //     stackful thread implementation while it runs, which lets
 //     `future::get()` wait for a future that is not ready.
@@ -42,6 +45,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 
 #include "seastar/core/internal/scheduling_group_registry.hh"
 
@@ -106,9 +110,23 @@ inline constexpr unsigned max_inline_depth = 32;
 
 inline constinit const std::atomic<bool> never_preempt{false};
 
+// The CPU's cycle counter where it runs at a constant rate on every core
+// (task_quota_timer checks that before using it); 0 where there is none.
+inline uint64_t cycle_counter() noexcept {
+#if defined(__x86_64__)
+    return __builtin_ia32_rdtsc();
+#else
+    return 0;
+#endif
+}
+
+inline constexpr uint64_t no_preempt_deadline = UINT64_MAX;
+
 struct scheduler_hooks {
     task_scheduler* scheduler = nullptr;
     const std::atomic<bool>* preempt = &never_preempt;
+    // need_preempt() raises *preempt once cycle_counter() reaches this.
+    uint64_t preempt_at = no_preempt_deadline;
     stackful_context* thread = nullptr;
     unsigned inline_depth = 0;
 };
@@ -177,9 +195,19 @@ struct inline_depth_guard {
 } // namespace internal
 
 // True when the running task should let others run (the reactor's task quota
-// has expired). One relaxed load through a per-thread pointer.
+// has expired). One relaxed load through a per-thread pointer and, under a
+// cycle-counter deadline, one read of the counter.
 inline bool need_preempt() noexcept {
-    return internal::hooks.preempt->load(std::memory_order_relaxed);
+    auto& h = internal::hooks;
+    if (h.preempt->load(std::memory_order_relaxed)) {
+        return true;
+    }
+    if (h.preempt_at != internal::no_preempt_deadline && internal::cycle_counter() >= h.preempt_at) [[unlikely]] {
+        h.preempt_at = internal::no_preempt_deadline;
+        internal::request_preemption();
+        return true;
+    }
+    return false;
 }
 
 // Queues `t` on the calling thread's scheduler.

@@ -29,7 +29,11 @@
 //     has it): submit_socket_io() runs a read, write, recvmsg or sendmsg to
 //     completion in the kernel (waiting for data or buffer space there), and
 //     resolves with what the syscall would have returned, or fails with
-//     std::system_error(errno, what). It counts as the fd's readable (read,
+//     std::system_error(errno, what). A backend may keep receiving on a
+//     stream socket between plain reads (into buffers of its own, handed to
+//     the next read); while it holds input, pollable_fd_state::input_held is
+//     set, readable() is ready at once if held data waits, and recvmsg on
+//     that fd fails with std::logic_error. It counts as the fd's readable (read,
 //     recvmsg) or writeable (write, sendmsg) waiter. forget() cancels it; its
 //     future then fails with std::system_error(ECANCELED) once the kernel has
 //     let go of the buffers, which must stay valid until then. Backends
@@ -81,6 +85,10 @@ public:
     // read: the last read filled its buffer, so more is likely waiting.
     // Kept by pollable_fd and by backends with direct socket I/O.
     bool speculate_in = true;
+    // The backend holds data it received for this fd (io_uring's multishot
+    // reads): every input operation must go to the backend, never straight
+    // to a syscall, or it would read past what the backend holds.
+    bool input_held = false;
 
     // Creates the waiter for a direction; throws std::logic_error if one exists.
     future<> wait_for(bool in) {
