@@ -75,6 +75,62 @@ TEST(io_flow_controller, a_device_slow_for_every_request_is_not_throttled) {
     EXPECT_EQ(fc.scale(), 1.0);
 }
 
+TEST(io_flow_controller, a_load_that_never_lets_up_is_measured_against_probes) {
+    // Every request 3 ms later than charged from the first window on: with
+    // nothing else to go by, that is the device's own latency.
+    io_flow_controller fc(1'000'000);
+    int64_t t = 0;
+    for (int w = 0; w < 20; ++w) {
+        t = feed(fc, t, 100, 3'000'000);
+    }
+    EXPECT_EQ(fc.scale(), 1.0);
+    // A request alone took 100 us more than its cost: the other 2.9 ms were
+    // the queue's, and every window raises the scale.
+    fc.on_probe(100'000, t);
+    double last = fc.scale();
+    for (int w = 0; w < 5; ++w) {
+        t = feed(fc, t, 100, 3'000'000);
+        EXPECT_GT(fc.scale(), last) << w;
+        last = fc.scale();
+    }
+    // A probe that met a slow moment does not lift the floor: the lowest of
+    // the recent probes counts.
+    fc.on_probe(3'000'000, t);
+    t = feed(fc, t, 100, 3'000'000);
+    EXPECT_GT(fc.scale(), last);
+}
+
+TEST(io_flow_controller, probes_as_slow_as_the_load_throttle_nothing) {
+    // A device slow alone as well as under load: not the queue's doing.
+    io_flow_controller fc(1'000'000);
+    int64_t t = 0;
+    for (int w = 0; w < 100; ++w) {
+        if (w % 10 == 0) {
+            fc.on_probe(2'900'000, t);
+        }
+        t = feed(fc, t, 100, 3'000'000 + (w % 3) * 100'000);
+    }
+    EXPECT_EQ(fc.scale(), 1.0);
+}
+
+TEST(io_flow_controller, a_probe_is_due_an_interval_after_the_last_while_windows_are_slow) {
+    io_flow_controller fc(1'000'000);
+    constexpr auto interval = io_flow_controller::probe_interval;
+    // Nothing completed yet: nothing to compare a probe with.
+    EXPECT_FALSE(fc.probe_due(int64_t(1) << 60));
+    // Windows within the goal: no floor could make them raise the scale.
+    int64_t t = feed(fc, 5'000, 100, 900'000);
+    EXPECT_FALSE(fc.probe_due(t + interval));
+    // A slow window: due an interval after the first completion.
+    t = feed(fc, t, 100, 1'200'000);
+    EXPECT_FALSE(fc.probe_due(5'000 + interval - 1));
+    EXPECT_TRUE(fc.probe_due(5'000 + interval));
+    // ...and an interval after the last probe.
+    fc.on_probe(0, 7'000'000'000);
+    EXPECT_FALSE(fc.probe_due(7'000'000'000 + interval - 1));
+    EXPECT_TRUE(fc.probe_due(7'000'000'000 + interval));
+}
+
 TEST(io_flow_controller, decides_only_on_a_full_window) {
     io_flow_controller fc(1'000'000);
     // Many slow completions within one window: no decision yet.
