@@ -17,8 +17,8 @@
 // nothing. Half the goal, because a request that finds the capacity full
 // waits here about as long as it then spends in the kernel. When the device
 // completes requests later than what was in the kernel with them was
-// charged for (by more than the capacity on average, beyond the device's own
-// latency: see internal::io_flow_controller), the queue charges more per
+// charged for (by more than a quarter of the capacity on average, beyond the
+// device's own latency: see internal::io_flow_controller), the queue charges more per
 // request, to the bucket and to the capacity, until it does not: a model
 // measured on an idle device then
 // still keeps the kernel's queue short under a mix. The measure is the

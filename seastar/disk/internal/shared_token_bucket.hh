@@ -67,19 +67,26 @@ public:
 // included) and of the last `probe_history` probes. A probe is one request
 // that the queue sent alone into an empty kernel (it holds dispatch back
 // until the kernel drained), due every `probe_interval` while the last
-// window's mean was above the goal (below it, no floor could make the
+// window's mean was above `goal / 4` (below it, no floor could make the
 // controller raise the scale, so there is nothing to learn); its excess is
 // its kernel time minus its own charged cost. Without
 // probes, a load that never lets up would set the floor itself: every
 // window is as slow as the queue makes it, and nothing would be throttled.
-// What the queue adds on top of the floor, above `goal`, multiplies the
-// scale by `raise`, up to `max_scale`; below `goal / 2` it divides the
+// What the queue adds on top of the floor, above `goal / 4` in
+// `slow_windows_to_raise` windows in a row, multiplies the scale by `raise`
+// (again in each further such window), up to `max_scale`. A single slow
+// window between fast ones is a stall, not a queue: a virtual machine
+// whose host pauses it for 20-25 ms every 100 ms under heavy disk writes
+// made one in ten windows slow, and raising on each drove the scale to its
+// bound and the device to a sixtieth of its model. Below `goal / 8` it
+// divides the
 // scale by `lower`, down to 1 (the model as written). Between the two it
-// holds. Charging more cannot make a lone request faster: a device whose
-// every request takes longer than the model says (a virtual disk behind a
-// busy host, say), alone or not, is not throttled for it, only for latency
-// that grows with the queue. Shard-local (one per I/O queue); no
-// allocation.
+// holds. A quarter of the goal, because a model 1.5x above the device
+// leaves requests in a full kernel half the capacity (the goal) later than
+// charged: a threshold of the whole goal let such a model stand, and with
+// it too many requests in the kernel for shares to decide. Charging more cannot make a lone request faster: a device
+// whose every request takes longer than the model says (a virtual disk behind a busy host, say), alone or not, is not
+// throttled for it, only for latency that grows with the queue. Shard-local (one per I/O queue); no allocation.
 //
 //     internal::io_flow_controller fc(750'000);
 //     fc.on_completion(exec_ns - charged_ahead_ns, now_ns);
@@ -99,6 +106,7 @@ public:
     static constexpr double raise = 1.25;
     static constexpr double lower = 1.05;
     static constexpr double max_scale = 64.0;
+    static constexpr unsigned slow_windows_to_raise = 2;
     static constexpr int64_t probe_interval = 250'000'000; // ns
     static constexpr unsigned probe_history = 8;
 
@@ -128,10 +136,17 @@ public:
             floor = std::min(floor, *std::min_element(_probes.begin(), _probes.begin() + _probes_filled));
         }
         auto queued = mean - floor;
-        if (queued > _goal) {
-            _scale = std::min(_scale * raise, max_scale);
-        } else if (queued < _goal / 2) {
-            _scale = std::max(_scale / lower, 1.0);
+        if (queued > _goal / 4) {
+            // A window alone proves nothing: a stall that holds every
+            // request at once (a host pausing the machine) makes one.
+            if (++_slow_windows >= slow_windows_to_raise) {
+                _scale = std::min(_scale * raise, max_scale);
+            }
+        } else {
+            _slow_windows = 0;
+            if (queued < _goal / 8) {
+                _scale = std::max(_scale / lower, 1.0);
+            }
         }
         _excess_sum = 0;
         _samples = 0;
@@ -140,7 +155,7 @@ public:
     // window was slow enough for the floor to matter, and an interval has
     // passed since the last probe (or the first completion).
     bool probe_due(int64_t now) const noexcept {
-        return _started && _last_mean > _goal && now - _last_probe >= probe_interval;
+        return _started && _last_mean > _goal / 4 && now - _last_probe >= probe_interval;
     }
     // A probe's kernel time minus its own charged cost; restarts the interval.
     void on_probe(int64_t excess_ns, int64_t now) noexcept {
@@ -162,6 +177,7 @@ private:
     bool _started = false;
     int64_t _last_probe = 0;
     int64_t _last_mean = 0;
+    unsigned _slow_windows = 0;
 };
 
 // The process-wide bucket of device `dev` (made on first use with `burst_ns`).
