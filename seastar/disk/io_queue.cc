@@ -174,6 +174,8 @@ struct io_queue::request final : fair_queue_entry, internal::cancellable_queue_e
     // if the device is as fast as charged.
     double charged = 0;
     double ahead = 0;
+    // Sent alone into an empty kernel to measure the device's own latency.
+    bool probe = false;
 
     request(io_queue* q, const internal::io_request& req, unsigned group, io_direction dir, size_t len, double cost)
         : fair_queue_entry(cost), q(q), req(req), group(group), dir(dir), len(len),
@@ -232,10 +234,18 @@ future<size_t> io_queue::submit(const internal::io_request& req, io_direction di
 
 bool io_queue::dispatch() noexcept {
     auto now = now_ns();
+    if (_bucket && _probe == probe_state::none && _fq.waiters() && _flow.probe_due(now)) {
+        _probe = probe_state::draining;
+    }
+    if (_probe == probe_state::running || (_probe == probe_state::draining && _in_flight)) {
+        return false;
+    }
+    // Draining done: the next request goes alone.
+    bool probe = _probe == probe_state::draining;
     auto scale = _flow.scale();
     auto n = _fq.dispatch_requests(
         [&](fair_queue_entry& e) {
-            if (_in_flight >= _max_in_flight) {
+            if (_in_flight >= _max_in_flight || _probe == probe_state::running) {
                 return false;
             }
             if (!_bucket) {
@@ -252,7 +262,14 @@ bool io_queue::dispatch() noexcept {
             static_cast<request&>(e).charged = charged;
             return true;
         },
-        [&](fair_queue_entry& e) { start(static_cast<request&>(e)); });
+        [&](fair_queue_entry& e) {
+            auto& r = static_cast<request&>(e);
+            if (probe) {
+                r.probe = true;
+                _probe = probe_state::running;
+            }
+            start(r);
+        });
     return n != 0;
 }
 
@@ -300,7 +317,11 @@ void io_queue::complete(request& r, future<size_t> f) noexcept {
     auto took = std::chrono::duration_cast<std::chrono::nanoseconds>(now - r.dispatched_at);
     st.execution_time += took;
     st.max_execution_time = std::max(st.max_execution_time, took);
-    if (_bucket) {
+    if (r.probe) {
+        _flow.on_probe(took.count() - int64_t(r.charged), ns_since_epoch(now));
+        _probe = probe_state::none;
+        ++_probes;
+    } else if (_bucket) {
         _flow.on_completion(took.count() - int64_t(r.ahead), ns_since_epoch(now));
     }
     if (f.failed()) {

@@ -25,6 +25,7 @@
 #include "seastar/core/io_intent.hh"
 #include "seastar/core/io_queue.hh"
 #include "seastar/core/scheduling.hh"
+#include "seastar/core/sleep.hh"
 #include "seastar/core/when_all.hh"
 #include "seastar/core/with_scheduling_group.hh"
 #include "seastar/disk/file_functions.hh"
@@ -386,6 +387,72 @@ SEASTAR_TEST_CASE(io_queue, groups_get_what_they_ask_for_below_the_capacity) {
     EXPECT_EQ(r.max_in_flight, 16u);
     auto ratio = double(r.bytes_b) / double(r.bytes_a);
     EXPECT_NEAR(ratio, 1.0, 0.05) << r.bytes_a << " : " << r.bytes_b;
+}
+
+// Eight clients keep 128 KiB writes outstanding against a manual device
+// that completes them far later than a model of 1 ns a request with a 1 us
+// goal says; 3 are let into the kernel at once (max_in_flight). Once a slow
+// window has closed and the probe interval has passed, the queue sends
+// nothing more until the kernel is empty, then one request alone, and the
+// rest only after that one completed.
+SEASTAR_TEST_CASE(io_queue, a_backlogged_queue_sends_one_request_alone_now_and_then) {
+    constexpr size_t len = split_len;
+    constexpr unsigned clients = 8;
+    disk_model m = default_disk_model();
+    m.write_iops = 1'000'000'000;
+    m.write_bandwidth = uint64_t(1) << 50;
+    m.latency_goal = std::chrono::microseconds(2);
+    manual_device dev;
+    io_queue q(0, m, std::make_shared<internal::shared_token_bucket>(int64_t(1) << 60), 3, dev.fn());
+    bool stop = false;
+    std::vector<future<>> all;
+    for (unsigned i = 0; i < clients; ++i) {
+        all.push_back(split_client(q, stop));
+    }
+    auto settle = [&]() -> future<> {
+        for (unsigned i = 0;
+             i < 1000000 && !(q.in_flight() == dev.pending.size() && q.in_flight() + q.queued() == clients); ++i) {
+            co_await yield();
+        }
+        EXPECT_EQ(q.in_flight(), dev.pending.size());
+        EXPECT_EQ(q.in_flight() + q.queued(), clients);
+    };
+    co_await settle();
+    // Nothing completed yet, so nothing to probe against: full depth.
+    EXPECT_EQ(q.in_flight(), 3u);
+    EXPECT_FALSE(q.probing());
+    dev.complete_oldest(len);
+    co_await settle();
+    co_await sleep(std::chrono::nanoseconds(internal::io_flow_controller::probe_interval) +
+                   std::chrono::milliseconds(50));
+    // The next completions close a window far slower than charged; then
+    // the queue drains the kernel and sends one request alone.
+    unsigned last = q.in_flight();
+    bool alone = false;
+    for (unsigned i = 0; i < 30 && q.probes() == 0; ++i) {
+        dev.complete_oldest(len);
+        co_await settle();
+        if (q.probing()) {
+            // Draining: nothing new goes in until one goes in alone.
+            EXPECT_TRUE(q.in_flight() < last || q.in_flight() == 1u) << i;
+            alone = alone || q.in_flight() == 1u;
+        }
+        last = q.in_flight();
+    }
+    EXPECT_TRUE(alone);
+    EXPECT_EQ(q.probes(), 1u);
+    // After the probe, full depth again, and no probe before the next interval.
+    EXPECT_FALSE(q.probing());
+    EXPECT_EQ(q.in_flight(), 3u);
+    stop = true;
+    while (q.in_flight() + q.queued() > 0) {
+        if (!dev.pending.empty()) {
+            dev.complete_oldest(len);
+        }
+        co_await yield();
+    }
+    co_await when_all_succeed(all.begin(), all.end());
+    co_await q.stop();
 }
 
 SEASTAR_TEST_CASE(io_queue, files_use_the_configured_model_and_report_per_group_stats) {

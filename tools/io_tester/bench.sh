@@ -7,6 +7,8 @@
 #  2. io_tester with the model iotune measured: a latency class (4 KiB random
 #     reads at 200/s) alone and next to a saturating batch class (128 KiB
 #     sequential writes, 8 in parallel): its p99 both ways;
+#     and, as a reference for what the machine allows, the same two loads
+#     through fio (no scheduler: both in the kernel's queue at once);
 #  3. two saturating batch classes with shares 100 and 400: their bandwidth split.
 # Rounds interleave fio and ours so machine noise hits both alike; the table
 # shows medians.
@@ -112,8 +114,20 @@ echo "$lat_job" >"$dir/idle.yaml"
 { echo "$lat_job"; batch_job batch 100; } >"$dir/loaded.yaml"
 { batch_job b100 100; batch_job b400 400; } >"$dir/split.yaml"
 get() { python3 -c 'import json,sys; cs={c["name"]: c for c in json.load(open(sys.argv[1]))["classes"]}; print(cs[sys.argv[2]][sys.argv[3]])' "$dir/r.json" "$@"; }
-idle=() loaded=() split=()
+# fio's p99 of the latency class (us), alone or beside the batch class.
+fio_lat() { # [batch]
+    local extra=()
+    [ $# -eq 0 ] || extra=(--name=batch --filename="$dir/fio_batch.dat" --size=512M --rw=write --bs=128k --iodepth=8)
+    taskset -c 0 fio --direct=1 --ioengine=io_uring --time_based --runtime="$secs" --output-format=json \
+        --name=lat --filename="$dir/fio_lat.dat" --size=256M --rw=randread --bs=4k --iodepth=1 --rate_iops=200 \
+        "${extra[@]}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["jobs"][0]["read"]["clat_ns"]["percentile"]["99.000000"] / 1e3)'
+}
+fio --name=lay --filename="$dir/fio_lat.dat" --size=256M --rw=write --bs=1M --direct=1 --ioengine=psync >/dev/null
+fio --name=lay --filename="$dir/fio_batch.dat" --size=512M --rw=write --bs=1M --direct=1 --ioengine=psync >/dev/null
+idle=() loaded=() split=() fidle=() floaded=()
 for _ in $(seq "$rounds"); do
+    fidle+=("$(fio_lat)")
+    floaded+=("$(fio_lat batch)")
     tester "$dir/idle.yaml" && idle+=("$(get lat p99_us)")
     tester "$dir/loaded.yaml" && loaded+=("$(get lat p99_us)")
     tester "$dir/split.yaml" && split+=("$(python3 -c 'import sys; print(float(sys.argv[2]) / float(sys.argv[1]))' "$(get b100 mb_per_s)" "$(get b400 mb_per_s)")")
@@ -121,6 +135,10 @@ done
 im=$(printf "%s\n" "${idle[@]}" | median)
 lm=$(printf "%s\n" "${loaded[@]}" | median)
 sm=$(printf "%s\n" "${split[@]}" | median)
+fim=$(printf "%s\n" "${fidle[@]}" | median)
+flm=$(printf "%s\n" "${floaded[@]}" | median)
+rm -f "$dir/fio_lat.dat" "$dir/fio_batch.dat"
 echo
 printf "latency class p99: idle %s us, beside the batch class %s us (x%.2f)\n" "$im" "$lm" "$(awk -v a="$lm" -v b="$im" 'BEGIN {print a / b}')"
+printf "  the same through fio: idle %.0f us, beside the batch class %.0f us (x%.2f)\n" "$fim" "$flm" "$(awk -v a="$flm" -v b="$fim" 'BEGIN {print a / b}')"
 printf "batch classes with shares 100:400: bandwidth ratio 1:%.2f\n" "$sm"

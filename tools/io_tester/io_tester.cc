@@ -15,6 +15,7 @@
 //         think_time: 0us         # pause after each request
 //
 //     bazel run --config=opt //tools/io_tester -- --conf jobs.yaml --storage /mnt/data --duration 10
+#include <sys/stat.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -320,7 +321,15 @@ int main(int ac, char** av) {
                     for (size_t i = 0; i < jobs.size(); ++i) {
                         fs.push_back(run_job(jobs[i], groups[i], std::move(files[i]), deadline));
                     }
-                    co_return co_await when_all_succeed(fs.begin(), fs.end());
+                    auto res = co_await when_all_succeed(fs.begin(), fs.end());
+                    // What flow control made of the device on this shard.
+                    struct ::stat st{};
+                    if (::stat(storage.c_str(), &st) == 0) {
+                        auto& q = internal::get_io_queue(st.st_dev);
+                        fmt::print("shard {}: I/O queue flow scale {:.2f}, {} probes\n", this_shard_id(),
+                                   q.flow_scale(), q.probes());
+                    }
+                    co_return res;
                 }));
         }
         auto all = co_await when_all_succeed(per_shard.begin(), per_shard.end());

@@ -8,7 +8,14 @@
 //
 // It runs on shard 0 only (the model describes the device, which the shards
 // share through the token bucket). The test file (--file-size, default 1 GiB)
-// is removed at the end.
+// is laid out in full before anything is measured, so every phase (the
+// sequential write included) works on allocated blocks, as programs and fio
+// do: writes into a fresh file allocate as they go, and on a thin-provisioned
+// or virtual disk they run at another speed than overwrites. Each phase
+// counts only what completes after a ramp (a fifth of the phase, at most a
+// second): a device often starts fast (an empty write cache, burst credits)
+// and the model is meant to describe what it sustains. The file is removed
+// at the end.
 #include <algorithm>
 #include <chrono>
 #include <cstring>
@@ -40,16 +47,19 @@ struct phase_result {
     double bandwidth = 0;
 };
 
-// `parallelism` loops issuing `reqsize` requests for `duration`; sequential
-// loops take consecutive blocks, random ones uniform blocks of the file.
+// `parallelism` loops issuing `reqsize` requests for `ramp + duration`;
+// sequential loops take consecutive blocks, random ones uniform blocks of the
+// file. Only requests that complete after the ramp are counted.
 future<phase_result> run_phase(file& f, uint64_t file_size, bool write, bool sequential, size_t reqsize,
-                               unsigned parallelism, std::chrono::duration<double> duration) {
+                               unsigned parallelism, std::chrono::duration<double> duration,
+                               std::chrono::duration<double> ramp) {
     uint64_t blocks = file_size / reqsize;
     uint64_t next = 0;
     uint64_t requests = 0;
     uint64_t bytes = 0;
-    auto deadline = clk::now() + std::chrono::duration_cast<clk::duration>(duration);
-    auto start = clk::now();
+    auto begin = clk::now();
+    auto start = begin + std::chrono::duration_cast<clk::duration>(ramp);
+    auto deadline = start + std::chrono::duration_cast<clk::duration>(duration);
     auto loop = [&](unsigned id) -> future<> {
         std::mt19937_64 rng(id + 1);
         auto buf = allocate_aligned_buffer<char>(reqsize, f.memory_dma_alignment());
@@ -61,8 +71,10 @@ future<phase_result> run_phase(file& f, uint64_t file_size, bool write, bool seq
             auto pos = (sequential ? next++ % blocks : rng() % blocks) * reqsize;
             auto n =
                 write ? co_await f.dma_write(pos, buf.get(), reqsize) : co_await f.dma_read(pos, buf.get(), reqsize);
-            ++requests;
-            bytes += n;
+            if (clk::now() >= start) {
+                ++requests;
+                bytes += n;
+            }
         } while (clk::now() < deadline);
     };
     std::vector<future<>> loops;
@@ -71,7 +83,22 @@ future<phase_result> run_phase(file& f, uint64_t file_size, bool write, bool seq
     }
     co_await when_all_succeed(loops.begin(), loops.end());
     auto secs = std::chrono::duration<double>(clk::now() - start).count();
+    if (requests == 0) {
+        // Nothing completed after the ramp (a stalled device): count the
+        // one request each loop made, over the whole phase.
+        requests = parallelism;
+        bytes = uint64_t(parallelism) * reqsize;
+        secs = std::chrono::duration<double>(clk::now() - begin).count();
+    }
+    secs = std::max(secs, 1e-6);
     co_return phase_result{double(requests) / secs, double(bytes) / secs};
+}
+
+// Writes `chunk` bytes from `buf` at first, first + stride, ... below `size`.
+future<> lay_out(file& f, const char* buf, size_t chunk, uint64_t first, uint64_t stride, uint64_t size) {
+    for (uint64_t pos = first; pos < size; pos += stride) {
+        co_await f.dma_write(pos, buf, chunk);
+    }
 }
 
 } // namespace
@@ -110,21 +137,29 @@ int main(int ac, char** av) {
         std::exception_ptr err;
         phase_result seq_write, seq_read, rand_write, rand_read;
         try {
-            size = size / (1 << 20) * (1 << 20);
+            size = std::max<uint64_t>(size / (1 << 20), 1) * (1 << 20);
             fmt::print(stderr, "iotune: {} ({} MiB test file), {:.0f}s per phase\n", dir, size >> 20, duration.count());
-            // The first pass also lays the file out, so reads hit real blocks.
-            seq_write = co_await run_phase(f, size, true, true, 1 << 20, 4, duration);
+            {
+                auto chunk = size_t(1) << 20;
+                auto buf = allocate_aligned_buffer<char>(chunk, f.memory_dma_alignment());
+                std::memset(buf.get(), 'l', chunk);
+                std::vector<future<>> writers;
+                for (unsigned w = 0; w < 4; ++w) {
+                    writers.push_back(lay_out(f, buf.get(), chunk, uint64_t(w) * chunk, 4 * chunk, size));
+                }
+                co_await when_all_succeed(writers.begin(), writers.end());
+                co_await f.flush();
+                fmt::print(stderr, "  laid out\n");
+            }
+            auto ramp = std::min(duration / 5, std::chrono::duration<double>(1));
+            seq_write = co_await run_phase(f, size, true, true, 1 << 20, 4, duration, ramp);
             co_await f.flush();
             fmt::print(stderr, "  sequential write: {:.0f} MB/s\n", seq_write.bandwidth / 1e6);
-            auto filled = co_await f.size();
-            if (filled < size) {
-                co_await f.truncate(size);
-            }
-            seq_read = co_await run_phase(f, size, false, true, 1 << 20, 4, duration);
+            seq_read = co_await run_phase(f, size, false, true, 1 << 20, 4, duration, ramp);
             fmt::print(stderr, "  sequential read:  {:.0f} MB/s\n", seq_read.bandwidth / 1e6);
-            rand_write = co_await run_phase(f, size, true, false, 4096, 64, duration);
+            rand_write = co_await run_phase(f, size, true, false, 4096, 64, duration, ramp);
             fmt::print(stderr, "  random write:     {:.0f} IOPS\n", rand_write.iops);
-            rand_read = co_await run_phase(f, size, false, false, 4096, 64, duration);
+            rand_read = co_await run_phase(f, size, false, false, 4096, 64, duration, ramp);
             fmt::print(stderr, "  random read:      {:.0f} IOPS\n", rand_read.iops);
         } catch (...) {
             err = std::current_exception();

@@ -17,14 +17,19 @@
 // nothing. Half the goal, because a request that finds the capacity full
 // waits here about as long as it then spends in the kernel. When the device
 // completes requests later than what was in the kernel with them was
-// charged for (by more than the capacity on average, beyond the device's own
-// latency: see internal::io_flow_controller), the queue charges more per
+// charged for (by more than a quarter of the capacity on average, beyond the
+// device's own latency: see internal::io_flow_controller), the queue charges more per
 // request, to the bucket and to the capacity, until it does not: a model
 // measured on an idle device then
 // still keeps the kernel's queue short under a mix. The measure is the
 // device time charged for everything ahead, not the request's own cost, so
 // a device whose single request takes longer than its cost (one that needs
 // several in flight to reach its bandwidth) is not mistaken for a slow one.
+// What the device takes for a request alone comes from probes: every
+// io_flow_controller::probe_interval while requests wait here, the queue
+// lets the kernel drain, sends one request alone and holds the rest until it
+// completes (about one request's time of the device idle in a quarter of a
+// second). Without them a load that never lets up would be its own measure.
 //
 // A device without a configured model (no --io-properties entry) has no
 // bucket, as in Seastar: its requests are ordered by shares with the default
@@ -116,6 +121,10 @@ public:
     // at once (0: no limit, unthrottled), and what it has there now.
     double in_flight_capacity() const noexcept { return _capacity; }
     double in_flight_cost() const noexcept { return _in_flight_cost; }
+    // Whether a probe holds dispatch back (draining the kernel, or one
+    // request alone in it), and how many probes completed.
+    bool probing() const noexcept { return _probe != probe_state::none; }
+    uint64_t probes() const noexcept { return _probes; }
     io_group_stats get_stats(scheduling_group sg) const noexcept;
 
     // Dispatches what the bucket and the in-flight limit allow; true if any.
@@ -125,6 +134,7 @@ public:
 
 private:
     struct request;
+    enum class probe_state { none, draining, running };
     dev_t _dev;
     disk_model _model;
     std::shared_ptr<internal::shared_token_bucket> _bucket;
@@ -134,6 +144,8 @@ private:
     double _in_flight_cost = 0;
     device_fn _device;
     internal::io_flow_controller _flow;
+    probe_state _probe = probe_state::none;
+    uint64_t _probes = 0;
     fair_queue _fq;
     std::array<io_group_stats, max_scheduling_groups()> _stats{};
     bool _stopping = false;

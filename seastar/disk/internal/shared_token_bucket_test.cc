@@ -26,9 +26,11 @@ int64_t feed(io_flow_controller& fc, int64_t t, int n, int64_t excess, int64_t s
 TEST(io_flow_controller, a_device_slower_than_its_model_is_charged_more) {
     io_flow_controller fc(1'000'000);
     EXPECT_EQ(fc.scale(), 1.0);
-    // Requests on time, then 3 ms later than charged: every window raises
-    // the scale.
+    // Requests on time, then 3 ms later than charged: the first slow window
+    // holds, every one after it raises the scale.
     int64_t t = feed(fc, 0, 100, 10'000);
+    EXPECT_EQ(fc.scale(), 1.0);
+    t = feed(fc, t, 100, 3'000'000);
     EXPECT_EQ(fc.scale(), 1.0);
     double last = fc.scale();
     for (int w = 0; w < 5; ++w) {
@@ -48,19 +50,35 @@ TEST(io_flow_controller, a_device_slower_than_its_model_is_charged_more) {
     EXPECT_EQ(fc.scale(), 1.0);
 }
 
-TEST(io_flow_controller, holds_between_half_the_goal_and_the_goal) {
+TEST(io_flow_controller, holds_between_an_eighth_and_a_quarter_of_the_goal) {
     io_flow_controller fc(1'000'000);
     int64_t t = feed(fc, 0, 100, 0);
+    t = feed(fc, t, 100, 2'000'000);
     t = feed(fc, t, 100, 2'000'000);
     auto raised = fc.scale();
     EXPECT_GT(raised, 1.0);
     for (int w = 0; w < 20; ++w) {
-        t = feed(fc, t, 100, 700'000);
+        t = feed(fc, t, 100, 200'000);
     }
     EXPECT_EQ(fc.scale(), raised);
     // Requests faster than the model (negative excess) count as on time.
     t = feed(fc, t, 100, -5'000'000);
     EXPECT_LT(fc.scale(), raised);
+}
+
+TEST(io_flow_controller, a_stall_now_and_then_is_not_a_queue) {
+    // One window in ten 20 ms late (every request held at once), the rest
+    // on time: the scale stays at the model's.
+    io_flow_controller fc(1'000'000);
+    int64_t t = 0;
+    for (int w = 0; w < 200; ++w) {
+        t = feed(fc, t, 100, w % 10 == 9 ? 20'000'000 : 10'000);
+    }
+    EXPECT_EQ(fc.scale(), 1.0);
+    // Two in a row are a queue.
+    t = feed(fc, t, 100, 20'000'000);
+    t = feed(fc, t, 100, 20'000'000);
+    EXPECT_GT(fc.scale(), 1.0);
 }
 
 TEST(io_flow_controller, a_device_slow_for_every_request_is_not_throttled) {
@@ -73,6 +91,63 @@ TEST(io_flow_controller, a_device_slow_for_every_request_is_not_throttled) {
         t = feed(fc, t, 100, 3'000'000 + (w % 3) * 100'000);
     }
     EXPECT_EQ(fc.scale(), 1.0);
+}
+
+TEST(io_flow_controller, a_load_that_never_lets_up_is_measured_against_probes) {
+    // Every request 3 ms later than charged from the first window on: with
+    // nothing else to go by, that is the device's own latency.
+    io_flow_controller fc(1'000'000);
+    int64_t t = 0;
+    for (int w = 0; w < 20; ++w) {
+        t = feed(fc, t, 100, 3'000'000);
+    }
+    EXPECT_EQ(fc.scale(), 1.0);
+    // A request alone took 100 us more than its cost: the other 2.9 ms were
+    // the queue's, and every window after the first raises the scale.
+    fc.on_probe(100'000, t);
+    t = feed(fc, t, 100, 3'000'000);
+    double last = fc.scale();
+    for (int w = 0; w < 5; ++w) {
+        t = feed(fc, t, 100, 3'000'000);
+        EXPECT_GT(fc.scale(), last) << w;
+        last = fc.scale();
+    }
+    // A probe that met a slow moment does not lift the floor: the lowest of
+    // the recent probes counts.
+    fc.on_probe(3'000'000, t);
+    t = feed(fc, t, 100, 3'000'000);
+    EXPECT_GT(fc.scale(), last);
+}
+
+TEST(io_flow_controller, probes_as_slow_as_the_load_throttle_nothing) {
+    // A device slow alone as well as under load: not the queue's doing.
+    io_flow_controller fc(1'000'000);
+    int64_t t = 0;
+    for (int w = 0; w < 100; ++w) {
+        if (w % 10 == 0) {
+            fc.on_probe(3'000'000, t);
+        }
+        t = feed(fc, t, 100, 3'000'000 + (w % 3) * 100'000);
+    }
+    EXPECT_EQ(fc.scale(), 1.0);
+}
+
+TEST(io_flow_controller, a_probe_is_due_an_interval_after_the_last_while_windows_are_slow) {
+    io_flow_controller fc(1'000'000);
+    constexpr auto interval = io_flow_controller::probe_interval;
+    // Nothing completed yet: nothing to compare a probe with.
+    EXPECT_FALSE(fc.probe_due(int64_t(1) << 60));
+    // Windows within the goal: no floor could make them raise the scale.
+    int64_t t = feed(fc, 5'000, 100, 200'000);
+    EXPECT_FALSE(fc.probe_due(t + interval));
+    // A slow window: due an interval after the first completion.
+    t = feed(fc, t, 100, 300'000);
+    EXPECT_FALSE(fc.probe_due(5'000 + interval - 1));
+    EXPECT_TRUE(fc.probe_due(5'000 + interval));
+    // ...and an interval after the last probe.
+    fc.on_probe(0, 7'000'000'000);
+    EXPECT_FALSE(fc.probe_due(7'000'000'000 + interval - 1));
+    EXPECT_TRUE(fc.probe_due(7'000'000'000 + interval));
 }
 
 TEST(io_flow_controller, decides_only_on_a_full_window) {
