@@ -174,15 +174,7 @@ void write_stderr(const char* msg) noexcept {
 
 void* reserve(size_t bytes) noexcept {
     void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-    if (p == MAP_FAILED) {
-        return nullptr;
-    }
-    // Transparent huge pages where the system gives them on request (its
-    // usual "madvise" setting): a server's objects are spread over its heap,
-    // and with 4 KiB pages every lookup of a cold one also misses the TLB
-    // (doubly so in a virtual machine). A failure leaves small pages.
-    ::madvise(p, bytes, MADV_HUGEPAGE);
-    return p;
+    return p == MAP_FAILED ? nullptr : p;
 }
 
 // Calls the shard's reclaimers, in registration order; true if any freed something.
