@@ -281,6 +281,19 @@ constexpr size_t split_len = 128 << 10;
 char split_buf[split_len];
 
 // Sends a 128 KiB write, waits for it, sends the next, until `stop`.
+// Completes whatever is still queued or in flight (the clients saw `stop`),
+// waits for the clients and stops the queue.
+future<> finish_all(io_queue& q, manual_device& dev, std::vector<future<>>& clients, size_t len) {
+    while (q.in_flight() + q.queued() > 0) {
+        if (!dev.pending.empty()) {
+            dev.complete_oldest(len);
+        }
+        co_await yield();
+    }
+    co_await when_all_succeed(clients.begin(), clients.end());
+    co_await q.stop();
+}
+
 future<> split_client(io_queue& q, const bool& stop) {
     while (!stop) {
         auto req = internal::io_request::make_write(-1, 0, split_buf, split_len);
@@ -345,14 +358,7 @@ future<split_result> run_split(disk_model model, unsigned clients, unsigned comp
     res.bytes_a = q.get_stats(a).bytes_written - a0;
     res.bytes_b = q.get_stats(b).bytes_written - b0;
     stop = true;
-    while (q.in_flight() + q.queued() > 0) {
-        if (!dev.pending.empty()) {
-            dev.complete_oldest(len);
-        }
-        co_await yield();
-    }
-    co_await when_all_succeed(all.begin(), all.end());
-    co_await q.stop();
+    co_await finish_all(q, dev, all, len);
     co_await destroy_scheduling_group(a);
     co_await destroy_scheduling_group(b);
     co_return res;
@@ -445,14 +451,7 @@ SEASTAR_TEST_CASE(io_queue, a_backlogged_queue_sends_one_request_alone_now_and_t
     EXPECT_FALSE(q.probing());
     EXPECT_EQ(q.in_flight(), 3u);
     stop = true;
-    while (q.in_flight() + q.queued() > 0) {
-        if (!dev.pending.empty()) {
-            dev.complete_oldest(len);
-        }
-        co_await yield();
-    }
-    co_await when_all_succeed(all.begin(), all.end());
-    co_await q.stop();
+    co_await finish_all(q, dev, all, len);
 }
 
 SEASTAR_TEST_CASE(io_queue, files_use_the_configured_model_and_report_per_group_stats) {
