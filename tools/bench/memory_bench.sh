@@ -55,6 +55,15 @@ done
 cpu_model="$(lscpu | sed -n 's/^Model name: *//p' | head -1)"
 caches="$(lscpu -C=NAME,ONE-SIZE,WAYS 2>/dev/null | tail -n +2 |
     awk '{printf "%s%s %s per instance, %s-way", (NR > 1 ? "; " : ""), $1, $2, $3}')"
+# Some virtual machines give lscpu nothing about caches; glibc still reads CPUID.
+if [ -z "$caches" ]; then
+    caches="$(for c in LEVEL1_DCACHE LEVEL1_ICACHE LEVEL2_CACHE LEVEL3_CACHE; do
+        getconf "${c}_SIZE" 2>/dev/null | awk -v n="$c" '$1 > 0 {printf "%s %dK", n, $1 / 1024}'
+        echo
+    done | sed '/^$/d' | sed -e 's/LEVEL1_DCACHE/L1d/' -e 's/LEVEL1_ICACHE/L1i/' -e 's/LEVEL2_CACHE/L2/' \
+        -e 's/LEVEL3_CACHE/L3/' | paste -sd';' | sed 's/;/; /g')"
+    [ -z "$caches" ] || caches="$caches (getconf; lscpu gave none)"
+fi
 echo "CPU: ${cpu_model:-unknown} ($(getconf _NPROCESSORS_ONLN) CPUs online); ${caches:-cache sizes unknown}"
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 
