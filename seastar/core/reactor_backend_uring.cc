@@ -159,8 +159,7 @@ public:
             return false; // the destructor unmaps
         }
         for (unsigned bid = 0; bid < count; ++bid) {
-            ::io_uring_buf_ring_add(_ring, at(bid), buffer_size, uint16_t(bid), ::io_uring_buf_ring_mask(count),
-                                    int(bid));
+            put(bid, int(bid));
         }
         ::io_uring_buf_ring_advance(_ring, int(count));
         _available = count;
@@ -172,12 +171,17 @@ public:
     // A completion named buffer `bid`: it is the program's until give_back().
     void taken() noexcept { --_available; }
     void give_back(unsigned bid) noexcept {
-        ::io_uring_buf_ring_add(_ring, at(bid), buffer_size, uint16_t(bid), ::io_uring_buf_ring_mask(count), 0);
+        put(bid, 0);
         ::io_uring_buf_ring_advance(_ring, 1);
         ++_available;
     }
 
 private:
+    // Puts buffer `bid` in the ring's slot `offset` entries past its tail
+    // (the kernel sees it after the next advance).
+    void put(unsigned bid, int offset) noexcept {
+        ::io_uring_buf_ring_add(_ring, at(bid), buffer_size, uint16_t(bid), ::io_uring_buf_ring_mask(count), offset);
+    }
     static size_t ring_bytes() noexcept { return (count * sizeof(::io_uring_buf) + 4095) & ~size_t(4095); }
     ::io_uring_buf_ring* _ring = nullptr;
     char* _memory = nullptr;
@@ -253,6 +257,7 @@ private:
 
     void arm();
     size_t take(char* to, size_t size) noexcept;
+    long take_input(char* to, size_t size) noexcept;
     void finish_wait() noexcept;
     void sync_held() noexcept {
         if (_owner && _owner->state) {
@@ -403,6 +408,31 @@ class uring_backend final : public reactor_backend {
         return m;
     }
 
+    // Asks the kernel to cancel the request whose user data is `ud` (it
+    // completes with -ECANCELED, or with its result if it won the race); the
+    // cancellation's own completion is ignored. Throws what get_sqe() throws.
+    void submit_cancel(uint64_t ud) {
+        auto sqe = get_sqe();
+        ::io_uring_prep_cancel64(sqe, ud, 0);
+        ::io_uring_sqe_set_data(sqe, nullptr);
+    }
+
+    // A receive into [addr, addr + size) on socket `fd` that waits for data
+    // before its first attempt instead of failing one (the socket was found
+    // empty, or not tried).
+    static void prep_polling_recv(::io_uring_sqe* sqe, int fd, void* addr, size_t size) noexcept {
+        ::io_uring_prep_recv(sqe, fd, addr, size, 0);
+        sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
+    }
+
+    // Submits prep_polling_recv(), completing `c`.
+    void submit_polling_recv(int fd, void* addr, size_t size, completion& c) {
+        auto sqe = get_sqe();
+        prep_polling_recv(sqe, fd, addr, size);
+        ::io_uring_sqe_set_data(sqe, &c);
+        ++_in_kernel;
+    }
+
     void retire(multishot_read* m) noexcept {
         auto i = m->live_index;
         _multishots[i] = _multishots.back();
@@ -508,12 +538,9 @@ public:
         }
         _fds.forget(s, [this](completion& c, uring_slot&) {
             try {
-                // Cancels a poll or a socket operation alike (the kernel
-                // matches the user data); the request completes with
-                // -ECANCELED, or with its result if it won the race.
-                auto sqe = get_sqe();
-                ::io_uring_prep_cancel64(sqe, uint64_t(uintptr_t(&c)), 0);
-                ::io_uring_sqe_set_data(sqe, nullptr);
+                // A poll or a socket operation alike (the kernel matches
+                // the user data).
+                submit_cancel(uint64_t(uintptr_t(&c)));
             } catch (...) {
                 // The request stays armed until the fd's file is released;
                 // the orphan is freed at its completion or with the backend.
@@ -549,10 +576,7 @@ public:
             switch (req.op) {
             case socket_io_request::operation::read:
                 if (_poll_first && fd_kind(d.rd.slot, s.fd) != uring_slot::kind::other) {
-                    // The socket was found empty (or not tried): wait for
-                    // data before the first attempt instead of failing one.
-                    ::io_uring_prep_recv(sqe, s.fd, req.addr, size, 0);
-                    sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
+                    prep_polling_recv(sqe, s.fd, req.addr, size);
                 } else {
                     ::io_uring_prep_read(sqe, s.fd, req.addr, unsigned(size), uint64_t(-1));
                 }
@@ -646,17 +670,13 @@ public:
 };
 
 std::optional<future<size_t>> multishot_read::read(char* addr, size_t size, const char* what) {
-    if (_head < _ready.size()) {
-        auto n = take(addr, size);
+    if (has_input()) {
+        long r = take_input(addr, size);
         sync_held();
-        return make_ready_future<size_t>(n);
-    }
-    if (_end != 0) {
-        if (_end == eof) {
-            return make_ready_future<size_t>(0);
+        if (r < 0) {
+            return make_exception_future<size_t>(errno_exception(int(-r), what));
         }
-        int err = -std::exchange(_end, eof);
-        return make_exception_future<size_t>(errno_exception(err, what));
+        return make_ready_future<size_t>(size_t(r));
     }
     if (!_armed) {
         if (_pause > 0 || _be._bufs.available() < reserve) {
@@ -704,6 +724,18 @@ size_t multishot_read::take(char* to, size_t size) noexcept {
     return done;
 }
 
+// What a read gets from held input (has_input()): the bytes copied, 0 at
+// the end of the stream, or -errno (once; end of stream after it).
+long multishot_read::take_input(char* to, size_t size) noexcept {
+    if (_head < _ready.size()) {
+        return long(take(to, size));
+    }
+    if (_end == eof) {
+        return 0;
+    }
+    return std::exchange(_end, eof);
+}
+
 void multishot_read::on_completion(int res, unsigned flags) noexcept {
     if (!(flags & IORING_CQE_F_MORE)) {
         _armed = false;
@@ -725,9 +757,7 @@ void multishot_read::on_completion(int res, unsigned flags) noexcept {
             if (unsigned(res) == recv_buffer_ring::buffer_size && _armed && !_cancelling) {
                 // Bulk: stop receiving into buffers (see the class comment).
                 try {
-                    auto sqe = _be.get_sqe();
-                    ::io_uring_prep_cancel64(sqe, user_data(), 0);
-                    ::io_uring_sqe_set_data(sqe, nullptr);
+                    _be.submit_cancel(user_data());
                     _cancelling = true;
                     _pause = bulk_pause;
                 } catch (...) {
@@ -759,13 +789,7 @@ void multishot_read::finish_wait() noexcept {
     auto& rd = _owner->rd;
     if (has_input()) {
         _waiting = false;
-        if (_head < _ready.size()) {
-            rd.complete(long(take(_want, _want_size)));
-        } else if (_end == eof) {
-            rd.complete(0);
-        } else {
-            rd.complete(std::exchange(_end, eof));
-        }
+        rd.complete(take_input(_want, _want_size));
         return;
     }
     if (_armed) {
@@ -780,11 +804,7 @@ void multishot_read::finish_wait() noexcept {
         }
         // rd is still in flight with its promise: a one-shot receive
         // completes it like any other.
-        auto sqe = _be.get_sqe();
-        ::io_uring_prep_recv(sqe, _fd, _want, _want_size, 0);
-        sqe->ioprio |= IORING_RECVSEND_POLL_FIRST;
-        ::io_uring_sqe_set_data(sqe, static_cast<completion*>(&rd));
-        ++_be._in_kernel;
+        _be.submit_polling_recv(_fd, _want, _want_size, rd);
     } catch (...) {
         rd.complete(-EBUSY);
     }
@@ -805,9 +825,7 @@ bool multishot_read::detach() noexcept {
         return true;
     }
     try {
-        auto sqe = _be.get_sqe();
-        ::io_uring_prep_cancel64(sqe, user_data(), 0);
-        ::io_uring_sqe_set_data(sqe, nullptr);
+        _be.submit_cancel(user_data());
     } catch (...) {
         // Ends when the socket is closed and its file released.
     }

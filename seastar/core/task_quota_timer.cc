@@ -131,10 +131,7 @@ void task_quota_timer::run() noexcept {
             _parked.store(false, std::memory_order_relaxed);
             continue;
         }
-        ::timespec now;
-        ::clock_gettime(CLOCK_MONOTONIC, &now);
-        int64_t now_ns = int64_t(now.tv_sec) * 1000000000 + now.tv_nsec;
-        if (now_ns >= d) {
+        if (monotonic_ns() >= d) {
             if (_deadline.compare_exchange_strong(d, idle)) {
                 _flag.store(true, std::memory_order_relaxed);
             }
