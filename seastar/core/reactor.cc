@@ -313,15 +313,6 @@ bool reactor::work_pending() const noexcept {
 }
 
 void reactor::sleep() noexcept {
-    std::optional<std::chrono::nanoseconds> timeout;
-    auto now = steady_clock_type::now();
-    if (auto e = internal::local_timer_set<steady_clock_type>().next_expiry()) {
-        timeout = std::max(*e - now, std::chrono::nanoseconds(0));
-    }
-    if (auto e = internal::local_timer_set<lowres_clock>().next_expiry()) {
-        auto d = std::max(std::chrono::nanoseconds(*e - lowres_clock::now()), std::chrono::nanoseconds(0));
-        timeout = timeout ? std::min(*timeout, d) : d;
-    }
     _quota_timer->disarm();
     _sleeping.store(true);
     size_t entered = 0;
@@ -330,6 +321,17 @@ void reactor::sleep() noexcept {
         can_sleep = _pollers[entered]->try_enter_interrupt_mode();
     }
     if (can_sleep) {
+        // After the pollers entered: one may have armed a timer to wake the
+        // loop when its work can go on (the I/O queue's token bucket).
+        std::optional<std::chrono::nanoseconds> timeout;
+        auto now = steady_clock_type::now();
+        if (auto e = internal::local_timer_set<steady_clock_type>().next_expiry()) {
+            timeout = std::max(*e - now, std::chrono::nanoseconds(0));
+        }
+        if (auto e = internal::local_timer_set<lowres_clock>().next_expiry()) {
+            auto d = std::max(std::chrono::nanoseconds(*e - lowres_clock::now()), std::chrono::nanoseconds(0));
+            timeout = timeout ? std::min(*timeout, d) : d;
+        }
         ++_stats.sleeps;
         _backend->wait(timeout);
         // What the wait queued became runnable during it, not before it.

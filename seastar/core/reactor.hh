@@ -95,7 +95,9 @@ public:
     virtual bool poll() noexcept = 0;
     // Called before the reactor sleeps: false means work is pending and the
     // reactor must not sleep now. A poller whose work can arrive while the
-    // reactor sleeps must arrange for reactor::wakeup() to be called then.
+    // reactor sleeps must arrange for reactor::wakeup() to be called then;
+    // one whose work can go on at a known time may arm a timer for it here
+    // (the sleep ends by the earliest timer, read after every poller entered).
     virtual bool try_enter_interrupt_mode() noexcept { return true; }
     // Called after the sleep.
     virtual void exit_interrupt_mode() noexcept {}

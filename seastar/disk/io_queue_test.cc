@@ -1,6 +1,7 @@
 // The I/O queue: cancellation through io_intent, stopping with requests
 // queued and in flight, dispatch order between scheduling groups by their
-// I/O shares (counted, not timed), per-group statistics, the io_properties
+// I/O shares (counted, not timed), per-group statistics, dispatch in
+// batches when the token bucket refuses (and the reactor asleep meanwhile), the io_properties
 // model reaching the queue of a device, a device without a model left
 // unthrottled, flow control charging a device slower than its model, and the
 // in-flight capacity: classes that each keep requests outstanding against a
@@ -452,6 +453,49 @@ SEASTAR_TEST_CASE(io_queue, a_backlogged_queue_sends_one_request_alone_now_and_t
     EXPECT_EQ(q.in_flight(), 3u);
     stop = true;
     co_await finish_all(q, dev, all, len);
+}
+
+// A model in which a 4 KiB read costs 100 ms of device time and a latency
+// goal (the token bucket's burst) of 400 ms, on the test file's device. Ten
+// reads at once: five fit in the bucket (backlog 0 to 400 ms) and go at
+// once; the bucket refuses the sixth. Paced one by one, the sixth would go
+// 100 ms later and each further one 100 ms after it. The queue instead
+// waits until a quarter of the burst fits (200 ms), then sends two together,
+// and so on. While it waits, the reactor sleeps (a timer ends the sleep
+// when the bucket has room) instead of polling the bucket.
+SEASTAR_TEST_CASE(io_queue, a_refused_queue_sleeps_and_dispatches_in_batches) {
+    test_file tf("batches");
+    auto dir = co_await make_tmp_dir(test_root());
+    configure_io_properties_from_string("disks:\n  - mountpoint: " + dir.get_path().native() +
+                                        "\n    read_iops: 10\n    read_bandwidth: 1000000000000\n"
+                                        "    write_iops: 10\n    write_bandwidth: 1000000000000\n"
+                                        "    latency_goal_us: 400000\n");
+    auto& q = internal::get_io_queue(tf.dev);
+    configure_io_properties({});
+    EXPECT_TRUE(q.throttled());
+    EXPECT_NEAR(q.request_cost(io_direction::read, 4096), 100e6, 1e3);
+    auto sleeps = engine().get_stats().sleeps;
+    using clk = std::chrono::steady_clock;
+    auto t0 = clk::now();
+    std::vector<clk::duration> done(10);
+    std::vector<future<>> fs;
+    for (unsigned i = 0; i < 10; ++i) {
+        fs.push_back(q.submit(tf.read(i), io_direction::read, 4096, nullptr).then([&done, i, t0](size_t n) {
+            EXPECT_EQ(n, 4096u);
+            done[i] = clk::now() - t0;
+        }));
+    }
+    co_await when_all_succeed(fs.begin(), fs.end());
+    using std::chrono::milliseconds;
+    // Batches: 0-4 at once, 5-6 at 200 ms, 7-8 at 400 ms, 9 at 600 ms.
+    EXPECT_GE(done[5], milliseconds(200));
+    EXPECT_GE(done[7], milliseconds(400));
+    EXPECT_GE(done[9], milliseconds(600));
+    EXPECT_LT(done[6] - done[5], milliseconds(50));
+    EXPECT_LT(done[8] - done[7], milliseconds(50));
+    // It slept through each wait rather than spinning on the bucket.
+    EXPECT_GE(engine().get_stats().sleeps - sleeps, 3u);
+    co_await dir.remove();
 }
 
 SEASTAR_TEST_CASE(io_queue, files_use_the_configured_model_and_report_per_group_stats) {

@@ -9,7 +9,8 @@
 #     sequential writes, 8 in parallel): its p99 both ways;
 #     and, as a reference for what the machine allows, the same two loads
 #     through fio (no scheduler: both in the kernel's queue at once);
-#  3. two saturating batch classes with shares 100 and 400: their bandwidth split.
+#  3. two saturating batch classes (16 writes outstanding each) with shares
+#     100 and 400: their bandwidth split.
 # Rounds interleave fio and ours so machine noise hits both alike; the table
 # shows medians.
 #
@@ -107,12 +108,15 @@ lat_job='- name: lat
     reqsize: 4kB
     shares: 1000
     rps: 200'
-batch_job() { # name shares
-    printf -- '- name: %s\n  shards: all\n  type: seqwrite\n  data_size: 512MB\n  shard_info:\n    parallelism: 8\n    reqsize: 128kB\n    shares: %s\n' "$1" "$2"
+batch_job() { # name shares parallelism
+    printf -- '- name: %s\n  shards: all\n  type: seqwrite\n  data_size: 512MB\n  shard_info:\n    parallelism: %s\n    reqsize: 128kB\n    shares: %s\n' "$1" "$3" "$2"
 }
 echo "$lat_job" >"$dir/idle.yaml"
-{ echo "$lat_job"; batch_job batch 100; } >"$dir/loaded.yaml"
-{ batch_job b100 100; batch_job b400 400; } >"$dir/split.yaml"
+{ echo "$lat_job"; batch_job batch 100 8; } >"$dir/loaded.yaml"
+# Shares divide only what waits in the queue: each class keeps 16 writes
+# outstanding, more than the kernel's share (the in-flight capacity, about
+# 11 such writes at the default latency goal), so both stay backlogged.
+{ batch_job b100 100 16; batch_job b400 400 16; } >"$dir/split.yaml"
 get() { python3 -c 'import json,sys; cs={c["name"]: c for c in json.load(open(sys.argv[1]))["classes"]}; print(cs[sys.argv[2]][sys.argv[3]])' "$dir/r.json" "$@"; }
 # fio's p99 of the latency class (us), alone or beside the batch class.
 fio_lat() { # [batch]

@@ -49,6 +49,9 @@ public:
         return std::max<int64_t>(_tat.load(std::memory_order_relaxed) - now, 0);
     }
     int64_t burst() const noexcept { return _burst; }
+    // When try_grab() will next succeed (unless another shard grabs first):
+    // once the backlog is down to the burst.
+    int64_t ready_at() const noexcept { return _tat.load(std::memory_order_relaxed) - _burst; }
 };
 
 // Keeps the device's queue short when the disk model promises more than the
