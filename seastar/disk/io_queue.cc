@@ -269,11 +269,13 @@ bool io_queue::dispatch() noexcept {
     }
     // Draining done: the next request goes alone.
     bool probe = _probe == probe_state::draining;
-    if (_waits_for_bucket && now < _bucket_ready_ns) {
-        return false;
+    // Until a batch fits, only a class's lone request (nothing else of its
+    // class queued or in flight: a latency-sensitive read, say) may go.
+    bool holding = _waits_for_bucket && now < _bucket_ready_ns;
+    if (!holding) {
+        _waits_for_bucket = false;
     }
     auto scale = _flow.scale();
-    _waits_for_bucket = false;
     auto n = _fq.dispatch_requests(
         [&](fair_queue_entry& e) {
             if (_in_flight >= _max_in_flight || _probe == probe_state::running) {
@@ -281,6 +283,12 @@ bool io_queue::dispatch() noexcept {
             }
             if (!_bucket) {
                 return true;
+            }
+            if (holding) {
+                auto& st = _stats[static_cast<request&>(e).group];
+                if (st.in_flight || st.queued > 1) {
+                    return false;
+                }
             }
             auto charged = e.cost() * scale;
             // A request larger than the capacity still goes to an empty kernel.
@@ -290,8 +298,10 @@ bool io_queue::dispatch() noexcept {
             if (!_bucket->try_grab(int64_t(charged), now)) {
                 // Refused: go on once a batch fits, not each request alone
                 // as soon as it fits (see dispatch_batch_fraction).
-                _waits_for_bucket = true;
-                _bucket_ready_ns = _bucket->ready_at() + _bucket->burst() / dispatch_batch_fraction;
+                if (!holding) {
+                    _waits_for_bucket = true;
+                    _bucket_ready_ns = _bucket->ready_at() + _bucket->burst() / dispatch_batch_fraction;
+                }
                 return false;
             }
             static_cast<request&>(e).charged = charged;
@@ -319,6 +329,12 @@ std::optional<int64_t> io_queue::next_dispatch_ns() const noexcept {
         return _in_flight ? std::nullopt : std::optional<int64_t>(0);
     }
     if (_waits_for_bucket) {
+        // A lone request may go as soon as it fits, the rest once a batch does.
+        for (auto& st : _stats) {
+            if (st.queued == 1 && !st.in_flight) {
+                return std::min(_bucket_ready_ns, _bucket->ready_at());
+            }
+        }
         return _bucket_ready_ns;
     }
     // Held by the in-flight capacity, which only a completion frees.

@@ -456,8 +456,31 @@ SEASTAR_TEST_CASE(io_queue, a_backlogged_queue_sends_one_request_alone_now_and_t
 }
 
 // A model in which a 4 KiB read costs 100 ms of device time and a latency
-// goal (the token bucket's burst) of 400 ms, on the test file's device. Ten
-// reads at once: five fit in the bucket (backlog 0 to 400 ms) and go at
+// goal (the token bucket's burst) of 400 ms, configured for the test file's
+// device; returns that device's queue (the one its files use).
+io_queue& queue_of_100ms_reads(const test_file& tf, const fs::path& dir) {
+    configure_io_properties_from_string("disks:\n  - mountpoint: " + dir.native() +
+                                        "\n    read_iops: 10\n    read_bandwidth: 1000000000000\n"
+                                        "    write_iops: 10\n    write_bandwidth: 1000000000000\n"
+                                        "    latency_goal_us: 400000\n");
+    auto& q = internal::get_io_queue(tf.dev);
+    configure_io_properties({});
+    EXPECT_TRUE(q.throttled());
+    EXPECT_NEAR(q.request_cost(io_direction::read, 4096), 100e6, 1e3);
+    return q;
+}
+
+using clk = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+// Reads block `block` through `q`; sets `done` to when it completed, from t0.
+future<> timed_read(io_queue& q, test_file& tf, unsigned block, clk::time_point t0, clk::duration& done) {
+    auto n = co_await q.submit(tf.read(block), io_direction::read, 4096, nullptr);
+    EXPECT_EQ(n, 4096u);
+    done = clk::now() - t0;
+}
+
+// Ten reads at once: five fit in the bucket (backlog 0 to 400 ms) and go at
 // once; the bucket refuses the sixth. Paced one by one, the sixth would go
 // 100 ms later and each further one 100 ms after it. The queue instead
 // waits until a quarter of the burst fits (200 ms), then sends two together,
@@ -466,36 +489,51 @@ SEASTAR_TEST_CASE(io_queue, a_backlogged_queue_sends_one_request_alone_now_and_t
 SEASTAR_TEST_CASE(io_queue, a_refused_queue_sleeps_and_dispatches_in_batches) {
     test_file tf("batches");
     auto dir = co_await make_tmp_dir(test_root());
-    configure_io_properties_from_string("disks:\n  - mountpoint: " + dir.get_path().native() +
-                                        "\n    read_iops: 10\n    read_bandwidth: 1000000000000\n"
-                                        "    write_iops: 10\n    write_bandwidth: 1000000000000\n"
-                                        "    latency_goal_us: 400000\n");
-    auto& q = internal::get_io_queue(tf.dev);
-    configure_io_properties({});
-    EXPECT_TRUE(q.throttled());
-    EXPECT_NEAR(q.request_cost(io_direction::read, 4096), 100e6, 1e3);
+    auto& q = queue_of_100ms_reads(tf, dir.get_path());
     auto sleeps = engine().get_stats().sleeps;
-    using clk = std::chrono::steady_clock;
     auto t0 = clk::now();
     std::vector<clk::duration> done(10);
     std::vector<future<>> fs;
     for (unsigned i = 0; i < 10; ++i) {
-        fs.push_back(q.submit(tf.read(i), io_direction::read, 4096, nullptr).then([&done, i, t0](size_t n) {
-            EXPECT_EQ(n, 4096u);
-            done[i] = clk::now() - t0;
-        }));
+        fs.push_back(timed_read(q, tf, i, t0, done[i]));
     }
     co_await when_all_succeed(fs.begin(), fs.end());
-    using std::chrono::milliseconds;
-    // Batches: 0-4 at once, 5-6 at 200 ms, 7-8 at 400 ms, 9 at 600 ms.
+    // Batches: 0-4 at once, 5-6 at 200 ms, 7-8 at 400 ms; then 9, alone in
+    // its group, as soon as it fits: 500 ms.
     EXPECT_GE(done[5], milliseconds(200));
     EXPECT_GE(done[7], milliseconds(400));
-    EXPECT_GE(done[9], milliseconds(600));
+    EXPECT_GE(done[9], milliseconds(500));
     EXPECT_LT(done[6] - done[5], milliseconds(50));
     EXPECT_LT(done[8] - done[7], milliseconds(50));
     // It slept through each wait rather than spinning on the bucket.
     EXPECT_GE(engine().get_stats().sleeps - sleeps, 3u);
     co_await dir.remove();
+}
+
+// The same ten reads; while the queue waits for room for a batch, a read of
+// another group, alone in it (a latency-sensitive class), goes as soon as
+// the bucket has room for it (100 ms), not with the batch (200 ms).
+SEASTAR_TEST_CASE(io_queue, a_lone_request_does_not_wait_for_the_batch) {
+    test_file tf("lone");
+    auto dir = co_await make_tmp_dir(test_root());
+    auto& q = queue_of_100ms_reads(tf, dir.get_path());
+    auto lone = co_await create_scheduling_group("lone", 100);
+    auto t0 = clk::now();
+    std::vector<clk::duration> done(10);
+    std::vector<future<>> fs;
+    for (unsigned i = 0; i < 10; ++i) {
+        fs.push_back(timed_read(q, tf, i, t0, done[i]));
+    }
+    co_await sleep(milliseconds(10));
+    EXPECT_EQ(q.in_flight() + q.queued(), 5u);
+    clk::duration lone_done{};
+    fs.push_back(with_scheduling_group(lone, [&] { return timed_read(q, tf, 10, t0, lone_done); }));
+    co_await when_all_succeed(fs.begin(), fs.end());
+    EXPECT_GE(lone_done, milliseconds(100));
+    EXPECT_GE(done[5], milliseconds(200));
+    EXPECT_LT(lone_done + milliseconds(50), done[5]);
+    co_await dir.remove();
+    co_await destroy_scheduling_group(lone);
 }
 
 SEASTAR_TEST_CASE(io_queue, files_use_the_configured_model_and_report_per_group_stats) {

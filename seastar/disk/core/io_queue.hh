@@ -97,7 +97,9 @@ public:
     // trickled in, a saturating class kept one or two requests in a virtual
     // disk, each submitted alone: its throughput fell by a quarter and its
     // host paused the machine for 15-20 ms every 100 ms, which a latency
-    // class next to it took as its p99 (see docs/benchmarks.md).
+    // class next to it took as its p99 (see docs/benchmarks.md). A class's
+    // lone request (nothing else of its class queued or in flight) does not
+    // wait for the batch, only for the bucket.
     static constexpr int64_t dispatch_batch_fraction = 4;
 
     // Where dispatched requests go: by default the reactor's backend
