@@ -206,13 +206,12 @@ future<std::optional<prepared>> prepare_job(job j, std::string storage) {
 }
 
 // One shard's part of a job: `parallelism` loops until the deadline.
-future<result> run_job(job j, scheduling_group sg, std::optional<prepared> p, clk::time_point deadline) {
+future<result> run_job(job j, scheduling_group sg, const std::optional<prepared>& p, clk::time_point deadline) {
     result res;
     if (!p) {
         co_return res;
     }
     auto f = p->f;
-    auto path = p->path;
     bool reads = j.type == job_type::seqread || j.type == job_type::randread;
     auto run_start = clk::now();
     uint64_t next_seq = 0;
@@ -264,8 +263,6 @@ future<result> run_job(job j, scheduling_group sg, std::optional<prepared> p, cl
     res.completed = after.completed - before.completed;
     res.queue_us = double((after.queue_time - before.queue_time).count()) / 1e3;
     res.exec_us = double((after.execution_time - before.execution_time).count()) / 1e3;
-    co_await f.close();
-    co_await remove_file(path);
     co_return res;
 }
 
@@ -319,9 +316,19 @@ int main(int ac, char** av) {
                     auto deadline = clk::now() + deadline_from_now;
                     std::vector<future<result>> fs;
                     for (size_t i = 0; i < jobs.size(); ++i) {
-                        fs.push_back(run_job(jobs[i], groups[i], std::move(files[i]), deadline));
+                        fs.push_back(run_job(jobs[i], groups[i], files[i], deadline));
                     }
                     auto res = co_await when_all_succeed(fs.begin(), fs.end());
+                    // Only once every job is done: removing a file of
+                    // hundreds of megabytes stalls the file system's other
+                    // writes (a class still running beside a finished one
+                    // saw 300 ms writes and its p99.9 at 0.4 s).
+                    for (auto& p : files) {
+                        if (p) {
+                            co_await p->f.close();
+                            co_await remove_file(p->path);
+                        }
+                    }
                     // What flow control made of the device on this shard.
                     struct ::stat st{};
                     if (::stat(storage.c_str(), &st) == 0) {
