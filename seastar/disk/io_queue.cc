@@ -276,6 +276,7 @@ bool io_queue::dispatch() noexcept {
         _waits_for_bucket = false;
     }
     auto scale = _flow.scale();
+    _lone_waits = false;
     auto n = _fq.dispatch_requests(
         [&](fair_queue_entry& e) {
             if (_in_flight >= _max_in_flight || _probe == probe_state::running) {
@@ -284,11 +285,10 @@ bool io_queue::dispatch() noexcept {
             if (!_bucket) {
                 return true;
             }
-            if (holding) {
-                auto& st = _stats[static_cast<request&>(e).group];
-                if (st.in_flight || st.queued > 1) {
-                    return false;
-                }
+            auto& st = _stats[static_cast<request&>(e).group];
+            bool lone = !st.in_flight && st.queued == 1;
+            if (holding && !lone) {
+                return false;
             }
             auto charged = e.cost() * scale;
             // A request larger than the capacity still goes to an empty kernel.
@@ -302,6 +302,7 @@ bool io_queue::dispatch() noexcept {
                     _waits_for_bucket = true;
                     _bucket_ready_ns = _bucket->ready_at() + _bucket->burst() / dispatch_batch_fraction;
                 }
+                _lone_waits = lone;
                 return false;
             }
             static_cast<request&>(e).charged = charged;
@@ -329,13 +330,9 @@ std::optional<int64_t> io_queue::next_dispatch_ns() const noexcept {
         return _in_flight ? std::nullopt : std::optional<int64_t>(0);
     }
     if (_waits_for_bucket) {
-        // A lone request may go as soon as it fits, the rest once a batch does.
-        for (auto& st : _stats) {
-            if (st.queued == 1 && !st.in_flight) {
-                return std::min(_bucket_ready_ns, _bucket->ready_at());
-            }
-        }
-        return _bucket_ready_ns;
+        // A lone request next in line may go as soon as it fits, the rest
+        // once a batch does.
+        return _lone_waits ? std::min(_bucket_ready_ns, _bucket->ready_at()) : _bucket_ready_ns;
     }
     // Held by the in-flight capacity, which only a completion frees.
     return _in_flight ? std::nullopt : std::optional<int64_t>(0);

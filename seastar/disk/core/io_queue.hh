@@ -168,6 +168,9 @@ private:
     // capacity, a probe), which a completion frees.
     bool _waits_for_bucket = false;
     int64_t _bucket_ready_ns = 0;
+    // The request next in line that the bucket refused is its class's lone
+    // one: it may go once it fits, before the batch does.
+    bool _lone_waits = false;
     fair_queue _fq;
     std::array<io_group_stats, max_scheduling_groups()> _stats{};
     bool _stopping = false;
