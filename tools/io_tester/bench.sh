@@ -6,7 +6,8 @@
 #     ours / fio as a ratio. Ours is io_tester with the default disk model.
 #  2. io_tester with the model iotune measured: a latency class (4 KiB random
 #     reads at 200/s) alone and next to a saturating batch class (128 KiB
-#     sequential writes, 8 in parallel): its p99 both ways;
+#     sequential writes, 8 in parallel): its p99 both ways (these runs last
+#     at least 10 s, whatever SECONDS says);
 #     and, as a reference for what the machine allows, the same two loads
 #     through fio (no scheduler: both in the kernel's queue at once);
 #  3. two saturating batch classes (16 writes outstanding each) with shares
@@ -19,6 +20,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 base=${1:-${TMPDIR:-/tmp}}
 secs=${2:-5}
+# The latency class's p99 needs enough reads (200/s) to be more than a few of
+# this machine's pauses: its runs last at least 10 s.
+lat_secs=$((secs > 10 ? secs : 10))
 rounds=${3:-3}
 
 bazel build --config=opt //tools/io_tester //tools/iotune >/dev/null 2>&1 ||
@@ -95,8 +99,8 @@ echo
 echo "iotune model:"
 sed 's/^/    /' "$dir/io.yaml"
 
-tester() { # job file -> JSON path
-    taskset -c 0 "$bin/io_tester" --smp 1 --conf "$1" --storage "$dir" --duration "$secs" \
+tester() { # job file [seconds] -> JSON path
+    taskset -c 0 "$bin/io_tester" --smp 1 --conf "$1" --storage "$dir" --duration "${2:-$secs}" \
         --io-properties-file "$dir/io.yaml" --json "$dir/r.json" >/dev/null 2>&1
 }
 lat_job='- name: lat
@@ -122,7 +126,7 @@ get() { python3 -c 'import json,sys; cs={c["name"]: c for c in json.load(open(sy
 fio_lat() { # [batch]
     local extra=()
     [ $# -eq 0 ] || extra=(--name=batch --filename="$dir/fio_batch.dat" --size=512M --rw=write --bs=128k --iodepth=8)
-    taskset -c 0 fio --direct=1 --ioengine=io_uring --time_based --runtime="$secs" --output-format=json \
+    taskset -c 0 fio --direct=1 --ioengine=io_uring --time_based --runtime="$lat_secs" --output-format=json \
         --name=lat --filename="$dir/fio_lat.dat" --size=256M --rw=randread --bs=4k --iodepth=1 --rate_iops=200 \
         "${extra[@]}" | python3 -c 'import json,sys; print(json.load(sys.stdin)["jobs"][0]["read"]["clat_ns"]["percentile"]["99.000000"] / 1e3)'
 }
@@ -132,8 +136,8 @@ idle=() loaded=() split=() fidle=() floaded=()
 for _ in $(seq "$rounds"); do
     fidle+=("$(fio_lat)")
     floaded+=("$(fio_lat batch)")
-    tester "$dir/idle.yaml" && idle+=("$(get lat p99_us)")
-    tester "$dir/loaded.yaml" && loaded+=("$(get lat p99_us)")
+    tester "$dir/idle.yaml" "$lat_secs" && idle+=("$(get lat p99_us)")
+    tester "$dir/loaded.yaml" "$lat_secs" && loaded+=("$(get lat p99_us)")
     tester "$dir/split.yaml" && split+=("$(python3 -c 'import sys; print(float(sys.argv[2]) / float(sys.argv[1]))' "$(get b100 mb_per_s)" "$(get b400 mb_per_s)")")
 done
 im=$(printf "%s\n" "${idle[@]}" | median)
