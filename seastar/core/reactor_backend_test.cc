@@ -383,6 +383,14 @@ future<> first_read_waits(pollable_fd& client, pollable_fd& server, std::string_
     EXPECT_EQ(buf.substr(0, co_await std::move(f)), first);
 }
 
+// first_read_waits(), then `more` arriving while no read is pending (on
+// io_uring, held in the backend's receive buffers until a read takes it).
+future<> more_arrives_unread(pollable_fd& client, pollable_fd& server, std::string_view first, std::string_view more) {
+    co_await first_read_waits(client, server, first);
+    co_await client.write_all(more.data(), more.size());
+    co_await sleep(1ms);
+}
+
 // Data that arrives while no read is pending (on io_uring, received into the
 // backend's own buffers) reaches later reads whole and in order, also reads
 // smaller than what arrived at once.
@@ -428,9 +436,7 @@ TEST_F(backend_conformance, readable_is_ready_while_received_data_waits_to_be_re
     run([]() -> future<> {
         auto [client, server] = co_await tcp_pair();
         char buf[16];
-        co_await first_read_waits(client, server, "ab");
-        co_await client.write_all("cd", 2);
-        co_await sleep(1ms);
+        co_await more_arrives_unread(client, server, "ab", "cd");
         auto r = server.readable();
         co_await sleep(1ms);
         EXPECT_TRUE(r.available());
@@ -483,9 +489,7 @@ TEST_F(backend_conformance, closing_with_received_data_unread_loses_nothing_else
     run([]() -> future<> {
         auto [client, server] = co_await tcp_pair();
         char buf[16];
-        co_await first_read_waits(client, server, "x");
-        co_await client.write_all("unread", 6);
-        co_await sleep(1ms);
+        co_await more_arrives_unread(client, server, "x", "unread");
         server.close(); // with "unread" held: its buffer goes back, nothing leaks
         // The backend still serves new connections as before.
         auto [c2, s2] = co_await tcp_pair();
