@@ -186,12 +186,16 @@ struct prepared {
 
 // One shard's file for a job, laid out in full (reads need blocks on disk,
 // not holes; writes then overwrite allocated blocks, as fio's do). Done
-// before any job's clock starts.
-future<std::optional<prepared>> prepare_job(job j, std::string storage) {
+// before any job's clock starts. With `keep`, a file a previous run left at
+// least that large is used as it is (as fio reuses its file).
+future<std::optional<prepared>> prepare_job(job j, std::string storage, bool keep) {
     if (!runs_here(j)) {
         co_return std::nullopt;
     }
     auto path = fmt::format("{}/io_tester.{}.{}", storage, j.name, this_shard_id());
+    if (keep && co_await file_exists(path) && co_await file_size(path) >= j.data_size) {
+        co_return prepared{co_await open_file_dma(path, open_flags::rw), path};
+    }
     auto f = co_await open_file_dma(path, open_flags::rw | open_flags::create | open_flags::truncate);
     {
         auto chunk = uint64_t(1) << 20;
@@ -284,6 +288,8 @@ int main(int ac, char** av) {
     app.add_options()("storage", boost::program_options::value<std::string>()->default_value("."),
                       "directory for the test files");
     app.add_options()("duration", boost::program_options::value<double>()->default_value(10), "seconds to run");
+    app.add_options()("keep-files", boost::program_options::value<bool>()->default_value(false),
+                      "keep the test files; the next run reuses them instead of laying them out again");
     app.add_options()("json", boost::program_options::value<std::string>()->default_value(""),
                       "also write the results as JSON to this file");
     return app.run(ac, av, [&app]() -> future<int> {
@@ -299,19 +305,20 @@ int main(int ac, char** av) {
         }
         auto duration = std::chrono::duration<double>(app.configuration()["duration"].as<double>());
         auto storage = app.configuration()["storage"].as<std::string>();
+        auto keep = app.configuration()["keep-files"].as<bool>();
         std::vector<result> totals(jobs.size());
         auto deadline_from_now = std::chrono::duration_cast<clk::duration>(duration);
         // Every shard runs every job that names it; results come back to shard 0.
         std::vector<future<std::vector<result>>> per_shard;
         for (unsigned s = 0; s < smp::count; ++s) {
             per_shard.push_back(
-                smp::submit_to(s, [&jobs, &groups, &storage, deadline_from_now]() -> future<std::vector<result>> {
+                smp::submit_to(s, [&jobs, &groups, &storage, keep, deadline_from_now]() -> future<std::vector<result>> {
                     for (size_t i = 0; i < jobs.size(); ++i) {
                         update_io_shares(groups[i], jobs[i].shares);
                     }
                     std::vector<std::optional<prepared>> files;
                     for (auto& j : jobs) {
-                        files.push_back(co_await prepare_job(j, storage));
+                        files.push_back(co_await prepare_job(j, storage, keep));
                     }
                     auto deadline = clk::now() + deadline_from_now;
                     std::vector<future<result>> fs;
@@ -326,7 +333,9 @@ int main(int ac, char** av) {
                     for (auto& p : files) {
                         if (p) {
                             co_await p->f.close();
-                            co_await remove_file(p->path);
+                            if (!keep) {
+                                co_await remove_file(p->path);
+                            }
                         }
                     }
                     // What flow control made of the device on this shard.

@@ -40,6 +40,20 @@ for backend in epoll linux-aio io_uring; do
 done
 if ls "$dir"/io_tester.* >/dev/null 2>&1; then echo "FAIL: io_tester left files"; exit 1; fi
 
+# --keep-files: the files stay, and the next run reuses them as they are (the
+# read-only class's marker survives) unless one is smaller than its job.
+keep() { "$tester" --smp 2 --overprovisioned --conf "$dir/jobs.yaml" --storage "$dir" --duration 0.2 \
+    --io-properties-file "$dir/io.yaml" "$@" >/dev/null; }
+keep --keep-files 1
+for f in lat.0 lat.1 batch.0; do [ -e "$dir/io_tester.$f" ] || { echo "FAIL: io_tester.$f not kept"; exit 1; }; done
+printf 'MARK' | dd of="$dir/io_tester.lat.0" conv=notrunc status=none
+truncate -s 1M "$dir/io_tester.lat.1"
+keep --keep-files 1
+[ "$(head -c 4 "$dir/io_tester.lat.0")" = MARK ] || { echo "FAIL: a kept file was laid out again"; exit 1; }
+[ "$(stat -c %s "$dir/io_tester.lat.1")" = 4194304 ] || { echo "FAIL: a short kept file was not laid out"; exit 1; }
+keep
+[ ! -e "$dir/io_tester.lat.0" ] || { echo "FAIL: files left without --keep-files"; exit 1; }
+
 printf -- '- name: x\n  type: trim\n' >"$dir/bad.yaml"
 if "$tester" --smp 1 --conf "$dir/bad.yaml" --storage "$dir" --duration 0.1 >"$dir/err" 2>&1; then
     echo "FAIL: a bad job type was accepted"; exit 1
