@@ -25,7 +25,7 @@ extern "C" void seastar_memory_foreign_free(void* p) __attribute__((weak));
 namespace seastar::memory {
 
 namespace internal {
-thread_local constinit shard_heap* t_heap __attribute__((tls_model("initial-exec"))) = nullptr;
+thread_local constinit shard_heap* t_heap __attribute__((tls_model(SEASTAR_MEMORY_TLS_MODEL))) = nullptr;
 } // namespace internal
 
 using internal::shard_heap;

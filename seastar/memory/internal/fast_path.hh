@@ -16,9 +16,20 @@
 
 namespace seastar::memory::internal {
 
+// How t_heap is reached. Code built for an executable (position-dependent or PIE) uses
+// local-exec: one %fs-relative load at an offset fixed at link time, the same in malloc()
+// as in allocate() (initial-exec takes a second instruction outside the defining file,
+// where the linker turns the GOT load into a constant move). Code built for a shared
+// object (-fPIC without PIE) keeps initial-exec, which such code may use.
+#if defined(__PIE__) || !defined(__PIC__)
+#define SEASTAR_MEMORY_TLS_MODEL "local-exec"
+#else
+#define SEASTAR_MEMORY_TLS_MODEL "initial-exec"
+#endif
+
 // The calling thread's shard heap, nullptr on threads that are not shards. Constant
-// initialized and initial-exec: one %fs-relative load, no wrapper call.
-extern thread_local constinit shard_heap* t_heap __attribute__((tls_model("initial-exec")));
+// initialized: one %fs-relative load, no wrapper call.
+extern thread_local constinit shard_heap* t_heap __attribute__((tls_model(SEASTAR_MEMORY_TLS_MODEL)));
 
 // Everything the inline paths leave out: threads that are not shards, empty lists, large
 // sizes, failure.
