@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 #include <yaml-cpp/yaml.h>
 
+#include <atomic>
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -14,6 +15,7 @@ namespace {
 
 std::mutex config_mutex;
 io_properties configured;
+std::atomic<int64_t> latency_goal_us{default_io_latency_goal.count()};
 
 uint64_t positive_number(const YAML::Node& disk, const char* key, size_t index) {
     auto where = "io_properties: disks[" + std::to_string(index) + "]";
@@ -49,7 +51,20 @@ disk_model default_disk_model() {
     m.write_iops = 100000;
     m.read_bandwidth = 1000000000;
     m.write_bandwidth = 1000000000;
+    m.latency_goal = io_latency_goal();
     return m;
+}
+
+void configure_io_latency_goal(std::chrono::microseconds goal) {
+    if (goal.count() <= 0) {
+        throw std::invalid_argument("the I/O latency goal must be positive, not " + std::to_string(goal.count()) +
+                                    " us");
+    }
+    latency_goal_us.store(goal.count(), std::memory_order_relaxed);
+}
+
+std::chrono::microseconds io_latency_goal() noexcept {
+    return std::chrono::microseconds(latency_goal_us.load(std::memory_order_relaxed));
 }
 
 io_properties parse_io_properties(std::string_view yaml) {
@@ -138,7 +153,11 @@ disk_model io_properties_for_device(dev_t dev, bool& found) {
         struct ::stat st{};
         if (::stat(m.mountpoint.c_str(), &st) == 0 && st.st_dev == dev) {
             found = true;
-            return m;
+            auto r = m;
+            if (r.latency_goal.count() == 0) {
+                r.latency_goal = io_latency_goal();
+            }
+            return r;
         }
     }
     found = false;

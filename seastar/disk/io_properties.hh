@@ -20,6 +20,10 @@
 //   * A device with no entry is not throttled (as in Seastar): its I/O
 //     queue orders requests by shares with default_disk_model()'s costs and
 //     logs once per device that no model was given.
+//   * The latency goal (how much device time the scheduler lets the kernel
+//     hold) is Seastar's --io-latency-goal-ms, by default 1.5 x the task
+//     quota (0.75 ms); a disk's `latency_goal_us` key overrides it for that
+//     disk. configure_io_latency_goal() sets it before the first file I/O.
 //
 //     seastar::configure_io_properties(seastar::load_io_properties_file("/etc/io.yaml"));
 #pragma once
@@ -41,8 +45,9 @@ struct disk_model {
     uint64_t write_iops = 0;
     uint64_t write_bandwidth = 0; // bytes/s
     // How long the scheduler lets the device's queue be (the burst the
-    // shared token bucket allows), Seastar's default latency goal.
-    std::chrono::microseconds latency_goal{1500};
+    // shared token bucket allows; the kernel holds at most half of it).
+    // Zero: the process-wide goal, io_latency_goal().
+    std::chrono::microseconds latency_goal{0};
 };
 
 struct io_properties {
@@ -50,9 +55,17 @@ struct io_properties {
 };
 
 // The costs a device without a configured model is ordered by (100k IOPS,
-// 1 GB/s each way); they weigh requests against each other, they do not
-// limit the device.
+// 1 GB/s each way; the latency goal is io_latency_goal()); they weigh
+// requests against each other, they do not limit the device.
 disk_model default_disk_model();
+
+// The latency goal of disks whose model names none. Throws
+// std::invalid_argument unless it is positive. Any thread; I/O queues made
+// before keep their goal.
+void configure_io_latency_goal(std::chrono::microseconds goal);
+std::chrono::microseconds io_latency_goal() noexcept;
+// Seastar's default: 1.5 x the reactor's task quota (0.5 ms by default).
+inline constexpr std::chrono::microseconds default_io_latency_goal{750};
 
 io_properties parse_io_properties(std::string_view yaml);
 io_properties load_io_properties_file(const std::string& path);

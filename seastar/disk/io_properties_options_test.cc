@@ -92,6 +92,8 @@ TEST(io_properties_options, a_bad_model_stops_the_program_before_it_runs) {
         {{"--io-properties", "{not yaml"}, "not valid YAML"},
         {{"--io-properties-file=" + ::testing::TempDir() + "/no_such_file.yaml"}, "cannot read"},
         {{"--io-properties-file=" + path, "--io-properties", model_yaml(2)}, "mutually exclusive"},
+        {{"--io-latency-goal-ms=0"}, "--io-latency-goal-ms must be in (0, 60000]"},
+        {{"--io-latency-goal-ms=-1"}, "--io-latency-goal-ms must be in (0, 60000]"},
     };
     for (auto& c : cases) {
         auto a = c.args;
@@ -104,6 +106,30 @@ TEST(io_properties_options, a_bad_model_stops_the_program_before_it_runs) {
     }
 }
 
+// Seastar's --io-latency-goal-ms: by default 1.5 x the task quota; given,
+// it applies to every disk whose model names no goal of its own.
+TEST(io_properties_options, the_latency_goal_follows_the_task_quota_unless_given) {
+    disk_model m;
+    bool found = false;
+    auto r = run_with({"--smp=1", "--overprovisioned", "--io-properties", model_yaml(5)}, &m, &found);
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(m.latency_goal, std::chrono::microseconds(750));
+    r = run_with({"--smp=1", "--overprovisioned", "--task-quota-ms=2", "--io-properties", model_yaml(5)}, &m, &found);
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(m.latency_goal, std::chrono::microseconds(3000));
+    r = run_with({"--smp=1", "--overprovisioned", "--io-latency-goal-ms=2.5", "--io-properties", model_yaml(5)}, &m,
+                 &found);
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(m.latency_goal, std::chrono::microseconds(2500));
+    // A disk's own latency_goal_us wins.
+    r = run_with({"--smp=1", "--overprovisioned", "--io-latency-goal-ms=2.5", "--io-properties",
+                  model_yaml(5) + "    latency_goal_us: 400\n"},
+                 &m, &found);
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(m.latency_goal, std::chrono::microseconds(400));
+    configure_io_latency_goal(default_io_latency_goal); // as the other tests expect it
+}
+
 TEST(io_properties_options, help_lists_them) {
     args ar({"--help"});
     app_template app;
@@ -112,6 +138,7 @@ TEST(io_properties_options, help_lists_them) {
     auto out = ::testing::internal::GetCapturedStdout();
     EXPECT_NE(out.find("--io-properties-file"), std::string::npos) << out;
     EXPECT_NE(out.find("--io-properties arg"), std::string::npos) << out;
+    EXPECT_NE(out.find("--io-latency-goal-ms"), std::string::npos) << out;
 }
 
 } // namespace

@@ -37,7 +37,7 @@ TEST(io_properties, parses_seastar_format) {
     EXPECT_EQ(p.disks[0].read_bandwidth, 545291264u);
     EXPECT_EQ(p.disks[0].write_iops, 85000u);
     EXPECT_EQ(p.disks[0].write_bandwidth, 510027366u);
-    EXPECT_EQ(p.disks[0].latency_goal, seastar::default_disk_model().latency_goal);
+    EXPECT_EQ(p.disks[0].latency_goal.count(), 0); // none given: the process-wide goal
     EXPECT_EQ(p.disks[1].read_bandwidth, 100000000u);
     EXPECT_EQ(p.disks[1].latency_goal, std::chrono::microseconds(750));
 }
@@ -117,6 +117,10 @@ TEST(io_properties, devices_match_mountpoints) {
     m = seastar::internal::io_properties_for_device(root.st_dev, found);
     EXPECT_TRUE(found);
     EXPECT_EQ(m.read_iops, 95000u);
+    // The disk names no latency goal: it gets the process-wide one, as the
+    // devices without a model do.
+    EXPECT_EQ(m.latency_goal, seastar::io_latency_goal());
+    EXPECT_EQ(seastar::default_disk_model().latency_goal, seastar::io_latency_goal());
     // A failed configuration leaves the previous one in place.
     EXPECT_THROW(seastar::configure_io_properties_from_string("disks: []"), std::invalid_argument);
     m = seastar::internal::io_properties_for_device(root.st_dev, found);
@@ -124,6 +128,26 @@ TEST(io_properties, devices_match_mountpoints) {
     seastar::configure_io_properties({});
     seastar::internal::io_properties_for_device(root.st_dev, found);
     EXPECT_FALSE(found);
+}
+
+TEST(io_properties, the_latency_goal_is_process_wide_unless_a_disk_names_one) {
+    EXPECT_EQ(seastar::io_latency_goal(), seastar::default_io_latency_goal);
+    EXPECT_EQ(seastar::default_io_latency_goal, std::chrono::microseconds(750)); // Seastar's 1.5 x 0.5 ms
+    seastar::configure_io_latency_goal(std::chrono::microseconds(2500));
+    EXPECT_EQ(seastar::default_disk_model().latency_goal, std::chrono::microseconds(2500));
+    auto p = parse_io_properties(good);
+    seastar::configure_io_properties(p);
+    struct ::stat root{};
+    ASSERT_EQ(::stat("/", &root), 0);
+    bool found = false;
+    EXPECT_EQ(seastar::internal::io_properties_for_device(root.st_dev, found).latency_goal,
+              std::chrono::microseconds(2500));
+    // An impossible goal is refused and changes nothing.
+    EXPECT_THROW(seastar::configure_io_latency_goal(std::chrono::microseconds(0)), std::invalid_argument);
+    EXPECT_THROW(seastar::configure_io_latency_goal(std::chrono::microseconds(-3)), std::invalid_argument);
+    EXPECT_EQ(seastar::io_latency_goal(), std::chrono::microseconds(2500));
+    seastar::configure_io_properties({});
+    seastar::configure_io_latency_goal(seastar::default_io_latency_goal);
 }
 
 } // namespace

@@ -211,9 +211,22 @@ struct io_queue::request final : fair_queue_entry, internal::cancellable_queue_e
     void cancel() noexcept override { q->cancel(*this); }
 };
 
+namespace {
+
+// A model that leaves the latency goal to the process (zero) gets it now.
+disk_model with_latency_goal(disk_model m) {
+    if (m.latency_goal.count() == 0) {
+        m.latency_goal = io_latency_goal();
+    }
+    return m;
+}
+
+} // namespace
+
 io_queue::io_queue(dev_t dev, disk_model model, std::shared_ptr<internal::shared_token_bucket> bucket,
                    unsigned max_in_flight, device_fn device)
-    : _dev(dev), _model(std::move(model)), _bucket(std::move(bucket)), _max_in_flight(std::max(max_in_flight, 1u)),
+    : _dev(dev), _model(with_latency_goal(std::move(model))), _bucket(std::move(bucket)),
+      _max_in_flight(std::max(max_in_flight, 1u)),
       _capacity(_bucket ? double(std::chrono::nanoseconds(_model.latency_goal).count()) / 2 : 0),
       _device(std::move(device)), _flow(int64_t(_capacity)) {}
 

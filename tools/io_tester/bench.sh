@@ -128,7 +128,7 @@ echo "$lat_job" >"$dir/idle.yaml"
 { echo "$lat_job"; batch_job batch 100 8; } >"$dir/loaded.yaml"
 # Shares divide only what waits in the queue: each class keeps 16 writes
 # outstanding, more than the kernel's share (the in-flight capacity, about
-# 11 such writes at the default latency goal), so both stay backlogged.
+# 6 such writes at the default 0.75 ms latency goal), so both stay backlogged.
 { batch_job b100 100 16; batch_job b400 400 16; } >"$dir/split.yaml"
 get() { python3 -c 'import json,sys; cs={c["name"]: c for c in json.load(open(sys.argv[1]))["classes"]}; print(cs[sys.argv[2]][sys.argv[3]])' "$dir/r.json" "$@"; }
 # fio's p99 of the latency class (us), alone or beside the batch class.
