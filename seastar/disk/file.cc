@@ -1,6 +1,7 @@
 #include "seastar/core/file.hh"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "seastar/core/coroutine.hh"
 
@@ -39,6 +40,10 @@ future<temporary_buffer<char>> file::read_bulk(uint64_t offset, size_t range_siz
 
 subscription<directory_entry> file::list_directory(std::function<future<>(directory_entry de)> next) {
     return _file_impl->list_directory(std::move(next));
+}
+
+std::unique_ptr<file_handle_impl> file_impl::dup() {
+    throw std::runtime_error("this kind of file cannot be shared with other shards (file::dup)");
 }
 
 } // namespace seastar

@@ -11,6 +11,7 @@
 #include <map>
 #include <random>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <system_error>
 #include <vector>
@@ -18,6 +19,7 @@
 #include "seastar/core/aligned_buffer.hh"
 #include "seastar/core/coroutine.hh"
 #include "seastar/core/file.hh"
+#include "seastar/core/smp.hh"
 #include "seastar/core/when_all.hh"
 #include "seastar/disk/file_functions.hh"
 #include "seastar/disk/internal/posix_file.hh"
@@ -355,6 +357,87 @@ SEASTAR_TEST_CASE(file, buffered_fallback_without_o_direct) {
     if (err) {
         std::rethrow_exception(err);
     }
+}
+
+// A file handle crosses shards: shard 1 opens the file from it after shard 0
+// closed its own copy, reads what shard 0 wrote and writes more; a copy of
+// the handle then reads that back on shard 0. A closed file has no handle.
+TEST(file, a_dup_opens_the_file_on_another_shard) {
+    EXPECT_EQ(seastar::testing::run_on_shards(
+                  2,
+                  []() -> future<> {
+                      co_await with_dir([](std::filesystem::path dir) -> future<> {
+                          auto f = co_await open_file_dma((dir / "shared").native(), rw_create);
+                          auto align = f.disk_write_dma_alignment();
+                          auto buf = allocate_aligned_buffer<char>(align, f.memory_dma_alignment());
+                          std::memset(buf.get(), 'a', align);
+                          EXPECT_EQ(co_await f.dma_write(0, buf.get(), align), align);
+                          auto h = f.dup();
+                          co_await f.close();
+                          EXPECT_EQ(co_await errno_of(futurize_invoke([&f] { (void)f.dup(); })), EBADF);
+                          co_await smp::submit_to(1, [h, align]() -> future<> {
+                              auto g = h.to_file();
+                              auto got = co_await g.dma_read<char>(0, align);
+                              EXPECT_EQ(std::string(got.get(), got.size()), std::string(align, 'a'));
+                              auto b = allocate_aligned_buffer<char>(align, g.memory_dma_alignment());
+                              std::memset(b.get(), 'b', align);
+                              EXPECT_EQ(co_await g.dma_write(align, b.get(), align), align);
+                              co_await g.close();
+                          });
+                          seastar::file_handle copy = h;
+                          auto g = std::move(copy).to_file();
+                          EXPECT_EQ(co_await g.size(), 2 * align);
+                          auto got = co_await g.dma_read<char>(align, align);
+                          EXPECT_EQ(std::string(got.get(), got.size()), std::string(align, 'b'));
+                          co_await g.close();
+                      });
+                  }),
+              0);
+}
+
+// with_file closes the file after the function, whether it succeeded or
+// failed, and returns what it returned; with_file_close_on_failure closes it
+// only on failure. A file that cannot be opened never reaches the function.
+SEASTAR_TEST_CASE(file, with_file_closes_the_file) {
+    co_await with_dir([](std::filesystem::path dir) -> future<> {
+        auto path = (dir / "w").native();
+        auto f = co_await open_file_dma(path, rw_create);
+        co_await f.truncate(8192);
+        co_await f.close();
+
+        file kept;
+        auto size = co_await with_file(open_file_dma(path, open_flags::ro), [&kept](file& f) {
+            kept = f;
+            return f.size();
+        });
+        EXPECT_EQ(size, 8192u);
+        EXPECT_EQ(co_await errno_of(kept.size().discard_result()), EBADF);
+
+        auto msg = co_await fails_with<std::runtime_error>(
+            with_file(open_file_dma(path, open_flags::ro), [&kept](file& f) -> future<> {
+                kept = f;
+                throw std::runtime_error("the function failed");
+            }));
+        EXPECT_EQ(msg, "the function failed");
+        EXPECT_EQ(co_await errno_of(kept.size().discard_result()), EBADF);
+
+        bool called = false;
+        EXPECT_EQ(co_await errno_of(with_file(open_file_dma((dir / "missing").native(), open_flags::ro),
+                                              [&called](file&) { called = true; })),
+                  ENOENT);
+        EXPECT_FALSE(called);
+
+        co_await with_file_close_on_failure(open_file_dma(path, open_flags::ro), [&kept](file& f) { kept = f; });
+        EXPECT_EQ(co_await kept.size(), 8192u); // still open
+        co_await kept.close();
+        msg = co_await fails_with<std::runtime_error>(
+            with_file_close_on_failure(open_file_dma(path, open_flags::ro), [&kept](file& f) -> future<> {
+                kept = f;
+                return make_exception_future<>(std::runtime_error("failed later"));
+            }));
+        EXPECT_EQ(msg, "failed later");
+        EXPECT_EQ(co_await errno_of(kept.size().discard_result()), EBADF);
+    });
 }
 
 } // namespace

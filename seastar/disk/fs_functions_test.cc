@@ -6,16 +6,20 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <filesystem>
+#include <stdexcept>
 #include <string>
 #include <system_error>
 
 #include "seastar/core/coroutine.hh"
 #include "seastar/core/file.hh"
+#include "seastar/core/fstream.hh"
 #include "seastar/disk/file_functions.hh"
 #include "seastar/testing/seastar_test.hh"
+#include "seastar/util/file.hh"
 #include "seastar/util/tmp_file.hh"
 
 namespace {
@@ -208,6 +212,75 @@ SEASTAR_TEST_CASE(fs_functions, tmp_file_and_tmp_dir) {
     }
     EXPECT_FALSE(seen.empty());
     EXPECT_FALSE(co_await file_exists(seen.native()));
+}
+
+// recursive_remove_directory removes a tree (files, directories, a link to a
+// file outside it, which survives); a missing path or a file is an error
+// that names it.
+SEASTAR_TEST_CASE(fs_functions, recursive_remove_directory) {
+    co_await with_dir([](fs::path dir) -> future<> {
+        auto outside = dir / "outside";
+        co_await make_file(outside);
+        auto tree = dir / "tree";
+        co_await recursive_touch_directory((tree / "a" / "b").native());
+        co_await make_file(tree / "top");
+        co_await make_file(tree / "a" / "b" / "deep");
+        co_await link_file(outside.native(), (tree / "hard").native());
+        EXPECT_EQ(::symlink(outside.c_str(), (tree / "a" / "to_outside").c_str()), 0);
+        co_await recursive_remove_directory(tree.native() + "/");
+        EXPECT_FALSE(co_await file_exists(tree.native()));
+        EXPECT_TRUE(co_await file_exists(outside.native()));
+        EXPECT_EQ(co_await errno_of(recursive_remove_directory(tree)), ENOENT);
+        EXPECT_EQ(co_await errno_of(recursive_remove_directory(outside)), ENOTDIR);
+    });
+}
+
+// read_entire_file gives back exactly what was written, in one piece or in
+// the stream's buffers; an empty file is empty; a missing one fails.
+SEASTAR_TEST_CASE(fs_functions, read_entire_file) {
+    co_await with_dir([](fs::path dir) -> future<> {
+        std::string content;
+        for (int i = 0; content.size() < 300000; ++i) {
+            content += std::to_string(i * 7919) + ",";
+        }
+        auto path = dir / "data";
+        {
+            auto f = co_await open_file_dma(path.native(), open_flags::wo | open_flags::create);
+            auto out = co_await make_file_output_stream(f);
+            co_await out.write(content.data(), content.size());
+            co_await out.close();
+        }
+        auto whole = co_await util::read_entire_file_contiguous(path);
+        EXPECT_EQ(whole.size(), content.size());
+        EXPECT_TRUE(std::string(whole.data(), whole.size()) == content);
+        auto parts = co_await util::read_entire_file(path);
+        EXPECT_GT(parts.size(), 1u);
+        std::string joined;
+        for (auto& b : parts) {
+            joined.append(b.get(), b.size());
+        }
+        EXPECT_TRUE(joined == content);
+
+        co_await make_file(dir / "empty");
+        EXPECT_EQ((co_await util::read_entire_file_contiguous(dir / "empty")).size(), 0u);
+        EXPECT_TRUE((co_await util::read_entire_file(dir / "empty")).empty());
+        EXPECT_EQ(co_await errno_of(util::read_entire_file_contiguous(dir / "missing")), ENOENT);
+
+        // with_file_input_stream: the function's failure comes back, after
+        // the stream was closed.
+        std::string first;
+        try {
+            co_await util::with_file_input_stream(path, [&first](input_stream<char>& in) -> future<> {
+                auto b = co_await in.read();
+                first.assign(b.get(), std::min<size_t>(b.size(), 5));
+                throw std::runtime_error("stop reading");
+            });
+            ADD_FAILURE() << "the function's failure was lost";
+        } catch (const std::runtime_error& e) {
+            EXPECT_STREQ(e.what(), "stop reading");
+        }
+        EXPECT_EQ(first, content.substr(0, 5));
+    });
 }
 
 } // namespace

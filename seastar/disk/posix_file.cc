@@ -37,10 +37,44 @@ std::string describe_alignment(const char* what, uint64_t value, uint64_t alignm
            " is not a multiple of the required alignment " + std::to_string(alignment);
 }
 
+// A posix file reopenable on any shard: a duplicate of its fd, closed with
+// the last copy of the handle; each to_file() duplicates it again.
+class posix_file_handle_impl final : public file_handle_impl {
+    std::shared_ptr<const int> _fd;
+    std::string _name;
+    bool _direct;
+
+public:
+    posix_file_handle_impl(std::shared_ptr<const int> fd, std::string name, bool direct)
+        : _fd(std::move(fd)), _name(std::move(name)), _direct(direct) {}
+    std::unique_ptr<file_handle_impl> clone() const override {
+        return std::make_unique<posix_file_handle_impl>(_fd, _name, _direct);
+    }
+    std::shared_ptr<file_impl> to_file() && override;
+};
+
+// A duplicate of `fd` (close-on-exec), as a shared handle that closes it.
+std::shared_ptr<const int> duplicate_fd(int fd, const std::string& name) {
+    int d = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (d < 0) {
+        throw_errno(errno, "dup " + name);
+    }
+    try {
+        return std::shared_ptr<const int>(new int(d), [](const int* p) {
+            ::close(*p);
+            delete p;
+        });
+    } catch (...) {
+        ::close(d);
+        throw;
+    }
+}
+
 class posix_file_impl final : public file_impl, public std::enable_shared_from_this<posix_file_impl> {
     int _fd;
     std::string _name;
     dev_t _dev = 0;
+    bool _direct;
 
     void check_open() const {
         if (_fd < 0) {
@@ -90,7 +124,7 @@ class posix_file_impl final : public file_impl, public std::enable_shared_from_t
     }
 
 public:
-    posix_file_impl(int fd, std::string name, bool direct) : _fd(fd), _name(std::move(name)) {
+    posix_file_impl(int fd, std::string name, bool direct) : _fd(fd), _name(std::move(name)), _direct(direct) {
         struct ::stat st{};
         if (::fstat(fd, &st) != 0) {
             throw_errno(errno, "fstat " + _name);
@@ -196,7 +230,24 @@ public:
         });
     }
     subscription<directory_entry> list_directory(std::function<future<>(directory_entry de)> next) override;
+    std::unique_ptr<file_handle_impl> dup() override {
+        check_open();
+        return std::make_unique<posix_file_handle_impl>(duplicate_fd(_fd, _name), _name, _direct);
+    }
 };
+
+std::shared_ptr<file_impl> posix_file_handle_impl::to_file() && {
+    int fd = ::fcntl(*_fd, F_DUPFD_CLOEXEC, 0);
+    if (fd < 0) {
+        throw_errno(errno, "dup " + _name);
+    }
+    try {
+        return std::make_shared<posix_file_impl>(fd, _name, _direct);
+    } catch (...) {
+        ::close(fd);
+        throw;
+    }
+}
 
 directory_entry_type dirent_type(unsigned char t) noexcept {
     switch (t) {

@@ -38,6 +38,7 @@
 #include <sys/uio.h>
 
 #include <chrono>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
@@ -45,8 +46,10 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
+#include "seastar/core/do_with.hh"
 #include "seastar/core/file-types.hh"
 #include "seastar/core/future.hh"
 #include "seastar/core/io_intent.hh"
@@ -91,6 +94,8 @@ struct file_open_options {
     bool append_is_unlikely = false;
 };
 
+class file_handle_impl;
+
 // The interface behind `file` (the POSIX implementation lives in file.cc;
 // tests or wrappers may provide others).
 class file_impl {
@@ -113,7 +118,21 @@ public:
     virtual future<uint64_t> size() = 0;
     virtual future<> close() = 0;
     virtual subscription<directory_entry> list_directory(std::function<future<>(directory_entry de)> next) = 0;
+    // A handle another shard can open this file from (file::dup()). The
+    // default: this kind of file cannot be shared (std::runtime_error).
+    virtual std::unique_ptr<file_handle_impl> dup();
 };
+
+// What file_handle holds: the file, reopenable on any shard.
+class file_handle_impl {
+public:
+    virtual ~file_handle_impl() = default;
+    virtual std::unique_ptr<file_handle_impl> clone() const = 0;
+    // A file of the calling shard, open on the same file.
+    virtual std::shared_ptr<file_impl> to_file() && = 0;
+};
+
+class file_handle;
 
 class file {
     std::shared_ptr<file_impl> _file_impl;
@@ -204,9 +223,84 @@ public:
     // For a directory opened with open_directory(): calls `next` with each
     // entry (not "." or ".."), waiting for each call.
     subscription<directory_entry> list_directory(std::function<future<>(directory_entry de)> next);
+    // A handle to this file that may be moved or copied to another shard,
+    // which opens the file there with to_file(). Throws std::system_error
+    // (EBADF) for a closed file.
+    file_handle dup();
 
 private:
     future<temporary_buffer<char>> read_bulk(uint64_t offset, size_t range_size, io_intent* intent) noexcept;
 };
+
+// A file that can cross shards (Seastar's file_handle), from file::dup():
+// copy or move it to another shard and call to_file() there. Each to_file()
+// gives a file of its own (close it as any file); the handle keeps the file
+// open until its last copy is gone, whatever happens to the original. A
+// handle of a directory shares its read position with the original, so two
+// shards listing one directory at once interleave.
+class file_handle {
+    std::unique_ptr<file_handle_impl> _impl;
+
+public:
+    explicit file_handle(std::unique_ptr<file_handle_impl> impl) noexcept : _impl(std::move(impl)) {}
+    file_handle(const file_handle& x) : _impl(x._impl->clone()) {}
+    file_handle(file_handle&&) noexcept = default;
+    file_handle& operator=(const file_handle& x) {
+        if (this != &x) {
+            _impl = x._impl->clone();
+        }
+        return *this;
+    }
+    file_handle& operator=(file_handle&&) noexcept = default;
+    ~file_handle() = default;
+
+    // Opens the file on the calling shard; throws std::system_error.
+    file to_file() const& { return file_handle(*this).to_file(); }
+    file to_file() && { return file(std::move(*_impl).to_file()); }
+};
+
+inline file_handle file::dup() {
+    return file_handle(_file_impl->dup());
+}
+
+// Calls func(f) on the file that `file_fut` gives, then closes the file
+// whatever func's future did, and returns func's result. func's failure wins
+// over close()'s; after a success, a failed close() fails the result. If the
+// file could not be opened, func is not called and the open's error is
+// returned. func is kept alive until its future resolves.
+//
+//     co_await seastar::with_file(seastar::open_file_dma(path, seastar::open_flags::ro),
+//                                 [](seastar::file& f) { return f.size(); });
+template <typename Func>
+    requires std::invocable<Func, file&>
+auto with_file(future<file> file_fut, Func func) noexcept {
+    static_assert(std::is_nothrow_move_constructible_v<Func>, "with_file: Func's move must not throw");
+    return file_fut.then([func = std::move(func)](file f) mutable {
+        // func lives until its future resolves (a coroutine lambda's frame
+        // reads its captures).
+        return do_with(std::move(f), std::move(func), [](file& f, Func& func) {
+            return futurize_invoke(func, f).finally([&f] { return f.close(); });
+        });
+    });
+}
+
+// Like with_file(), but closes the file only if func fails: on success the
+// file stays open for the caller (who holds a copy of it, or reopens it).
+template <typename Func>
+    requires std::invocable<Func, file&>
+auto with_file_close_on_failure(future<file> file_fut, Func func) noexcept {
+    static_assert(std::is_nothrow_move_constructible_v<Func>, "with_file_close_on_failure: Func's move must not throw");
+    return file_fut.then([func = std::move(func)](file f) mutable {
+        return do_with(std::move(f), std::move(func), [](file& f, Func& func) {
+            using result = futurize_t<std::invoke_result_t<Func, file&>>;
+            return futurize_invoke(func, f).then_wrapped([&f](result r) {
+                if (!r.failed()) {
+                    return r;
+                }
+                return r.finally([&f] { return f.close(); });
+            });
+        });
+    });
+}
 
 } // namespace seastar
