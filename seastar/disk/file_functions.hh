@@ -22,6 +22,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <string_view>
 
@@ -69,5 +70,15 @@ future<fs_type> file_system_at(std::string_view name) noexcept;
 // Bytes available to unprivileged users / free, on the file system of `name`.
 future<uint64_t> fs_avail(std::string_view name) noexcept;
 future<uint64_t> fs_free(std::string_view name) noexcept;
+// Capacity, free and available bytes of the file system of `name`.
+future<std::filesystem::space_info> file_system_space(std::string_view name) noexcept;
+
+// Fails unless files at `path` can be opened with O_DIRECT: a directory is
+// checked by creating (then removing) a file in it, a regular file by
+// opening it read-only. Anything else, or a missing path, fails with
+// std::invalid_argument; a file system without O_DIRECT with
+// std::system_error(EINVAL) saying so. (open_file_dma() itself falls back to
+// buffered I/O there; this lets a program insist.)
+future<> check_direct_io_support(std::string_view path) noexcept;
 
 } // namespace seastar

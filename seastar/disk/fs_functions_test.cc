@@ -18,6 +18,7 @@
 #include "seastar/core/file.hh"
 #include "seastar/core/fstream.hh"
 #include "seastar/disk/file_functions.hh"
+#include "seastar/disk/internal/posix_file.hh"
 #include "seastar/testing/seastar_test.hh"
 #include "seastar/util/file.hh"
 #include "seastar/util/tmp_file.hh"
@@ -158,6 +159,11 @@ SEASTAR_TEST_CASE(fs_functions, file_systems) {
         EXPECT_EQ(co_await errno_of(fs_avail((dir / "none").native())), ENOENT);
         EXPECT_EQ(co_await errno_of(fs_free((dir / "none").native())), ENOENT);
         EXPECT_EQ(co_await errno_of(file_system_at((dir / "none").native())), ENOENT);
+        auto space = co_await file_system_space(dir.native());
+        EXPECT_GT(space.capacity, 0u);
+        EXPECT_GE(space.capacity, space.free);
+        EXPECT_GE(space.free, space.available);
+        EXPECT_EQ(co_await errno_of(file_system_space((dir / "none").native())), ENOENT);
         if (fs::exists("/proc/self")) {
             EXPECT_EQ(co_await file_system_at("/proc"), fs_type::other);
         }
@@ -280,6 +286,39 @@ SEASTAR_TEST_CASE(fs_functions, read_entire_file) {
             EXPECT_STREQ(e.what(), "stop reading");
         }
         EXPECT_EQ(first, content.substr(0, 5));
+    });
+}
+
+// check_direct_io_support: a directory and a regular file on this file
+// system pass (the directory keeps no test file); a missing path or a
+// device fails with std::invalid_argument; a file system without O_DIRECT
+// (simulated) fails with EINVAL saying so.
+SEASTAR_TEST_CASE(fs_functions, check_direct_io_support) {
+    co_await with_dir([](fs::path dir) -> future<> {
+        co_await make_file(dir / "f");
+        co_await check_direct_io_support(dir.native());
+        co_await check_direct_io_support((dir / "f").native());
+        EXPECT_FALSE(co_await file_exists((dir / ".o_direct_test").native()));
+        for (auto bad : {(dir / "none").native(), std::string("/dev/null")}) {
+            try {
+                co_await check_direct_io_support(bad);
+                ADD_FAILURE() << "accepted " << bad;
+            } catch (const std::invalid_argument& e) {
+                EXPECT_NE(std::string(e.what()).find(bad), std::string::npos) << e.what();
+            }
+        }
+        internal::simulate_no_direct_io(true);
+        std::string msg;
+        int err = 0;
+        try {
+            co_await check_direct_io_support(dir.native());
+        } catch (const std::system_error& e) {
+            err = e.code().value();
+            msg = e.what();
+        }
+        internal::simulate_no_direct_io(false);
+        EXPECT_EQ(err, EINVAL);
+        EXPECT_NE(msg.find("does not support O_DIRECT"), std::string::npos) << msg;
     });
 }
 

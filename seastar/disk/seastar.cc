@@ -11,7 +11,9 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstring>
 #include <filesystem>
+#include <stdexcept>
 #include <string>
 #include <system_error>
 
@@ -361,6 +363,42 @@ future<uint64_t> fs_free(std::string_view name) noexcept {
     return on_path(name, [](const std::string& p) {
         auto sv = do_statvfs(p, "fs_free");
         return uint64_t(sv.f_bfree) * sv.f_frsize;
+    });
+}
+
+future<std::filesystem::space_info> file_system_space(std::string_view name) noexcept {
+    return on_path(name, [](const std::string& p) {
+        auto sv = do_statvfs(p, "file_system_space");
+        return std::filesystem::space_info{uint64_t(sv.f_blocks) * sv.f_frsize, uint64_t(sv.f_bfree) * sv.f_frsize,
+                                           uint64_t(sv.f_bavail) * sv.f_frsize};
+    });
+}
+
+future<> check_direct_io_support(std::string_view path) noexcept {
+    return on_path(path, [](const std::string& p) {
+        struct ::stat st{};
+        if (::stat(p.c_str(), &st) != 0) {
+            throw std::invalid_argument("check_direct_io_support: cannot open " + p + ": " + std::strerror(errno));
+        }
+        bool dir = S_ISDIR(st.st_mode);
+        if (!dir && !S_ISREG(st.st_mode)) {
+            throw std::invalid_argument("check_direct_io_support: " + p + " is neither a directory nor a regular file");
+        }
+        auto target = dir ? p + "/.o_direct_test" : p;
+        int flags = dir ? O_WRONLY | O_CREAT | O_TRUNC : O_RDONLY;
+        int fd = internal::direct_io_simulated_unavailable()
+                     ? (errno = EINVAL, -1)
+                     : ::open(target.c_str(), flags | O_DIRECT | O_CLOEXEC, 0600);
+        if (fd < 0) {
+            int err = errno;
+            throw std::system_error(err, std::system_category(),
+                                    err == EINVAL ? "the file system of " + p + " does not support O_DIRECT"
+                                                  : "check_direct_io_support: open " + target);
+        }
+        ::close(fd);
+        if (dir) {
+            ::unlink(target.c_str());
+        }
     });
 }
 
