@@ -267,7 +267,8 @@ inline file_handle file::dup() {
 // whatever func's future did, and returns func's result. func's failure wins
 // over close()'s; after a success, a failed close() fails the result. If the
 // file could not be opened, func is not called and the open's error is
-// returned. func is kept alive until its future resolves.
+// returned. func is kept alive until its future resolves; it must not close
+// the file itself (the second close() fails with EBADF).
 //
 //     co_await seastar::with_file(seastar::open_file_dma(path, seastar::open_flags::ro),
 //                                 [](seastar::file& f) { return f.size(); });
