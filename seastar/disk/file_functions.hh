@@ -12,6 +12,8 @@
 //     empty optional rather than an error; file_accessible() reports denied
 //     access or a missing file as false. Other errors (a path through a
 //     regular file: ENOTDIR) fail.
+//   * getgrnam() reports a group missing from the group database as an
+//     empty optional; its other errors are std::system_error.
 //
 // <seastar/core/seastar.hh> (//seastar:seastar_hh) declares these together
 // with the network functions; code of the disk layer includes this header.
@@ -21,14 +23,18 @@
 //     bool there = co_await seastar::file_exists("data.old");
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string_view>
+#include <vector>
 
 #include "seastar/core/file-types.hh"
 #include "seastar/core/file.hh"
 #include "seastar/core/future.hh"
+#include "seastar/core/sstring.hh"
 #include "seastar/util/bool_class.hh"
 
 namespace seastar {
@@ -58,6 +64,20 @@ future<> remove_file(std::string_view name) noexcept;
 future<> rename_file(std::string_view old_name, std::string_view new_name) noexcept;
 future<> link_file(std::string_view oldpath, std::string_view newpath) noexcept;
 future<> chmod(std::string_view name, file_permissions permissions) noexcept;
+// Changes the owner and group of `filepath` (chown(2), following links);
+// -1 as either id leaves that one unchanged.
+future<> chown(std::string_view filepath, uid_t owner, gid_t group) noexcept;
+
+// An entry of the group database (struct group of <grp.h>).
+struct group_details {
+    sstring group_name;
+    sstring group_passwd;
+    gid_t group_id;
+    std::vector<sstring> group_members;
+};
+
+// The group called `name` (getgrnam_r(3)), or nothing if there is none.
+future<std::optional<struct group_details>> getgrnam(std::string_view name) noexcept;
 
 future<bool> file_exists(std::string_view name) noexcept;
 future<bool> file_accessible(std::string_view name, access_flags flags) noexcept;
@@ -76,7 +96,7 @@ future<std::filesystem::space_info> file_system_space(std::string_view name) noe
 // Fails unless files at `path` can be opened with O_DIRECT: a directory is
 // checked by creating (then removing) a file in it, a regular file by
 // opening it read-only. Anything else, or a missing path, fails with
-// std::invalid_argument; a file system without O_DIRECT with
+// std::runtime_error (as in Seastar); a file system without O_DIRECT with
 // std::system_error(EINVAL) saying so. (open_file_dma() itself falls back to
 // buffered I/O there; this lets a program insist.)
 future<> check_direct_io_support(std::string_view path) noexcept;

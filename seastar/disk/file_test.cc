@@ -2,7 +2,12 @@
 // written reads back identical, EOF and short reads, alignment errors,
 // flush/truncate/allocate/discard, vectored I/O, directory listing and the
 // buffered fallback. Files live in a fresh directory under $TEST_TMPDIR.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -19,6 +24,7 @@
 #include "seastar/core/aligned_buffer.hh"
 #include "seastar/core/coroutine.hh"
 #include "seastar/core/file.hh"
+#include "seastar/core/layered_file.hh"
 #include "seastar/core/smp.hh"
 #include "seastar/core/when_all.hh"
 #include "seastar/disk/file_functions.hh"
@@ -178,12 +184,17 @@ SEASTAR_TEST_CASE(file, misaligned_requests_fail_naming_the_alignment) {
     co_await with_dir([](std::filesystem::path dir) -> future<> {
         auto f = co_await open_file_dma((dir / "align").native(), rw_create);
         auto wa = f.disk_write_dma_alignment();
+        // Writes need the overwrite alignment (the device's); whole write
+        // alignments are what appends should use.
+        auto oa = f.disk_overwrite_dma_alignment();
+        EXPECT_LE(oa, wa);
+        EXPECT_EQ(wa % oa, 0u);
         auto ra = f.disk_read_dma_alignment();
         auto ma = f.memory_dma_alignment();
         auto buf = allocate_aligned_buffer<char>(4 * wa, std::max<size_t>(ma, 4096));
         auto msg = co_await fails_with<std::invalid_argument>(f.dma_write(1, buf.get(), wa).discard_result());
         EXPECT_NE(msg.find("position 1"), std::string::npos) << msg;
-        EXPECT_NE(msg.find("alignment " + std::to_string(wa)), std::string::npos) << msg;
+        EXPECT_NE(msg.find("alignment " + std::to_string(oa)), std::string::npos) << msg;
         msg = co_await fails_with<std::invalid_argument>(f.dma_write(0, buf.get(), wa + 1).discard_result());
         EXPECT_NE(msg.find("length " + std::to_string(wa + 1)), std::string::npos) << msg;
         msg = co_await fails_with<std::invalid_argument>(f.dma_write(0, buf.get() + 1, wa).discard_result());
@@ -437,6 +448,278 @@ SEASTAR_TEST_CASE(file, with_file_closes_the_file) {
             }));
         EXPECT_EQ(msg, "failed later");
         EXPECT_EQ(co_await errno_of(kept.size().discard_result()), EBADF);
+    });
+}
+
+// Rewriting blocks written before at the overwrite alignment works and reads
+// back; it is finer than the write alignment where the device allows.
+SEASTAR_TEST_CASE(file, overwrites_at_the_overwrite_alignment) {
+    co_await with_dir([](std::filesystem::path dir) -> future<> {
+        auto f = co_await open_file_dma((dir / "ow").native(), rw_create);
+        auto wa = f.disk_write_dma_alignment();
+        auto oa = f.disk_overwrite_dma_alignment();
+        auto m = f.memory_dma_alignment();
+        auto buf = allocate_aligned_buffer<char>(2 * wa, m);
+        std::memset(buf.get(), 'a', 2 * wa);
+        EXPECT_EQ(co_await f.dma_write(0, buf.get(), 2 * wa), 2 * wa);
+        std::memset(buf.get(), 'b', oa);
+        EXPECT_EQ(co_await f.dma_write(oa, buf.get(), oa), oa);
+        auto back = co_await f.dma_read<char>(0, 2 * wa);
+        EXPECT_EQ(back.size(), 2 * wa);
+        if (back.size() != 2 * wa) {
+            co_return;
+        }
+        EXPECT_EQ(back[oa - 1], 'a');
+        EXPECT_EQ(back[oa], 'b');
+        EXPECT_EQ(back[2 * oa - 1], 'b');
+        EXPECT_EQ(back[0], 'a');
+        if (2 * oa < 2 * wa) {
+            EXPECT_EQ(back[2 * oa], 'a');
+        }
+        EXPECT_GE(f.disk_read_max_length(), 1u << 20);
+        EXPECT_GE(f.disk_write_max_length(), 1u << 20);
+        co_await f.close();
+    });
+}
+
+// ioctl and fcntl reach the file's fd, on the syscall thread or inline; a
+// request the file does not take fails with its errno; a closed file EBADF.
+SEASTAR_TEST_CASE(file, ioctl_and_fcntl) {
+    co_await with_dir([](std::filesystem::path dir) -> future<> {
+        auto f = co_await open_file_dma((dir / "ctl").native(), rw_create);
+        int flags = co_await f.fcntl(F_GETFL);
+        EXPECT_EQ(flags & O_ACCMODE, O_RDWR);
+        EXPECT_EQ(co_await f.fcntl_short(F_GETFL), flags);
+        EXPECT_NE(co_await f.fcntl(F_GETFD) & FD_CLOEXEC, 0);
+        auto st = co_await f.stat();
+        int block = 0;
+        EXPECT_EQ(co_await f.ioctl(FIGETBSZ, &block), 0);
+        EXPECT_EQ(block, int(st.st_blksize));
+        block = 0;
+        EXPECT_EQ(co_await f.ioctl_short(FIGETBSZ, &block), 0);
+        EXPECT_EQ(block, int(st.st_blksize));
+        int depth = 0;
+        EXPECT_EQ(co_await errno_of(f.ioctl(BLKSSZGET, &depth).discard_result()), ENOTTY);
+        EXPECT_EQ(co_await errno_of(f.fcntl_short(-1).discard_result()), EINVAL);
+
+        // The write lifetime hint of the inode.
+        EXPECT_EQ(co_await f.get_inode_lifetime_hint(), uint64_t(RWH_WRITE_LIFE_NOT_SET));
+        co_await f.set_inode_lifetime_hint(RWH_WRITE_LIFE_SHORT);
+        EXPECT_EQ(co_await f.get_inode_lifetime_hint(), uint64_t(RWH_WRITE_LIFE_SHORT));
+        EXPECT_EQ(co_await errno_of(f.set_inode_lifetime_hint(999)), EINVAL);
+        EXPECT_EQ(co_await f.get_inode_lifetime_hint(), uint64_t(RWH_WRITE_LIFE_SHORT));
+
+        co_await f.close();
+        EXPECT_EQ(co_await errno_of(f.fcntl(F_GETFL).discard_result()), EBADF);
+        EXPECT_EQ(co_await errno_of(f.ioctl_short(FIGETBSZ, &block).discard_result()), EBADF);
+    });
+}
+
+// A wrapper over a file, as users write them: it counts what passes and
+// forwards everything; it does not override dma_read_bulk or
+// experimental_list_directory, so their defaults run over its read_dma and
+// list_directory.
+class counting_file final : public layered_file_impl {
+public:
+    using layered_file_impl::layered_file_impl;
+    unsigned reads = 0;
+    unsigned writes = 0;
+    unsigned listings = 0;
+
+    future<size_t> write_dma(uint64_t pos, const void* b, size_t len, io_intent* i) override {
+        ++writes;
+        return underlying_file().dma_write(pos, static_cast<const char*>(b), len, i);
+    }
+    future<size_t> write_dma(uint64_t pos, std::vector<iovec> iov, io_intent* i) override {
+        ++writes;
+        return underlying_file().dma_write(pos, std::move(iov), i);
+    }
+    future<size_t> read_dma(uint64_t pos, void* b, size_t len, io_intent* i) override {
+        ++reads;
+        return underlying_file().dma_read(pos, static_cast<char*>(b), len, i);
+    }
+    future<size_t> read_dma(uint64_t pos, std::vector<iovec> iov, io_intent* i) override {
+        ++reads;
+        return underlying_file().dma_read(pos, std::move(iov), i);
+    }
+    future<> flush() override { return underlying_file().flush(); }
+    future<struct stat> stat() override { return underlying_file().stat(); }
+    future<> truncate(uint64_t l) override { return underlying_file().truncate(l); }
+    future<> discard(uint64_t o, uint64_t l) override { return underlying_file().discard(o, l); }
+    future<> allocate(uint64_t p, uint64_t l) override { return underlying_file().allocate(p, l); }
+    future<uint64_t> size() override { return underlying_file().size(); }
+    future<> close() override { return underlying_file().close(); }
+    subscription<directory_entry> list_directory(std::function<future<>(directory_entry de)> next) override {
+        ++listings;
+        return underlying_file().list_directory(std::move(next));
+    }
+};
+
+SEASTAR_TEST_CASE(file, a_layered_file_sees_every_request) {
+    co_await with_dir([](std::filesystem::path dir) -> future<> {
+        auto real = co_await open_file_dma((dir / "layered").native(), rw_create);
+        auto impl = make_shared<counting_file>(real);
+        file f(impl);
+        EXPECT_EQ(f.disk_write_dma_alignment(), real.disk_write_dma_alignment());
+        EXPECT_EQ(f.disk_read_dma_alignment(), real.disk_read_dma_alignment());
+        EXPECT_EQ(f.memory_dma_alignment(), real.memory_dma_alignment());
+        EXPECT_EQ(f.disk_overwrite_dma_alignment(), real.disk_overwrite_dma_alignment());
+        auto a = f.disk_write_dma_alignment();
+        auto buf = allocate_aligned_buffer<char>(4 * a, f.memory_dma_alignment());
+        for (size_t i = 0; i < 4 * a; ++i) {
+            buf[i] = char('a' + i % 26);
+        }
+        EXPECT_EQ(co_await f.dma_write(0, buf.get(), 4 * a), 4 * a);
+        EXPECT_EQ(impl->writes, 1u);
+        // Unaligned ranges go through the default dma_read_bulk, which reads
+        // through the wrapper.
+        auto part = co_await f.dma_read<char>(3, a + 5);
+        EXPECT_EQ(part.size(), a + 5);
+        EXPECT_EQ(std::string(part.get(), part.size()), std::string(buf.get() + 3, a + 5));
+        EXPECT_GE(impl->reads, 1u);
+        auto tail = co_await f.dma_read_exactly<char>(4 * a - 10, 10);
+        EXPECT_EQ(std::string(tail.get(), tail.size()), std::string(buf.get() + 4 * a - 10, 10));
+        EXPECT_EQ(co_await f.size(), 4 * a);
+        co_await f.close();
+        EXPECT_EQ(co_await errno_of(real.size().discard_result()), EBADF);
+    });
+}
+
+// A file_impl whose dma_read_bulk is its own gets every unaligned read.
+class bulk_file final : public layered_file_impl {
+public:
+    using layered_file_impl::layered_file_impl;
+    unsigned bulk_reads = 0;
+    future<size_t> write_dma(uint64_t, const void*, size_t, io_intent*) override { return fail(); }
+    future<size_t> write_dma(uint64_t, std::vector<iovec>, io_intent*) override { return fail(); }
+    future<size_t> read_dma(uint64_t, void*, size_t, io_intent*) override { return fail(); }
+    future<size_t> read_dma(uint64_t, std::vector<iovec>, io_intent*) override { return fail(); }
+    future<> flush() override { return make_ready_future<>(); }
+    future<struct stat> stat() override { return underlying_file().stat(); }
+    future<> truncate(uint64_t) override { return make_ready_future<>(); }
+    future<> discard(uint64_t, uint64_t) override { return make_ready_future<>(); }
+    future<> allocate(uint64_t, uint64_t) override { return make_ready_future<>(); }
+    future<uint64_t> size() override { return make_ready_future<uint64_t>(1000); }
+    future<> close() override { return underlying_file().close(); }
+    subscription<directory_entry> list_directory(std::function<future<>(directory_entry)>) override {
+        return subscription<directory_entry>(make_ready_future<>());
+    }
+    future<temporary_buffer<uint8_t>> dma_read_bulk(uint64_t offset, size_t len, io_intent*) override {
+        ++bulk_reads;
+        temporary_buffer<uint8_t> b(len);
+        for (size_t i = 0; i < len; ++i) {
+            b.get_write()[i] = uint8_t(offset + i);
+        }
+        return make_ready_future<temporary_buffer<uint8_t>>(std::move(b));
+    }
+
+private:
+    static future<size_t> fail() { return make_exception_future<size_t>(std::runtime_error("not this way")); }
+};
+
+SEASTAR_TEST_CASE(file, an_implementation_may_serve_bulk_reads_itself) {
+    co_await with_dir([](std::filesystem::path dir) -> future<> {
+        auto impl = make_shared<bulk_file>(co_await open_file_dma((dir / "bulk").native(), rw_create));
+        file f(impl);
+        auto b = co_await f.dma_read<char>(7, 3);
+        EXPECT_EQ(std::string(b.get(), b.size()), std::string("\x07\x08\x09"));
+        auto e = co_await f.dma_read_exactly<uint8_t>(100, 4);
+        EXPECT_EQ(e[3], 103);
+        auto c = co_await f.dma_read_bulk<char>(50, 2);
+        EXPECT_EQ(c[1], 51);
+        EXPECT_EQ(impl->bulk_reads, 3u);
+        co_await f.close();
+    });
+}
+
+// experimental_list_directory gives the entries list_directory gives, from
+// the POSIX file and (by the default over list_directory) from a wrapper; a
+// consumer may stop early; an error of the listing ends the generator with it.
+SEASTAR_TEST_CASE(file, experimental_list_directory) {
+    co_await with_dir([](std::filesystem::path dir) -> future<> {
+        std::set<std::string> made;
+        for (int i = 0; i < 40; ++i) {
+            auto name = "entry" + std::to_string(i);
+            auto f = co_await open_file_dma((dir / name).native(), rw_create);
+            co_await f.close();
+            made.insert(name);
+        }
+        co_await make_directory((dir / "sub").native());
+        made.insert("sub");
+
+        auto d = co_await open_directory(dir.native());
+        auto wrapped_impl = make_shared<counting_file>(co_await open_directory(dir.native()));
+        file wrapped(wrapped_impl);
+        for (file* dp : {&d, &wrapped}) {
+            for (int pass = 0; pass < 2; ++pass) {
+                std::set<std::string> seen;
+                auto g = dp->experimental_list_directory();
+                for (auto it = co_await g.begin(); it != g.end(); co_await ++it) {
+                    EXPECT_TRUE(seen.insert(std::string((*it).name)).second) << (*it).name;
+                    if ((*it).name == "sub") {
+                        EXPECT_EQ((*it).type, directory_entry_type::directory);
+                    }
+                }
+                EXPECT_EQ(seen, made);
+            }
+        }
+        EXPECT_EQ(wrapped_impl->listings, 2u);
+        // Stopping after a few entries, then listing again from the start.
+        for (file* dp : {&d, &wrapped}) {
+            {
+                auto g = dp->experimental_list_directory();
+                auto it = co_await g.begin();
+                EXPECT_TRUE(it != g.end());
+                co_await ++it;
+                EXPECT_TRUE(it != g.end());
+            }
+            size_t n = 0;
+            auto g = dp->experimental_list_directory();
+            for (auto it = co_await g.begin(); it != g.end(); co_await ++it) {
+                ++n;
+            }
+            EXPECT_EQ(n, made.size());
+        }
+        co_await d.close();
+        co_await wrapped.close();
+        // A closed directory: the generator fails with EBADF.
+        for (file* dp : {&d, &wrapped}) {
+            int err = 0;
+            try {
+                auto g = dp->experimental_list_directory();
+                for (auto it = co_await g.begin(); it != g.end(); co_await ++it) {
+                }
+            } catch (const std::system_error& e) {
+                err = e.code().value();
+            }
+            EXPECT_EQ(err, EBADF);
+        }
+    });
+}
+
+// make_file_impl takes an fd the caller opened; file(file_handle&&) opens a
+// handle's file.
+SEASTAR_TEST_CASE(file, files_from_an_fd_and_from_a_handle) {
+    co_await with_dir([](std::filesystem::path dir) -> future<> {
+        auto path = (dir / "fd").native();
+        int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_DIRECT | O_CLOEXEC, 0644);
+        if (fd < 0 && errno == EINVAL) {
+            fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+        }
+        EXPECT_GE(fd, 0);
+        int oflags = ::fcntl(fd, F_GETFL);
+        file f(co_await make_file_impl(fd, file_open_options{}, oflags));
+        auto a = f.disk_write_dma_alignment();
+        auto buf = allocate_aligned_buffer<char>(a, f.memory_dma_alignment());
+        std::memset(buf.get(), 'q', a);
+        EXPECT_EQ(co_await f.dma_write(0, buf.get(), a), a);
+
+        file again(f.dup());
+        auto back = co_await again.dma_read_exactly<char>(0, a);
+        EXPECT_EQ(std::string(back.get(), back.size()), std::string(a, 'q'));
+        co_await again.close();
+        co_await f.close();
+        EXPECT_EQ(co_await errno_of(make_file_impl(-1, file_open_options{}, O_RDWR).discard_result()), EBADF);
     });
 }
 

@@ -22,6 +22,8 @@ class file_data_source_impl final : public data_source_impl {
     uint64_t _end;
     size_t _buffer_size;
     unsigned _read_ahead;
+    file_input_stream_options _options;
+    size_t _min_buffer;
     std::deque<std::pair<future<temporary_buffer<char>>, size_t>> _reads; // with the length asked
     bool _eof = false;
 
@@ -35,6 +37,22 @@ class file_data_source_impl final : public data_source_impl {
             _pos = next;
         }
     }
+    // Takes the history's sizes (within the options).
+    void adopt_history() noexcept {
+        auto& h = *_options.dynamic_adjustments;
+        if (h.buffer_size()) {
+            _buffer_size = std::clamp(h.buffer_size(), _min_buffer, std::max(_min_buffer, _options.buffer_size));
+            _buffer_size = size_t(align_up(_buffer_size, _file.disk_read_dma_alignment()));
+            _read_ahead = std::min(h.read_ahead(), _options.read_ahead);
+        }
+    }
+    void record(uint64_t bytes, uint64_t unused, bool closing) noexcept {
+        if (_options.dynamic_adjustments &&
+            _options.dynamic_adjustments->record(bytes, unused, closing, _options.buffer_size, _options.read_ahead,
+                                                 _min_buffer)) {
+            adopt_history();
+        }
+    }
 
 public:
     file_data_source_impl(file f, uint64_t offset, uint64_t len, file_input_stream_options opts)
@@ -42,7 +60,12 @@ public:
           _end(len > std::numeric_limits<uint64_t>::max() - offset ? std::numeric_limits<uint64_t>::max()
                                                                    : offset + len),
           _buffer_size(size_t(align_up(std::max<size_t>(opts.buffer_size, 1), _file.disk_read_dma_alignment()))),
-          _read_ahead(opts.read_ahead) {}
+          _read_ahead(opts.read_ahead), _options(std::move(opts)),
+          _min_buffer(size_t(align_up(std::min<size_t>(_buffer_size, 4096), _file.disk_read_dma_alignment()))) {
+        if (_options.dynamic_adjustments) {
+            adopt_history();
+        }
+    }
 
     future<temporary_buffer<char>> get() override {
         if (_eof) {
@@ -66,20 +89,24 @@ public:
         if (buf.size() < asked) {
             _eof = true;
         }
+        record(buf.size(), 0, false);
         co_return buf;
     }
 
     future<> close() override {
-        // Reads in flight write into their buffers: wait for them.
+        // Reads in flight write into their buffers: wait for them. What they
+        // read never reaches the reader.
+        uint64_t dropped = 0;
         while (!_reads.empty()) {
             auto f = std::move(_reads.front().first);
             _reads.pop_front();
             try {
-                co_await std::move(f);
+                dropped += (co_await std::move(f)).size();
             } catch (...) {
             }
         }
         _eof = true;
+        record(dropped, dropped, true);
     }
 };
 
@@ -206,6 +233,34 @@ public:
 };
 
 } // namespace
+
+bool file_input_stream_history::record(uint64_t bytes, uint64_t unused, bool closing, size_t max_buffer,
+                                       unsigned max_read_ahead, size_t min_buffer) noexcept {
+    _total += bytes;
+    _unused += unused;
+    bool full = _total >= window_size;
+    if (_total == 0 || (!closing && !full)) {
+        return false;
+    }
+    auto size = _buffer_size ? _buffer_size : max_buffer;
+    auto ahead = _buffer_size ? _read_ahead : max_read_ahead;
+    if (_unused * 4 > _total) {
+        // Much was read for nothing: shrink at once.
+        size = std::max(min_buffer, size / 2);
+        ahead = ahead ? ahead - 1 : 0;
+    } else if (full && _unused * 64 < _total) {
+        // A whole window read with next to nothing wasted: grow.
+        size = std::min(std::max(min_buffer, max_buffer), size * 2);
+        ahead = std::min(max_read_ahead, ahead + 1);
+    } else if (!full) {
+        return false; // not enough seen yet
+    }
+    _total = _unused = 0;
+    bool changed = size != _buffer_size || ahead != _read_ahead;
+    _buffer_size = size;
+    _read_ahead = ahead;
+    return changed;
+}
 
 input_stream<char> make_file_input_stream(file f, uint64_t offset, uint64_t len, file_input_stream_options options) {
     return input_stream<char>(data_source(std::make_unique<file_data_source_impl>(std::move(f), offset, len, options)));

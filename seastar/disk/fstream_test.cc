@@ -3,6 +3,7 @@
 // whole files and unaligned ranges. Under $TEST_TMPDIR, per backend.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -149,6 +150,78 @@ SEASTAR_TEST_CASE(fstream, unaligned_ranges_with_read_ahead) {
         auto b = co_await in.read_exactly(10'000);
         EXPECT_EQ(std::string(a.get(), a.size()), data.substr(0, 5000));
         EXPECT_EQ(std::string(b.get(), b.size()), data.substr(5000, 10'000));
+        co_await in.close();
+        co_await f.close();
+    });
+}
+
+// Streams sharing a file_input_stream_history learn from each other: readers
+// that stop after one buffer make later streams read less and less ahead;
+// a reader of a whole file makes them grow back; never past the options.
+SEASTAR_TEST_CASE(fstream, dynamic_adjustments_follow_what_readers_use) {
+    co_await with_dir([](fs::path dir) -> future<> {
+        constexpr size_t file_bytes = 9 << 20;
+        auto data = random_bytes(file_bytes, 11);
+        file_output_stream_options o;
+        o.buffer_size = 1 << 20;
+        co_await write_file(dir / "f", data, o, 11);
+        auto f = co_await open_file_dma((dir / "f").native(), open_flags::ro);
+        auto history = make_lw_shared<file_input_stream_history>();
+        file_input_stream_options opts;
+        opts.buffer_size = 128 << 10;
+        opts.read_ahead = 3;
+        opts.dynamic_adjustments = history;
+
+        // Each reader takes one buffer and closes: what was read ahead is
+        // wasted, so each next stream reads half as much, with one less read
+        // ahead, until nothing is read ahead.
+        std::vector<size_t> first_reads;
+        for (int i = 0; i < 6; ++i) {
+            auto in = make_file_input_stream(f, opts);
+            auto buf = co_await in.read();
+            EXPECT_EQ(std::string(buf.get(), buf.size()), data.substr(0, buf.size()));
+            first_reads.push_back(buf.size());
+            co_await in.close();
+        }
+        EXPECT_EQ(first_reads, (std::vector<size_t>{128 << 10, 64 << 10, 32 << 10, 16 << 10, 16 << 10, 16 << 10}));
+        EXPECT_EQ(history->buffer_size(), 16u << 10);
+        EXPECT_EQ(history->read_ahead(), 0u);
+
+        // A stream with a smaller buffer_size never reads more than it.
+        file_input_stream_options small = opts;
+        small.buffer_size = 8192;
+        {
+            auto in = make_file_input_stream(f, small);
+            auto buf = co_await in.read();
+            EXPECT_EQ(buf.size(), 8192u);
+            co_await in.close();
+        }
+
+        // A reader of the whole file: every 4 MiB used grows the reads again,
+        // and the data stays whole as the sizes change under it.
+        {
+            auto in = make_file_input_stream(f, opts);
+            std::string got;
+            size_t largest = 0;
+            for (;;) {
+                auto buf = co_await in.read();
+                if (buf.empty()) {
+                    break;
+                }
+                largest = std::max(largest, buf.size());
+                got.append(buf.get(), buf.size());
+            }
+            co_await in.close();
+            EXPECT_TRUE(got == data);
+            EXPECT_EQ(largest, 64u << 10);
+        }
+        EXPECT_EQ(history->buffer_size(), 64u << 10);
+        EXPECT_EQ(history->read_ahead(), 2u);
+        // Without a history, the options alone decide.
+        file_input_stream_options plain;
+        plain.buffer_size = 128 << 10;
+        auto in = make_file_input_stream(f, plain);
+        EXPECT_EQ((co_await in.read()).size(), 128u << 10);
         co_await in.close();
         co_await f.close();
     });

@@ -18,6 +18,7 @@
 #include <deque>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -128,6 +129,39 @@ SEASTAR_TEST_CASE(io_queue, destroying_an_intent_cancels) {
     }
     EXPECT_TRUE(co_await is_cancelled(std::move(f)));
     EXPECT_EQ(co_await std::move(other), 4096u);
+    co_await q.stop();
+}
+
+SEASTAR_TEST_CASE(io_queue, a_moved_intent_takes_its_requests_along) {
+    test_file tf("cancel3");
+    io_queue q(tf.dev, slow_model(), std::make_shared<internal::shared_token_bucket>(1'000'000));
+    auto first = q.submit(tf.read(0), io_direction::read, 4096, nullptr);
+    std::vector<future<size_t>> fs;
+    std::optional<io_intent> moved;
+    {
+        io_intent intent;
+        for (unsigned i = 1; i < 4; ++i) {
+            fs.push_back(q.submit(tf.read(i), io_direction::read, 4096, &intent));
+        }
+        moved.emplace(std::move(intent));
+        // The moved-from intent holds nothing: destroying it cancels nothing.
+    }
+    EXPECT_EQ(q.queued(), 3u);
+    auto later = q.submit(tf.read(4), io_direction::read, 4096, &*moved);
+    EXPECT_EQ(q.queued(), 4u);
+    moved->cancel();
+    EXPECT_EQ(q.queued(), 0u);
+    for (auto& f : fs) {
+        EXPECT_TRUE(co_await is_cancelled(std::move(f)));
+    }
+    EXPECT_TRUE(co_await is_cancelled(std::move(later)));
+    EXPECT_EQ(co_await std::move(first), 4096u);
+    // Moving an intent with nothing queued, or a cancelled one, keeps its state.
+    io_intent empty;
+    io_intent empty2(std::move(empty));
+    EXPECT_FALSE(empty2.cancelled());
+    io_intent cancelled(std::move(*moved));
+    EXPECT_TRUE(cancelled.cancelled());
     co_await q.stop();
 }
 

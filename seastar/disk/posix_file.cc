@@ -31,6 +31,14 @@ std::atomic<bool> no_direct_io{false};
     throw std::system_error(err, std::system_category(), what);
 }
 
+// The result of an ioctl/fcntl, or std::system_error naming the call and file.
+int call_checked(const char* what, const std::string& name, int r) {
+    if (r < 0) {
+        throw_errno(errno, std::string(what) + " " + name);
+    }
+    return r;
+}
+
 std::string describe_alignment(const char* what, uint64_t value, uint64_t alignment, const char* kind,
                                const std::string& name) {
     return std::string("DMA ") + what + " of " + name + ": " + kind + " " + std::to_string(value) +
@@ -50,7 +58,7 @@ public:
     std::unique_ptr<file_handle_impl> clone() const override {
         return std::make_unique<posix_file_handle_impl>(_fd, _name, _direct);
     }
-    std::shared_ptr<file_impl> to_file() && override;
+    shared_ptr<file_impl> to_file() && override;
 };
 
 // A duplicate of `fd` (close-on-exec), as a shared handle that closes it.
@@ -70,7 +78,7 @@ std::shared_ptr<const int> duplicate_fd(int fd, const std::string& name) {
     }
 }
 
-class posix_file_impl final : public file_impl, public std::enable_shared_from_this<posix_file_impl> {
+class posix_file_impl final : public file_impl, public enable_shared_from_this<posix_file_impl> {
     int _fd;
     std::string _name;
     dev_t _dev = 0;
@@ -156,7 +164,13 @@ public:
         }
         _disk_read_dma_alignment = read_align;
         _disk_write_dma_alignment = write_align;
+        // Blocks written before may be overwritten at the device's own
+        // granularity; new blocks best in whole file-system blocks.
+        _disk_overwrite_dma_alignment = read_align;
         _memory_dma_alignment = mem_align;
+        // The kernel moves at most 2 GiB less a page in one call; keep to
+        // whole aligned units below 1 GiB.
+        _read_max_length = _write_max_length = 1u << 30;
     }
     ~posix_file_impl() override {
         if (_fd >= 0) {
@@ -166,12 +180,12 @@ public:
     }
 
     future<size_t> write_dma(uint64_t pos, const void* buffer, size_t len, io_intent* intent) override {
-        check("write", pos, buffer, len, _disk_write_dma_alignment);
+        check("write", pos, buffer, len, _disk_overwrite_dma_alignment);
         return internal::get_io_queue(_dev).submit(internal::io_request::make_write(_fd, pos, buffer, len),
                                                    io_direction::write, len, intent);
     }
     future<size_t> write_dma(uint64_t pos, std::vector<iovec> iov, io_intent* intent) override {
-        check("write", pos, iov, _disk_write_dma_alignment);
+        check("write", pos, iov, _disk_overwrite_dma_alignment);
         return vectored(io_direction::write, pos, std::move(iov), intent);
     }
     future<size_t> read_dma(uint64_t pos, void* buffer, size_t len, io_intent* intent) override {
@@ -229,20 +243,45 @@ public:
             }
         });
     }
+    future<int> ioctl(uint64_t cmd, void* argp) noexcept override {
+        return futurize_invoke([&] {
+            return blocking(
+                [fd = _fd, name = _name, cmd, argp] { return call_checked("ioctl", name, ::ioctl(fd, cmd, argp)); });
+        });
+    }
+    future<int> ioctl_short(uint64_t cmd, void* argp) noexcept override {
+        return futurize_invoke([&] {
+            check_open();
+            return call_checked("ioctl", _name, ::ioctl(_fd, cmd, argp));
+        });
+    }
+    future<int> fcntl(int op, uintptr_t arg) noexcept override {
+        return futurize_invoke([&] {
+            return blocking(
+                [fd = _fd, name = _name, op, arg] { return call_checked("fcntl", name, ::fcntl(fd, op, arg)); });
+        });
+    }
+    future<int> fcntl_short(int op, uintptr_t arg) noexcept override {
+        return futurize_invoke([&] {
+            check_open();
+            return call_checked("fcntl", _name, ::fcntl(_fd, op, arg));
+        });
+    }
     subscription<directory_entry> list_directory(std::function<future<>(directory_entry de)> next) override;
+    coroutine::experimental::generator<directory_entry> experimental_list_directory() override;
     std::unique_ptr<file_handle_impl> dup() override {
         check_open();
         return std::make_unique<posix_file_handle_impl>(duplicate_fd(_fd, _name), _name, _direct);
     }
 };
 
-std::shared_ptr<file_impl> posix_file_handle_impl::to_file() && {
+shared_ptr<file_impl> posix_file_handle_impl::to_file() && {
     int fd = ::fcntl(*_fd, F_DUPFD_CLOEXEC, 0);
     if (fd < 0) {
         throw_errno(errno, "dup " + _name);
     }
     try {
-        return std::make_shared<posix_file_impl>(fd, _name, _direct);
+        return seastar::make_shared<posix_file_impl>(fd, _name, _direct);
     } catch (...) {
         ::close(fd);
         throw;
@@ -285,7 +324,7 @@ std::vector<directory_entry> read_entries(int fd, const std::string& name) {
         if (entry == "." || entry == "..") {
             continue;
         }
-        directory_entry de{std::string(entry), std::nullopt};
+        directory_entry de{sstring(entry.data(), entry.size()), std::nullopt};
         if (d->d_type != DT_UNKNOWN) {
             de.type = dirent_type(d->d_type);
         }
@@ -295,7 +334,7 @@ std::vector<directory_entry> read_entries(int fd, const std::string& name) {
 }
 
 future<> list_entries(int fd, std::string name, std::function<future<>(directory_entry)> next,
-                      std::shared_ptr<file_impl> keep) {
+                      shared_ptr<file_impl> keep) {
     for (;;) {
         auto batch = co_await engine().run_blocking([fd, name] { return read_entries(fd, name); });
         if (batch.empty()) {
@@ -317,12 +356,40 @@ subscription<directory_entry> posix_file_impl::list_directory(std::function<futu
     return subscription<directory_entry>(list_entries(_fd, _name, std::move(next), shared_from_this()));
 }
 
+coroutine::experimental::generator<directory_entry> posix_file_impl::experimental_list_directory() {
+    check_open();
+    auto keep = shared_from_this();
+    ::lseek(_fd, 0, SEEK_SET);
+    for (;;) {
+        auto batch = co_await engine().run_blocking([fd = _fd, name = _name] { return read_entries(fd, name); });
+        if (batch.empty()) {
+            co_return;
+        }
+        for (auto& de : batch) {
+            co_yield std::move(de);
+        }
+    }
+}
+
 } // namespace
+
+// A file over an fd someone else opened: O_DIRECT in its flags says whether
+// it does DMA.
+future<shared_ptr<file_impl>> make_file_impl(int fd, file_open_options, int oflags, struct stat) noexcept {
+    return futurize_invoke([&] {
+        return shared_ptr<file_impl>(
+            seastar::make_shared<posix_file_impl>(fd, "fd " + std::to_string(fd), (oflags & O_DIRECT) != 0));
+    });
+}
+
+future<shared_ptr<file_impl>> make_file_impl(int fd, file_open_options options, int oflags) noexcept {
+    return make_file_impl(fd, options, oflags, {});
+}
 
 namespace internal {
 
-std::shared_ptr<file_impl> make_posix_file(int fd, std::string name, bool direct_io) {
-    return std::make_shared<posix_file_impl>(fd, std::move(name), direct_io);
+shared_ptr<file_impl> make_posix_file(int fd, std::string name, bool direct_io) {
+    return seastar::make_shared<posix_file_impl>(fd, std::move(name), direct_io);
 }
 
 void simulate_no_direct_io(bool on) noexcept {

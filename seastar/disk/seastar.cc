@@ -1,6 +1,7 @@
 #include "seastar/disk/file_functions.hh"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <linux/fs.h>
 #include <linux/magic.h>
 #include <sys/ioctl.h>
@@ -16,6 +17,7 @@
 #include <stdexcept>
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include "seastar/core/coroutine.hh"
 #include "seastar/core/reactor.hh"
@@ -248,6 +250,61 @@ future<> chmod(std::string_view name, file_permissions permissions) noexcept {
     });
 }
 
+future<> chown(std::string_view filepath, uid_t owner, gid_t group) noexcept {
+    return on_path(filepath, [owner, group](const std::string& p) {
+        if (::chown(p.c_str(), owner, group) != 0) {
+            fs_error(errno, "chown", p);
+        }
+    });
+}
+
+namespace {
+
+// getgrnam_r() asks for a buffer big enough for the entry's strings; a group
+// with many members needs more than the usual few KiB. Past this, give up.
+constexpr size_t max_group_buffer = size_t(64) << 20;
+
+std::optional<group_details> do_getgrnam(const std::string& name) {
+    if (name.find('\0') != std::string::npos) {
+        return std::nullopt; // no group name holds a NUL
+    }
+    long hint = ::sysconf(_SC_GETGR_R_SIZE_MAX);
+    std::vector<char> buf(hint > 0 ? size_t(hint) : 4096);
+    for (;;) {
+        struct ::group grp{};
+        struct ::group* result = nullptr;
+        int r = ::getgrnam_r(name.c_str(), &grp, buf.data(), buf.size(), &result);
+        if (r == ERANGE && buf.size() < max_group_buffer) {
+            buf.resize(buf.size() * 2);
+            continue;
+        }
+        if (r == EINTR) {
+            continue;
+        }
+        // "Not found" is a null result, with 0 or (in some NSS modules) ENOENT.
+        if (r != 0 && r != ENOENT) {
+            throw std::system_error(r, std::system_category(), "getgrnam " + name);
+        }
+        if (!result) {
+            return std::nullopt;
+        }
+        group_details d;
+        d.group_name = grp.gr_name;
+        d.group_passwd = grp.gr_passwd ? grp.gr_passwd : "";
+        d.group_id = grp.gr_gid;
+        for (char** m = grp.gr_mem; m && *m; ++m) {
+            d.group_members.emplace_back(*m);
+        }
+        return d;
+    }
+}
+
+} // namespace
+
+future<std::optional<struct group_details>> getgrnam(std::string_view name) noexcept {
+    return on_path(name, [](const std::string& n) { return do_getgrnam(n); });
+}
+
 future<bool> file_exists(std::string_view name) noexcept {
     return on_path(name, [](const std::string& p) {
         struct ::stat st{};
@@ -378,11 +435,11 @@ future<> check_direct_io_support(std::string_view path) noexcept {
     return on_path(path, [](const std::string& p) {
         struct ::stat st{};
         if (::stat(p.c_str(), &st) != 0) {
-            throw std::invalid_argument("check_direct_io_support: cannot open " + p + ": " + std::strerror(errno));
+            throw std::runtime_error("check_direct_io_support: cannot open " + p + ": " + std::strerror(errno));
         }
         bool dir = S_ISDIR(st.st_mode);
         if (!dir && !S_ISREG(st.st_mode)) {
-            throw std::invalid_argument("check_direct_io_support: " + p + " is neither a directory nor a regular file");
+            throw std::runtime_error("check_direct_io_support: " + p + " is neither a directory nor a regular file");
         }
         auto target = dir ? p + "/.o_direct_test" : p;
         int flags = dir ? O_WRONLY | O_CREAT | O_TRUNC : O_RDONLY;

@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <system_error>
 
@@ -89,7 +90,7 @@ future<> tmp_file::open(std::filesystem::path path_template, open_flags oflags, 
 
 future<> tmp_file::close() noexcept {
     if (!_is_open) {
-        return make_exception_future<>(std::logic_error("tmp_file: not open"));
+        return make_ready_future<>();
     }
     _is_open = false;
     return _file.close();
@@ -97,7 +98,7 @@ future<> tmp_file::close() noexcept {
 
 future<> tmp_file::remove() noexcept {
     if (_path.empty()) {
-        return make_exception_future<>(std::logic_error("tmp_file: nothing to remove"));
+        return make_ready_future<>();
     }
     return remove_file(std::exchange(_path, {}).native());
 }

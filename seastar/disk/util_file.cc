@@ -44,31 +44,11 @@ future<file> open_for_reading(const std::filesystem::path& path, file_open_optio
 } // namespace internal
 
 future<std::vector<temporary_buffer<char>>> read_entire_file(std::filesystem::path path) noexcept {
-    return with_file_input_stream(path, [](input_stream<char>& in) -> future<std::vector<temporary_buffer<char>>> {
-        std::vector<temporary_buffer<char>> bufs;
-        for (;;) {
-            auto b = co_await in.read();
-            if (b.empty()) {
-                co_return bufs;
-            }
-            bufs.push_back(std::move(b));
-        }
-    });
+    return with_file_input_stream(path, [](input_stream<char>& in) { return read_entire_stream(in); });
 }
 
 future<sstring> read_entire_file_contiguous(std::filesystem::path path) noexcept {
-    auto bufs = co_await read_entire_file(std::move(path));
-    size_t total = 0;
-    for (auto& b : bufs) {
-        total += b.size();
-    }
-    sstring s(sstring::initialized_later(), total);
-    size_t at = 0;
-    for (auto& b : bufs) {
-        std::copy(b.begin(), b.end(), s.begin() + at);
-        at += b.size();
-    }
-    co_return s;
+    return with_file_input_stream(path, [](input_stream<char>& in) { return read_entire_stream_contiguous(in); });
 }
 
 } // namespace util

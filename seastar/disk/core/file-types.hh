@@ -37,6 +37,10 @@ constexpr open_flags operator&(open_flags a, open_flags b) noexcept {
     return open_flags(int(a) & int(b));
 }
 
+constexpr void operator&=(open_flags& a, open_flags b) noexcept {
+    a = a & b;
+}
+
 enum class file_permissions : unsigned {
     user_read = S_IRUSR,
     user_write = S_IWUSR,
@@ -73,6 +77,10 @@ enum class access_flags {
 
 constexpr access_flags operator|(access_flags a, access_flags b) noexcept {
     return access_flags(int(a) | int(b));
+}
+
+constexpr access_flags operator&(access_flags a, access_flags b) noexcept {
+    return access_flags(int(a) & int(b));
 }
 
 enum class directory_entry_type {

@@ -49,17 +49,23 @@
 #include <type_traits>
 #include <vector>
 
+#include "seastar/core/align.hh"
+#include "seastar/core/circular_buffer.hh"
 #include "seastar/core/do_with.hh"
 #include "seastar/core/file-types.hh"
 #include "seastar/core/future.hh"
 #include "seastar/core/io_intent.hh"
+#include "seastar/core/shared_ptr.hh"
+#include "seastar/core/sstring.hh"
 #include "seastar/core/stream.hh"
 #include "seastar/core/temporary_buffer.hh"
+#include "seastar/coroutine/generator.hh"
 
 namespace seastar {
 
 struct directory_entry {
-    std::string name;
+    // The last component only; never "." or "..".
+    sstring name;
     // Empty when the file system does not say (then ask file_type()).
     std::optional<directory_entry_type> type;
 };
@@ -92,19 +98,40 @@ struct file_open_options {
     uint64_t sloppy_size_hint = 1 << 20;
     file_permissions create_permissions = file_permissions::default_file_permissions;
     bool append_is_unlikely = false;
+
+    // The largest extent size hint XFS takes (its fsx_extsize is 32 bits).
+    static constexpr uint64_t max_extent_allocation_size_hint = 1u << 31;
+    // Extent size hints are rounded to this.
+    static constexpr uint32_t min_extent_size_hint_alignment = 128u << 10;
 };
 
+class file;
 class file_handle_impl;
 
-// The interface behind `file` (the POSIX implementation lives in file.cc;
-// tests or wrappers may provide others).
+// The interface behind `file`: the POSIX implementation (posix_file.cc), or
+// a user's (a wrapper usually derives from layered_file_impl,
+// <seastar/core/layered_file.hh>). Overrides may throw; `file` turns that
+// into a failed future.
 class file_impl {
+    friend class file;
+
+protected:
+    // The implementation behind another file (for wrappers).
+    static file_impl* get_file_impl(file& f);
+
 public:
     virtual ~file_impl() = default;
 
+    // Learned per file when it is opened; public here (Seastar keeps them
+    // protected) so code of this package reads them without friendship.
     uint32_t _memory_dma_alignment = 4096;
     uint32_t _disk_read_dma_alignment = 4096;
     uint32_t _disk_write_dma_alignment = 4096;
+    // Overwriting blocks written before may use this finer alignment.
+    uint32_t _disk_overwrite_dma_alignment = 4096;
+    // The largest single read or write the file takes.
+    uint32_t _read_max_length = 1u << 30;
+    uint32_t _write_max_length = 1u << 30;
 
     virtual future<size_t> write_dma(uint64_t pos, const void* buffer, size_t len, io_intent* intent) = 0;
     virtual future<size_t> write_dma(uint64_t pos, std::vector<iovec> iov, io_intent* intent) = 0;
@@ -114,13 +141,27 @@ public:
     virtual future<struct stat> stat() = 0;
     virtual future<> truncate(uint64_t length) = 0;
     virtual future<> discard(uint64_t offset, uint64_t length) = 0;
+    // ioctl(2)/fcntl(2) on the file: the plain forms run on the syscall
+    // thread, the _short forms on the reactor (for calls that never block).
+    // The defaults fail with std::system_error(ENOTSUP).
+    virtual future<int> ioctl(uint64_t cmd, void* argp) noexcept;
+    virtual future<int> ioctl_short(uint64_t cmd, void* argp) noexcept;
+    virtual future<int> fcntl(int op, uintptr_t arg) noexcept;
+    virtual future<int> fcntl_short(int op, uintptr_t arg) noexcept;
     virtual future<> allocate(uint64_t position, uint64_t length) = 0;
     virtual future<uint64_t> size() = 0;
     virtual future<> close() = 0;
-    virtual subscription<directory_entry> list_directory(std::function<future<>(directory_entry de)> next) = 0;
     // A handle another shard can open this file from (file::dup()). The
     // default: this kind of file cannot be shared (std::runtime_error).
     virtual std::unique_ptr<file_handle_impl> dup();
+    virtual subscription<directory_entry> list_directory(std::function<future<>(directory_entry de)> next) = 0;
+    // The entries as a generator. The default runs list_directory() and
+    // hands its entries over one at a time.
+    virtual coroutine::experimental::generator<directory_entry> experimental_list_directory();
+    // [offset, offset + range_size) at any position and length, shorter at
+    // EOF, in a buffer aligned for DMA. The default reads the aligned range
+    // around it with read_dma() and trims.
+    virtual future<temporary_buffer<uint8_t>> dma_read_bulk(uint64_t offset, size_t range_size, io_intent* intent);
 };
 
 // What file_handle holds: the file, reopenable on any shard.
@@ -129,13 +170,21 @@ public:
     virtual ~file_handle_impl() = default;
     virtual std::unique_ptr<file_handle_impl> clone() const = 0;
     // A file of the calling shard, open on the same file.
-    virtual std::shared_ptr<file_impl> to_file() && = 0;
+    virtual shared_ptr<file_impl> to_file() && = 0;
 };
+
+// A file_impl over an fd the caller opened (with `oflags`, as given to
+// open(2); O_DIRECT in them means DMA): learns the alignments and takes the
+// fd (closed by the file's close()). On failure the fd is left to the caller.
+// Defined by //seastar/disk:seastar (open_file_dma's package).
+future<shared_ptr<file_impl>> make_file_impl(int fd, file_open_options options, int oflags) noexcept;
+future<shared_ptr<file_impl>> make_file_impl(int fd, file_open_options options, int oflags, struct stat st) noexcept;
 
 class file_handle;
 
 class file {
-    std::shared_ptr<file_impl> _file_impl;
+    shared_ptr<file_impl> _file_impl;
+    friend class file_impl;
 
 public:
     // Thrown (in the future) by dma_read_exactly() when the file ends first.
@@ -145,14 +194,20 @@ public:
     };
 
     file() noexcept = default;
-    explicit file(std::shared_ptr<file_impl> impl) noexcept : _file_impl(std::move(impl)) {}
+    file(shared_ptr<file_impl> impl) noexcept : _file_impl(std::move(impl)) {}
+    // Opens the file of a handle from another shard (as handle.to_file(),
+    // but noexcept: a failure aborts).
+    explicit file(file_handle&& handle) noexcept;
 
     explicit operator bool() const noexcept { return bool(_file_impl); }
 
     uint64_t disk_read_dma_alignment() const noexcept { return _file_impl->_disk_read_dma_alignment; }
     uint64_t disk_write_dma_alignment() const noexcept { return _file_impl->_disk_write_dma_alignment; }
-    uint64_t disk_overwrite_dma_alignment() const noexcept { return _file_impl->_disk_write_dma_alignment; }
+    uint64_t disk_overwrite_dma_alignment() const noexcept { return _file_impl->_disk_overwrite_dma_alignment; }
     uint64_t memory_dma_alignment() const noexcept { return _file_impl->_memory_dma_alignment; }
+    // The largest single dma_read()/dma_write() the file takes.
+    size_t disk_read_max_length() const noexcept { return _file_impl->_read_max_length; }
+    size_t disk_write_max_length() const noexcept { return _file_impl->_write_max_length; }
 
     template <typename CharType>
     future<size_t> dma_read(uint64_t aligned_pos, CharType* aligned_buffer, size_t aligned_len,
@@ -183,10 +238,11 @@ public:
     template <typename CharType>
     future<temporary_buffer<CharType>> dma_read_bulk(uint64_t offset, size_t range_size,
                                                      io_intent* intent = nullptr) noexcept {
-        return read_bulk(offset, range_size, intent).then([](temporary_buffer<char> b) {
-            return make_ready_future<temporary_buffer<CharType>>(
-                temporary_buffer<CharType>(reinterpret_cast<CharType*>(b.get_write()), b.size(), b.release()));
-        });
+        return futurize_invoke([&] { return _file_impl->dma_read_bulk(offset, range_size, intent); })
+            .then([](temporary_buffer<uint8_t> b) {
+                return make_ready_future<temporary_buffer<CharType>>(
+                    temporary_buffer<CharType>(reinterpret_cast<CharType*>(b.get_write()), b.size(), b.release()));
+            });
     }
 
     template <typename CharType>
@@ -220,16 +276,31 @@ public:
     future<> close() noexcept {
         return futurize_invoke([&] { return _file_impl->close(); });
     }
+    // ioctl(2) on the file (on the syscall thread); the result of the call,
+    // or std::system_error with its errno.
+    future<int> ioctl(uint64_t cmd, void* argp) noexcept { return _file_impl->ioctl(cmd, argp); }
+    // The same on the reactor thread, for requests that never block.
+    future<int> ioctl_short(uint64_t cmd, void* argp) noexcept { return _file_impl->ioctl_short(cmd, argp); }
+    // fcntl(2) on the file (on the syscall thread), as ioctl().
+    future<int> fcntl(int op, uintptr_t arg = 0UL) noexcept { return _file_impl->fcntl(op, arg); }
+    future<int> fcntl_short(int op, uintptr_t arg = 0UL) noexcept { return _file_impl->fcntl_short(op, arg); }
+    // The write lifetime hint of the file's inode (F_SET_RW_HINT: one of
+    // RWH_WRITE_LIFE_NOT_SET, _NONE, _SHORT, _MEDIUM, _LONG, _EXTREME), which
+    // lets a device place data that dies together; std::system_error (EINVAL)
+    // for a value outside that set or a file system that has no such hints.
+    future<> set_inode_lifetime_hint(uint64_t hint) noexcept;
+    future<uint64_t> get_inode_lifetime_hint() noexcept;
     // For a directory opened with open_directory(): calls `next` with each
     // entry (not "." or ".."), waiting for each call.
     subscription<directory_entry> list_directory(std::function<future<>(directory_entry de)> next);
+    // The same entries, pulled one at a time:
+    //     auto g = dir.experimental_list_directory();
+    //     for (auto it = co_await g.begin(); it != g.end(); co_await ++it) { use(it->name); }
+    coroutine::experimental::generator<directory_entry> experimental_list_directory();
     // A handle to this file that may be moved or copied to another shard,
     // which opens the file there with to_file(). Throws std::system_error
     // (EBADF) for a closed file.
     file_handle dup();
-
-private:
-    future<temporary_buffer<char>> read_bulk(uint64_t offset, size_t range_size, io_intent* intent) noexcept;
 };
 
 // A file that can cross shards (Seastar's file_handle), from file::dup():
@@ -261,6 +332,12 @@ public:
 
 inline file_handle file::dup() {
     return file_handle(_file_impl->dup());
+}
+
+inline file::file(file_handle&& handle) noexcept : file(std::move(handle).to_file()) {}
+
+inline file_impl* file_impl::get_file_impl(file& f) {
+    return f._file_impl.get();
 }
 
 // Calls func(f) on the file that `file_fut` gives, then closes the file

@@ -16,6 +16,13 @@
 //     file to the bytes written (dropping the padding) and closes the file.
 //     A write error fails the next write, flush() or close().
 //   * Shard-local; the stream keeps a copy of the `file` handle.
+//   * dynamic_adjustments: streams that share one file_input_stream_history
+//     learn from each other how much of what they read ahead was used. When
+//     more than a quarter of the bytes read were dropped unread (read ahead
+//     and never asked for when the stream closed), later reads get half the
+//     buffer size (down to 4 KiB, or the read alignment) and one less read
+//     ahead, at once; after 4 MiB read with under 1/64 dropped, they grow
+//     back by as much, never past the options' buffer_size and read_ahead.
 //
 //     auto out = co_await seastar::make_file_output_stream(f, {.buffer_size = 65536});
 //     co_await out.write("hello");
@@ -24,17 +31,48 @@
 //     auto buf = co_await in.read();
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "seastar/core/file.hh"
 #include "seastar/core/future.hh"
 #include "seastar/core/iostream.hh"
+#include "seastar/core/shared_ptr.hh"
 
 namespace seastar {
+
+// What the file input streams sharing it learned about their readers
+// (file_input_stream_options::dynamic_adjustments):
+//     auto history = seastar::make_lw_shared<seastar::file_input_stream_history>();
+//     auto in = seastar::make_file_input_stream(f, {.buffer_size = 131072, .read_ahead = 4,
+//                                                   .dynamic_adjustments = history});
+class file_input_stream_history {
+public:
+    // Bytes read between decisions.
+    static constexpr uint64_t window_size = 4 << 20;
+
+    // The buffer size and read-ahead the next reads use (0 before the first
+    // decision: the stream's options).
+    size_t buffer_size() const noexcept { return _buffer_size; }
+    unsigned read_ahead() const noexcept { return _read_ahead; }
+
+    // For the streams: `bytes` read from the file, `unused` of them dropped
+    // without reaching the reader. Returns true when a decision changed the
+    // sizes. `max_*` are the stream's options; `min_buffer` its smallest read.
+    bool record(uint64_t bytes, uint64_t unused, bool closing, size_t max_buffer, unsigned max_read_ahead,
+                size_t min_buffer) noexcept;
+
+private:
+    uint64_t _total = 0;
+    uint64_t _unused = 0;
+    size_t _buffer_size = 0;
+    unsigned _read_ahead = 0;
+};
 
 struct file_input_stream_options {
     size_t buffer_size = 8192;
     unsigned read_ahead = 0;
+    lw_shared_ptr<file_input_stream_history> dynamic_adjustments = {};
 };
 
 input_stream<char> make_file_input_stream(file f, uint64_t offset, uint64_t len,

@@ -5,8 +5,9 @@
 // the I/O scheduler with cancelled_error. Requests already handed to the
 // kernel complete normally (the kernel cannot take them back safely).
 //
-// Contract: shard-local, neither copyable nor movable (queued requests point
-// at it). Destroying an intent cancels what is still queued. cancel() is
+// Contract: shard-local, not copyable; moving it moves its queued requests
+// (the new intent cancels them, the moved-from one holds none). Destroying
+// an intent cancels what is still queued. cancel() is
 // idempotent; requests issued with an intent after cancel() fail at once.
 //
 //     seastar::io_intent intent;
@@ -15,6 +16,7 @@
 #pragma once
 
 #include <exception>
+#include <utility>
 
 namespace seastar {
 
@@ -65,6 +67,15 @@ class io_intent {
 
 public:
     io_intent() noexcept { link_self(); }
+    io_intent(io_intent&& o) noexcept : _cancelled(o._cancelled) {
+        link_self();
+        if (o._head._next != &o._head) {
+            _head._next = std::exchange(o._head._next, &o._head);
+            _head._prev = std::exchange(o._head._prev, &o._head);
+            _head._next->_prev = &_head;
+            _head._prev->_next = &_head;
+        }
+    }
     io_intent(const io_intent&) = delete;
     io_intent& operator=(const io_intent&) = delete;
     ~io_intent() { cancel(); }

@@ -16,7 +16,7 @@
 
 namespace seastar::internal {
 
-std::shared_ptr<file_impl> make_posix_file(int fd, std::string name, bool direct_io);
+shared_ptr<file_impl> make_posix_file(int fd, std::string name, bool direct_io);
 
 // Tests: treat every file system as lacking O_DIRECT (as tmpfs once did),
 // so the buffered fallback runs. Process-wide.

@@ -8,7 +8,9 @@
 //     that is not a directory with ENOTDIR; other failures name the entry.
 //   * util::read_entire_file() returns the file's contents as the buffers a
 //     file input stream read (in order; none for an empty file);
-//     util::read_entire_file_contiguous() the same as one sstring.
+//     util::read_entire_file_contiguous() the same as one sstring. They are
+//     util::read_entire_stream(_contiguous) (<seastar/util/short_streams.hh>,
+//     included here as in Seastar) over with_file_input_stream().
 //   * util::with_file_input_stream(path, func) opens `path` read-only, calls
 //     func with an input stream over it and closes the stream and the file
 //     whatever func's future did; func's failure wins over the close's. func
@@ -32,6 +34,7 @@
 #include "seastar/core/iostream.hh"
 #include "seastar/core/sstring.hh"
 #include "seastar/core/temporary_buffer.hh"
+#include "seastar/util/short_streams.hh"
 
 namespace seastar {
 
