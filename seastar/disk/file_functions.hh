@@ -68,14 +68,6 @@ future<> chmod(std::string_view name, file_permissions permissions) noexcept;
 // -1 as either id leaves that one unchanged.
 future<> chown(std::string_view filepath, uid_t owner, gid_t group) noexcept;
 
-// An entry of the group database (struct group of <grp.h>).
-struct group_details {
-    sstring group_name;
-    sstring group_passwd;
-    gid_t group_id;
-    std::vector<sstring> group_members;
-};
-
 // The group called `name` (getgrnam_r(3)), or nothing if there is none.
 future<std::optional<struct group_details>> getgrnam(std::string_view name) noexcept;
 

@@ -41,7 +41,7 @@ constexpr void operator&=(open_flags& a, open_flags b) noexcept {
     a = a & b;
 }
 
-enum class file_permissions : unsigned {
+enum class file_permissions : int {
     user_read = S_IRUSR,
     user_write = S_IWUSR,
     user_execute = S_IXUSR,
@@ -60,11 +60,11 @@ enum class file_permissions : unsigned {
 };
 
 constexpr file_permissions operator|(file_permissions a, file_permissions b) noexcept {
-    return file_permissions(unsigned(a) | unsigned(b));
+    return file_permissions(int(a) | int(b));
 }
 
 constexpr file_permissions operator&(file_permissions a, file_permissions b) noexcept {
-    return file_permissions(unsigned(a) & unsigned(b));
+    return file_permissions(int(a) & int(b));
 }
 
 enum class access_flags {

@@ -35,6 +35,7 @@
 #pragma once
 
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <sys/uio.h>
 
 #include <chrono>
@@ -68,6 +69,14 @@ struct directory_entry {
     sstring name;
     // Empty when the file system does not say (then ask file_type()).
     std::optional<directory_entry_type> type;
+};
+
+// An entry of the group database (struct group of <grp.h>), from getgrnam().
+struct group_details {
+    sstring group_name;
+    sstring group_passwd;
+    gid_t group_id;
+    std::vector<sstring> group_members;
 };
 
 // What file_stat() returns.
