@@ -333,29 +333,21 @@ std::vector<directory_entry> read_entries(int fd, const std::string& name) {
     return out;
 }
 
-future<> list_entries(int fd, std::string name, std::function<future<>(directory_entry)> next,
-                      shared_ptr<file_impl> keep) {
-    for (;;) {
-        auto batch = co_await engine().run_blocking([fd, name] { return read_entries(fd, name); });
-        if (batch.empty()) {
-            co_return;
-        }
-        for (auto& de : batch) {
-            co_await next(std::move(de));
-        }
+// Feeds the entries of `entries` to `next`, one at a time.
+future<> list_entries(coroutine::experimental::generator<directory_entry> entries,
+                      std::function<future<>(directory_entry)> next) {
+    for (auto it = co_await entries.begin(); it != entries.end(); co_await ++it) {
+        co_await next(std::move(*it));
     }
 }
 
 subscription<directory_entry> posix_file_impl::list_directory(std::function<future<>(directory_entry de)> next) {
-    if (_fd < 0) {
-        return subscription<directory_entry>(
-            make_exception_future<>(std::system_error(EBADF, std::system_category(), "file " + _name + " is closed")));
-    }
-    // Restart from the beginning, so a directory can be listed more than once.
-    ::lseek(_fd, 0, SEEK_SET);
-    return subscription<directory_entry>(list_entries(_fd, _name, std::move(next), shared_from_this()));
+    return subscription<directory_entry>(list_entries(experimental_list_directory(), std::move(next)));
 }
 
+// Batches of getdents64 on the syscall thread. Starts (when first awaited)
+// from the beginning, so a directory can be listed more than once; a closed
+// file fails it with EBADF.
 coroutine::experimental::generator<directory_entry> posix_file_impl::experimental_list_directory() {
     check_open();
     auto keep = shared_from_this();
